@@ -1,0 +1,8 @@
+DROP TABLE IF EXISTS settings;
+DROP TABLE IF EXISTS article_shares;
+DROP TABLE IF EXISTS comments;
+DROP TABLE IF EXISTS related_articles;
+DROP TABLE IF EXISTS article_tags;
+DROP TABLE IF EXISTS tags;
+DROP TABLE IF EXISTS articles;
+DROP TABLE IF EXISTS users;

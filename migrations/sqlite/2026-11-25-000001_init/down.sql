@@ -1,0 +1,12 @@
+DROP TRIGGER IF EXISTS articles_fts_update;
+DROP TRIGGER IF EXISTS articles_fts_delete;
+DROP TRIGGER IF EXISTS articles_fts_insert;
+DROP TABLE IF EXISTS articles_fts;
+DROP TABLE IF EXISTS settings;
+DROP TABLE IF EXISTS article_shares;
+DROP TABLE IF EXISTS comments;
+DROP TABLE IF EXISTS related_articles;
+DROP TABLE IF EXISTS article_tags;
+DROP TABLE IF EXISTS tags;
+DROP TABLE IF EXISTS articles;
+DROP TABLE IF EXISTS users;

@@ -1,0 +1,179 @@
+//! The command line: `serve [--demo]`, `migrate`, `users create`, `seed`, `schema`.
+
+use std::io::Read;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::model::CreateUser;
+use crate::service::{accounts, AppState};
+use crate::startup::Application;
+
+#[derive(Debug, Parser)]
+#[command(name = "newsdesk", version, about = "A headless news content API")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate the database if needed, then serve REST (and GraphQL).
+    Serve {
+        /// First fill an empty database with demo content and a demo admin.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Generate a reproducible synthetic corpus (for benchmarks).
+    Seed(SeedArgs),
+    /// Print the GraphQL SDL.
+    Schema,
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    /// Create an account; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "editor", "author"])]
+        role: String,
+        /// Read the password from standard input (required: passwords never go in argv).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    /// How many articles.
+    #[arg(long)]
+    pub articles: u64,
+    /// How many tags.
+    #[arg(long, default_value_t = 50)]
+    pub tags: u64,
+    /// Comments per article.
+    #[arg(long, default_value_t = 2)]
+    pub comments_per_article: u64,
+    /// Seed of the random generator: the same seed gives the same corpus.
+    #[arg(long, default_value_t = 42)]
+    pub rng_seed: u64,
+}
+
+/// Runs the command line; the exit code on failure is 1 with one clear line on stderr.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("newsdesk: {e}");
+            return 1;
+        }
+    };
+    crate::telemetry::init(&settings.log_filter);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("newsdesk: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(run(cli, settings)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("newsdesk: {e}");
+            1
+        }
+    }
+}
+
+async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
+    match cli.command {
+        Command::Schema => Err(
+            "the GraphQL schema is not served yet (REST only in this version); see README".into(),
+        ),
+        Command::Migrate => {
+            let db = crate::db::Db::connect(&settings.database_url, 1)?;
+            let n = db.migrate()?;
+            println!("applied {n} migration(s)");
+            Ok(())
+        }
+        Command::Serve { demo } => {
+            let state = AppState::open(settings).await?;
+            if demo {
+                crate::demo::fill(&state).await?;
+            }
+            let app = Application::build(state.clone())?;
+            tracing::info!(
+                bind = %state.settings.bind,
+                port = app.port(),
+                database = %crate::db::redact(&state.settings.database_url),
+                "newsdesk is serving"
+            );
+            app.run_until_stopped().await.map_err(|e| e.to_string())
+        }
+        Command::Users {
+            command:
+                UsersCommand::Create {
+                    email,
+                    name,
+                    role,
+                    password_stdin: _,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let state = AppState::open(settings).await?;
+            let user = accounts::create_user(
+                &state,
+                CreateUser {
+                    email: Some(email),
+                    name: Some(name),
+                    role: Some(role),
+                    password: Some(password),
+                    bio: None,
+                    avatar_url: None,
+                },
+            )
+            .await
+            .map_err(describe)?;
+            println!(
+                "created {} account {} (id {}, profile /authors/{})",
+                user.role.as_str(),
+                user.email,
+                user.id,
+                user.slug
+            );
+            Ok(())
+        }
+        Command::Seed(args) => {
+            let state = AppState::open(settings).await?;
+            crate::seed::run(&state, &args).await
+        }
+    }
+}
+
+/// An API error as one line for the terminal.
+fn describe(e: crate::error::AppError) -> String {
+    let p = e.problem();
+    match p.errors {
+        Some(fields) => fields
+            .iter()
+            .map(|(f, msgs)| format!("{f} {}", msgs.join("; ")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => p.detail,
+    }
+}

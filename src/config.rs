@@ -1,0 +1,122 @@
+//! Configuration is a value built once from the environment and passed down, never a global,
+//! so tests can start many servers side by side.
+
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    /// `None`: generated once and kept in the database.
+    pub jwt_secret: Option<String>,
+    pub token_ttl_secs: i64,
+    pub log_filter: String,
+    /// Connections in the pool.
+    pub pool_size: u32,
+    /// HTTP worker threads (`None`: one per core).
+    pub workers: Option<usize>,
+    /// Largest JSON body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite://newsdesk.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            jwt_secret: None,
+            token_ttl_secs: 3600,
+            log_filter: "info".into(),
+            pool_size: 8,
+            workers: None,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_map(&std::env::vars().collect())
+    }
+
+    /// Builds settings from variables as given (the environment, or a test's map).
+    pub fn from_map(vars: &HashMap<String, String>) -> Result<Self, String> {
+        let mut s = Settings::default();
+        let get = |k: &str| vars.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        if let Some(v) = get("DATABASE_URL") {
+            s.database_url = v;
+        }
+        crate::db::DbTarget::parse(&s.database_url)?;
+        if let Some(v) = get("NEWSDESK_BIND") {
+            s.bind = v;
+        }
+        if let Some(v) = get("NEWSDESK_JWT_SECRET") {
+            if v.len() < 32 {
+                return Err(format!(
+                    "NEWSDESK_JWT_SECRET must be at least 32 bytes (it has {})",
+                    v.len()
+                ));
+            }
+            s.jwt_secret = Some(v);
+        }
+        if let Some(v) = get("NEWSDESK_TOKEN_TTL") {
+            s.token_ttl_secs = v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (60..=31_536_000).contains(n))
+                .ok_or_else(|| {
+                    format!("NEWSDESK_TOKEN_TTL must be seconds between 60 and 31536000, not {v:?}")
+                })?;
+        }
+        if let Some(v) = get("RUST_LOG") {
+            s.log_filter = v;
+        }
+        if let Some(v) = get("NEWSDESK_POOL_SIZE") {
+            s.pool_size = v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .ok_or_else(|| format!("NEWSDESK_POOL_SIZE must be 1 to 256, not {v:?}"))?;
+        }
+        if let Some(v) = get("NEWSDESK_WORKERS") {
+            s.workers = Some(
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=256).contains(n))
+                    .ok_or_else(|| format!("NEWSDESK_WORKERS must be 1 to 256, not {v:?}"))?,
+            );
+        }
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let s = Settings::from_map(&HashMap::new()).unwrap();
+        assert_eq!(s.database_url, "sqlite://newsdesk.db");
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.token_ttl_secs, 3600);
+        assert!(s.jwt_secret.is_none());
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_reason() {
+        let short = Settings::from_map(&vars(&[("NEWSDESK_JWT_SECRET", "short")]));
+        assert!(short.unwrap_err().contains("at least 32 bytes"));
+        let scheme = Settings::from_map(&vars(&[("DATABASE_URL", "mysql://x")]));
+        assert!(scheme.unwrap_err().contains("unknown scheme"));
+        let ttl = Settings::from_map(&vars(&[("NEWSDESK_TOKEN_TTL", "soon")]));
+        assert!(ttl.unwrap_err().contains("NEWSDESK_TOKEN_TTL"));
+    }
+}

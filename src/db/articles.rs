@@ -1,0 +1,592 @@
+//! Article queries. One builder serves every list (REST, GraphQL, feeds to come): optional
+//! filters, one sort, offset or keyset paging, all in one boxed query.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Nullable, Timestamp};
+
+use super::models::*;
+use super::schema::{article_shares, article_tags, articles, related_articles, tags, users};
+use super::search::{self, SearchTerms};
+use super::{Backend, DbConn, DbError, DbResult};
+
+diesel::define_sql_function!(fn coalesce(x: Nullable<Timestamp>, y: Timestamp) -> Timestamp);
+
+/// Which articles a list may show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// What the public sees: published, and the publish instant has passed.
+    Public,
+    /// Published and already live (same rows as `Public`, asked for explicitly).
+    Published,
+    Draft,
+    Archived,
+    /// Published with a publish instant still in the future.
+    Scheduled,
+    Any,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Latest,
+    Oldest,
+    Popular,
+}
+
+/// A keyset position: the sort key of the last row seen and its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeysetPos {
+    Time(NaiveDateTime, i64),
+    Count(i64, i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct ArticleFilter {
+    pub status: StatusFilter,
+    pub now: NaiveDateTime,
+    /// Only this author's articles (an author looking at non-public lists).
+    pub only_author_id: Option<i64>,
+    pub author_slug: Option<String>,
+    pub tag_slug: Option<String>,
+    pub search: Option<SearchTerms>,
+    /// Set when the query can match nothing (a search with no words in it).
+    pub match_nothing: bool,
+    pub published_after: Option<NaiveDateTime>,
+    pub published_before: Option<NaiveDateTime>,
+}
+
+impl ArticleFilter {
+    pub fn public(now: NaiveDateTime) -> Self {
+        ArticleFilter {
+            status: StatusFilter::Public,
+            now,
+            only_author_id: None,
+            author_slug: None,
+            tag_slug: None,
+            search: None,
+            match_nothing: false,
+            published_after: None,
+            published_before: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Paging {
+    Offset { offset: i64, limit: i64 },
+    After { pos: KeysetPos, limit: i64 },
+}
+
+type Predicate = Box<dyn BoxableExpression<articles::table, Backend, SqlType = Bool>>;
+type TimeKey = Box<dyn BoxableExpression<articles::table, Backend, SqlType = Timestamp>>;
+
+/// Drafts may never have been published, so lists that can hold them sort by creation time
+/// where the publish time is missing; lists of live articles use the indexed column as it is.
+fn time_key(status: StatusFilter) -> TimeKey {
+    match status {
+        StatusFilter::Draft | StatusFilter::Any => {
+            Box::new(coalesce(articles::published_at, articles::created_at))
+        }
+        _ => Box::new(articles::published_at.assume_not_null()),
+    }
+}
+
+fn is_public(now: NaiveDateTime) -> Predicate {
+    Box::new(
+        articles::status
+            .eq("published")
+            .and(articles::published_at.assume_not_null().le(now)),
+    )
+}
+
+fn filtered<'a, ST: 'a>(
+    mut q: articles::BoxedQuery<'a, Backend, ST>,
+    f: &ArticleFilter,
+    conn: &DbConn,
+) -> articles::BoxedQuery<'a, Backend, ST> {
+    q = match f.status {
+        StatusFilter::Public | StatusFilter::Published => q.filter(is_public(f.now)),
+        StatusFilter::Draft => q.filter(articles::status.eq("draft")),
+        StatusFilter::Archived => q.filter(articles::status.eq("archived")),
+        StatusFilter::Scheduled => q.filter(
+            articles::status
+                .eq("published")
+                .and(articles::published_at.assume_not_null().gt(f.now)),
+        ),
+        StatusFilter::Any => q,
+    };
+    if let Some(author) = f.only_author_id {
+        q = q.filter(articles::author_id.eq(author));
+    }
+    if let Some(slug) = &f.author_slug {
+        q = q.filter(
+            articles::author_id.eq_any(
+                users::table
+                    .filter(users::slug.eq(slug.clone()))
+                    .select(users::id),
+            ),
+        );
+    }
+    if let Some(slug) = &f.tag_slug {
+        q = q.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .inner_join(tags::table)
+                    .filter(tags::slug.eq(slug.clone()))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    if let Some(terms) = &f.search {
+        q = q.filter(search::matches(conn.dialect(), terms));
+    }
+    if f.match_nothing {
+        q = q.filter(articles::id.lt(0));
+    }
+    if let Some(after) = f.published_after {
+        q = q.filter(articles::published_at.gt(after));
+    }
+    if let Some(before) = f.published_before {
+        q = q.filter(articles::published_at.lt(before));
+    }
+    q
+}
+
+/// The total a list's `meta` reports.
+pub fn count(conn: &mut DbConn, f: &ArticleFilter) -> DbResult<i64> {
+    let q = filtered(articles::table.into_boxed(), f, conn);
+    Ok(q.select(count_star()).get_result(conn)?)
+}
+
+/// One page of summaries in list order.
+pub fn list(
+    conn: &mut DbConn,
+    f: &ArticleFilter,
+    sort: SortKey,
+    paging: Paging,
+) -> DbResult<Vec<ArticleSummaryRow>> {
+    let mut q = filtered(
+        articles::table
+            .select(ArticleSummaryRow::as_select())
+            .into_boxed(),
+        f,
+        conn,
+    );
+    let (limit, pos) = match paging {
+        Paging::Offset { offset, limit } => {
+            q = q.offset(offset);
+            (limit, None)
+        }
+        Paging::After { pos, limit } => (limit, Some(pos)),
+    };
+    match sort {
+        SortKey::Latest | SortKey::Oldest => {
+            let key = || time_key(f.status);
+            let desc = sort == SortKey::Latest;
+            if let Some(pos) = pos {
+                let KeysetPos::Time(t, id) = pos else {
+                    return Err(DbError::Other("cursor does not fit the sort".into()));
+                };
+                q = if desc {
+                    q.filter(key().lt(t).or(key().eq(t).and(articles::id.lt(id))))
+                } else {
+                    q.filter(key().gt(t).or(key().eq(t).and(articles::id.gt(id))))
+                };
+            }
+            q = if desc {
+                q.order_by(key().desc()).then_order_by(articles::id.desc())
+            } else {
+                q.order_by(key().asc()).then_order_by(articles::id.asc())
+            };
+        }
+        SortKey::Popular => {
+            if let Some(pos) = pos {
+                let KeysetPos::Count(views, id) = pos else {
+                    return Err(DbError::Other("cursor does not fit the sort".into()));
+                };
+                q = q.filter(
+                    articles::view_count.lt(views).or(articles::view_count
+                        .eq(views)
+                        .and(articles::id.lt(id))),
+                );
+            }
+            q = q
+                .order_by(articles::view_count.desc())
+                .then_order_by(articles::id.desc());
+        }
+    }
+    Ok(q.limit(limit).load(conn)?)
+}
+
+/// The keyset position of a row under a sort, for `next_cursor`.
+pub fn position_of(row: &ArticleSummaryRow, sort: SortKey) -> KeysetPos {
+    match sort {
+        SortKey::Popular => KeysetPos::Count(row.view_count, row.id),
+        SortKey::Latest | SortKey::Oldest => {
+            KeysetPos::Time(row.published_at.unwrap_or(row.created_at), row.id)
+        }
+    }
+}
+
+pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<ArticleSummaryRow>> {
+    Ok(articles::table
+        .filter(articles::slug.eq(slug))
+        .select(ArticleSummaryRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_id(conn: &mut DbConn, id: i64) -> DbResult<Option<ArticleSummaryRow>> {
+    Ok(articles::table
+        .find(id)
+        .select(ArticleSummaryRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Article summaries for a set of ids, in any order.
+pub fn summaries_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<ArticleSummaryRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(articles::table
+        .filter(articles::id.eq_any(ids.to_vec()))
+        .select(ArticleSummaryRow::as_select())
+        .load(conn)?)
+}
+
+/// Ids of the articles with these slugs, whatever their status.
+pub fn ids_by_slugs(conn: &mut DbConn, slugs: &[String]) -> DbResult<Vec<(String, i64)>> {
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(articles::table
+        .filter(articles::slug.eq_any(slugs.to_vec()))
+        .select((articles::slug, articles::id))
+        .load(conn)?)
+}
+
+pub fn body_of(conn: &mut DbConn, id: i64) -> DbResult<ArticleBodyRow> {
+    Ok(articles::table
+        .find(id)
+        .select(ArticleBodyRow::as_select())
+        .first(conn)?)
+}
+
+pub fn slug_exists(conn: &mut DbConn, slug: &str) -> DbResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        articles::table.filter(articles::slug.eq(slug)),
+    ))
+    .get_result(conn)?)
+}
+
+pub fn insert(conn: &mut DbConn, row: &NewArticle) -> DbResult<i64> {
+    Ok(diesel::insert_into(articles::table)
+        .values(row)
+        .returning(articles::id)
+        .get_result(conn)?)
+}
+
+/// Writes `changes` only if the stored version is still `expected_version`; false otherwise.
+pub fn update(
+    conn: &mut DbConn,
+    id: i64,
+    expected_version: i32,
+    changes: &ArticleUpdate,
+) -> DbResult<bool> {
+    let n = diesel::update(
+        articles::table
+            .filter(articles::id.eq(id))
+            .filter(articles::version.eq(expected_version)),
+    )
+    .set(changes)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> DbResult<bool> {
+    Ok(diesel::delete(articles::table.find(id)).execute(conn)? == 1)
+}
+
+pub fn count_by_author(conn: &mut DbConn, author_id: i64) -> DbResult<i64> {
+    Ok(articles::table
+        .filter(articles::author_id.eq(author_id))
+        .select(count_star())
+        .get_result(conn)?)
+}
+
+pub fn reassign_author(conn: &mut DbConn, from: i64, to: i64) -> DbResult<usize> {
+    Ok(diesel::update(articles::table.filter(articles::author_id.eq(from)))
+        .set(articles::author_id.eq(to))
+        .execute(conn)?)
+}
+
+/// Replaces an article's tags with `tag_ids`, in order.
+pub fn set_tags(conn: &mut DbConn, article_id: i64, tag_ids: &[i64]) -> DbResult<()> {
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
+        .execute(conn)?;
+    for (position, tag_id) in tag_ids.iter().enumerate() {
+        diesel::insert_into(article_tags::table)
+            .values(ArticleTagLink {
+                article_id,
+                tag_id: *tag_id,
+                position: position as i32,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Tags of a set of articles, each article's in its own order.
+pub fn tags_for(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<Vec<(i64, TagRow)>> {
+    if article_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq_any(article_ids.to_vec()))
+        .order_by((article_tags::article_id, article_tags::position))
+        .select((article_tags::article_id, TagRow::as_select()))
+        .load(conn)?)
+}
+
+/// Authors of a set of articles (by user id).
+pub fn authors_by_ids(conn: &mut DbConn, user_ids: &[i64]) -> DbResult<Vec<AuthorRef>> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::table
+        .filter(users::id.eq_any(user_ids.to_vec()))
+        .select(AuthorRef::as_select())
+        .load(conn)?)
+}
+
+/// Per-network share counts of a set of articles.
+pub fn shares_for(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<Vec<(i64, String, i64)>> {
+    if article_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(article_shares::table
+        .filter(article_shares::article_id.eq_any(article_ids.to_vec()))
+        .select((
+            article_shares::article_id,
+            article_shares::network,
+            article_shares::count,
+        ))
+        .load(conn)?)
+}
+
+pub fn add_views(conn: &mut DbConn, article_id: i64, n: i64) -> DbResult<()> {
+    diesel::update(articles::table.find(article_id))
+        .set(articles::view_count.eq(articles::view_count + n))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Adds `n` shares on `network`: the per-network row (an upsert, whose syntax is the same on
+/// both backends but must be built on each inner connection) and the article's total.
+pub fn add_shares(conn: &mut DbConn, article_id: i64, network: &str, n: i64) -> DbResult<()> {
+    let row = ShareCount {
+        article_id,
+        network: network.to_owned(),
+        count: n,
+    };
+    macro_rules! upsert {
+        ($c:expr) => {
+            diesel::insert_into(article_shares::table)
+                .values(&row)
+                .on_conflict((article_shares::article_id, article_shares::network))
+                .do_update()
+                .set(article_shares::count.eq(article_shares::count + n))
+                .execute($c)
+        };
+    }
+    match conn {
+        DbConn::Sqlite(c) => upsert!(c)?,
+        DbConn::Pg(c) => upsert!(c)?,
+    };
+    diesel::update(articles::table.find(article_id))
+        .set(articles::share_count.eq(articles::share_count + n))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_comment_count(conn: &mut DbConn, article_id: i64, n: i64) -> DbResult<()> {
+    diesel::update(articles::table.find(article_id))
+        .set(articles::comment_count.eq(n))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces the curated related list of an article.
+pub fn set_related(conn: &mut DbConn, article_id: i64, related_ids: &[i64]) -> DbResult<()> {
+    diesel::delete(related_articles::table.filter(related_articles::article_id.eq(article_id)))
+        .execute(conn)?;
+    for (position, related_id) in related_ids.iter().enumerate() {
+        diesel::insert_into(related_articles::table)
+            .values(RelatedLink {
+                article_id,
+                related_id: *related_id,
+                position: position as i32,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Curated related articles that are live, in the editor's order.
+pub fn curated_related(
+    conn: &mut DbConn,
+    article_id: i64,
+    now: NaiveDateTime,
+    limit: i64,
+) -> DbResult<Vec<i64>> {
+    Ok(related_articles::table
+        .inner_join(articles::table.on(articles::id.eq(related_articles::related_id)))
+        .filter(related_articles::article_id.eq(article_id))
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(now))
+        .order_by(related_articles::position)
+        .select(articles::id)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// The slugs of the curated list as stored (editors' view, any status).
+pub fn curated_slugs(conn: &mut DbConn, article_id: i64) -> DbResult<Vec<String>> {
+    Ok(related_articles::table
+        .inner_join(articles::table.on(articles::id.eq(related_articles::related_id)))
+        .filter(related_articles::article_id.eq(article_id))
+        .order_by(related_articles::position)
+        .select(articles::slug)
+        .load(conn)?)
+}
+
+/// Live articles sharing tags with an article, best first: `weights` gives each tag's weight
+/// (rarer tags weigh more), ties go to the more recent.
+pub fn related_by_tags(
+    conn: &mut DbConn,
+    article_id: i64,
+    weights: &[(i64, i64)],
+    exclude: &[i64],
+    now: NaiveDateTime,
+    limit: i64,
+) -> DbResult<Vec<i64>> {
+    if weights.is_empty() || limit <= 0 {
+        return Ok(Vec::new());
+    }
+    // Only integers we computed go into this expression, never input.
+    let mut score = String::from("SUM(CASE article_tags.tag_id");
+    for (tag_id, weight) in weights {
+        score.push_str(&format!(" WHEN {tag_id} THEN {weight}"));
+    }
+    score.push_str(" ELSE 0 END)");
+    let tag_ids: Vec<i64> = weights.iter().map(|(t, _)| *t).collect();
+    let rows: Vec<(i64, i64)> = article_tags::table
+        .inner_join(articles::table)
+        .filter(article_tags::tag_id.eq_any(tag_ids))
+        .filter(articles::id.ne(article_id))
+        .filter(articles::id.ne_all(exclude.to_vec()))
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(now))
+        .group_by(articles::id)
+        .select((articles::id, sql::<BigInt>(&score)))
+        .order_by(sql::<BigInt>(&score).desc())
+        .then_order_by(sql::<Timestamp>("MAX(articles.published_at)").desc())
+        .then_order_by(articles::id.desc())
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, _)| id).collect())
+}
+
+/// The most recent live articles, skipping `exclude`.
+pub fn latest_ids(
+    conn: &mut DbConn,
+    exclude: &[i64],
+    now: NaiveDateTime,
+    limit: i64,
+) -> DbResult<Vec<i64>> {
+    if limit <= 0 {
+        return Ok(Vec::new());
+    }
+    Ok(articles::table
+        .filter(is_public(now))
+        .filter(articles::id.ne_all(exclude.to_vec()))
+        .order_by(articles::published_at.desc())
+        .then_order_by(articles::id.desc())
+        .select(articles::id)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// How many live articles carry each of `tag_ids` (all tags when `None`).
+pub fn public_counts_by_tag(
+    conn: &mut DbConn,
+    tag_ids: Option<&[i64]>,
+    now: NaiveDateTime,
+) -> DbResult<Vec<(i64, i64)>> {
+    let mut q = article_tags::table
+        .inner_join(articles::table)
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.le(now))
+        .group_by(article_tags::tag_id)
+        .select((article_tags::tag_id, count_star()))
+        .into_boxed();
+    if let Some(ids) = tag_ids {
+        q = q.filter(article_tags::tag_id.eq_any(ids.to_vec()));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Bulk insert for the seeder: many rows per statement, built on each inner connection
+/// (multi-row `VALUES` does not go through the connection enum).
+pub fn bulk_insert(
+    conn: &mut DbConn,
+    rows: &[NewArticle],
+) -> DbResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(articles::table).values(rows).execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(articles::table).values(rows).execute(c)?,
+    };
+    Ok(())
+}
+
+pub fn bulk_insert_tags(conn: &mut DbConn, rows: &[ArticleTagLink]) -> DbResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(article_tags::table).values(rows).execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(article_tags::table).values(rows).execute(c)?,
+    };
+    Ok(())
+}
+
+pub fn bulk_insert_related(conn: &mut DbConn, rows: &[RelatedLink]) -> DbResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(related_articles::table).values(rows).execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(related_articles::table).values(rows).execute(c)?,
+    };
+    Ok(())
+}
+
+pub fn bulk_insert_shares(conn: &mut DbConn, rows: &[ShareCount]) -> DbResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(article_shares::table).values(rows).execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(article_shares::table).values(rows).execute(c)?,
+    };
+    Ok(())
+}
+
+/// Ids of the `n` most recently inserted articles, oldest first (the seeder links rows to them).
+pub fn last_ids(conn: &mut DbConn, n: i64) -> DbResult<Vec<i64>> {
+    let mut ids: Vec<i64> = articles::table
+        .order_by(articles::id.desc())
+        .select(articles::id)
+        .limit(n)
+        .load(conn)?;
+    ids.reverse();
+    Ok(ids)
+}
+
+pub fn count_all(conn: &mut DbConn) -> DbResult<i64> {
+    Ok(articles::table.select(count_star()).get_result(conn)?)
+}

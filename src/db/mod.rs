@@ -1,0 +1,298 @@
+//! Storage: the only layer that speaks diesel. One codebase for SQLite and PostgreSQL through
+//! `#[derive(diesel::MultiConnection)]`; per-dialect branches only where SQL truly differs
+//! (full-text search, bulk inserts, upserts).
+
+pub mod articles;
+pub mod comments;
+pub mod models;
+pub mod schema;
+pub mod search;
+pub mod settings;
+pub mod tags;
+pub mod users;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub use models::*;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(diesel::SqliteConnection),
+    Pg(diesel::PgConnection),
+}
+
+/// The backend type that queries over [`DbConn`] are built for.
+pub type Backend = MultiBackend;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl DbConn {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            DbConn::Sqlite(_) => Dialect::Sqlite,
+            DbConn::Pg(_) => Dialect::Postgres,
+        }
+    }
+}
+
+/// Where a database lives, parsed from `DATABASE_URL` by its scheme.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DbTarget {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DbTarget {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("DATABASE_URL: sqlite:// needs a file path, e.g. sqlite://newsdesk.db".into());
+            }
+            Ok(DbTarget::Sqlite(path.to_owned()))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DbTarget::Postgres(url.to_owned()))
+        } else {
+            let scheme = url.split("://").next().unwrap_or(url);
+            Err(format!(
+                "DATABASE_URL: unknown scheme {scheme:?}; use sqlite://PATH or postgres://..."
+            ))
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            DbTarget::Sqlite(_) => Dialect::Sqlite,
+            DbTarget::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
+/// An r2d2 manager that picks the backend from the URL scheme (the derived `establish` would
+/// try each backend in turn, and SQLite takes any string as a file name).
+#[derive(Clone, Debug)]
+pub struct ConnectionManager {
+    target: DbTarget,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.target {
+            DbTarget::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(path)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // Every pooled connection gets the same settings: WAL lets readers run beside
+                // the writer, busy_timeout makes writers wait instead of failing.
+                // busy_timeout comes first so the rest waits for a lock instead of failing.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            DbTarget::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConn::Pg)
+                .map_err(r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// Errors of the storage layer, mapped to API errors by `crate::error`.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    #[error("unique constraint violated: {0}")]
+    Conflict(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+impl From<diesel::result::Error> for DbError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => DbError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                DbError::Conflict(info.message().to_owned())
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                DbError::Unavailable(info.message().to_owned())
+            }
+            other => DbError::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::PoolError> for DbError {
+    fn from(e: r2d2::PoolError) -> Self {
+        DbError::Unavailable(e.to_string())
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// A transaction's error: the database's own, or the caller's (which also rolls back).
+enum TxError<E> {
+    Db(diesel::result::Error),
+    Inner(E),
+}
+
+impl<E> From<diesel::result::Error> for TxError<E> {
+    fn from(e: diesel::result::Error) -> Self {
+        TxError::Db(e)
+    }
+}
+
+/// A handle on the pool. Every call runs on the blocking thread pool, never on an actix worker.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    dialect: Dialect,
+    /// SQLite has one writer at a time; serializing our own write transactions here turns
+    /// SQLITE_BUSY upgrades into a short wait.
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+impl Db {
+    /// Connects, checks the database answers, and applies pending migrations.
+    pub fn connect(url: &str, pool_size: u32) -> Result<Self, String> {
+        let target = DbTarget::parse(url)?;
+        let dialect = target.dialect();
+        let manager = ConnectionManager { target };
+        // One connection first: it creates the file and switches it to WAL, so the pool's
+        // connections do not race each other for that.
+        manager
+            .connect()
+            .map_err(|e| format!("cannot open the database at {}: {e}", redact(url)))?;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)
+            .map_err(|e| format!("cannot open the database at {}: {e}", redact(url)))?;
+        Ok(Db {
+            pool,
+            dialect,
+            sqlite_writer: Arc::new(Mutex::new(())),
+        })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn migrate(&self) -> Result<usize, String> {
+        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+        let applied = match &mut *conn {
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+            DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+        };
+        applied.map_err(|e| format!("migration failed: {e}"))
+    }
+
+    /// Runs `f` with a pooled connection on the blocking pool.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| E::from(DbError::Other(format!("blocking task failed: {e}"))))?
+    }
+
+    /// Runs `f` inside one transaction: all of it is written, or none of it (an error from
+    /// `f` rolls back too).
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let lock = (self.dialect == Dialect::Sqlite).then(|| self.sqlite_writer.clone());
+        tokio::task::spawn_blocking(move || {
+            let _guard = lock.as_ref().map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
+            let mut conn = pool.get().map_err(DbError::from)?;
+            conn.transaction::<T, TxError<E>, _>(|c| f(c).map_err(TxError::Inner))
+                .map_err(|e| match e {
+                    TxError::Db(d) => E::from(DbError::from(d)),
+                    TxError::Inner(e) => e,
+                })
+        })
+        .await
+        .map_err(|e| E::from(DbError::Other(format!("blocking task failed: {e}"))))?
+    }
+
+    /// A connection for synchronous callers (command line, seeding).
+    pub fn get(&self) -> DbResult<PooledConn> {
+        Ok(self.pool.get()?)
+    }
+
+    pub async fn ping(&self) -> DbResult<()> {
+        self.read(|c: &mut DbConn| -> DbResult<()> {
+            c.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Runs `f` in one transaction on a connection the caller holds (command-line tools).
+pub fn in_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DbError>,
+{
+    conn.transaction::<T, TxError<E>, _>(|c| f(c).map_err(TxError::Inner))
+        .map_err(|e| match e {
+            TxError::Db(d) => E::from(DbError::from(d)),
+            TxError::Inner(e) => e,
+        })
+}

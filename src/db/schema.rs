@@ -1,0 +1,122 @@
+// One portable schema for both backends: only types that SQLite and PostgreSQL share.
+// The PostgreSQL-only `articles.search_vector` column and SQLite's `articles_fts` table are
+// reached through `db::search`, never through this file.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        slug -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        bio -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        token_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        subtitle -> Nullable<Text>,
+        excerpt -> Text,
+        excerpt_is_custom -> Bool,
+        body -> Text,
+        body_html -> Text,
+        dateline -> Nullable<Text>,
+        image_url -> Nullable<Text>,
+        image_alt -> Nullable<Text>,
+        image_caption -> Nullable<Text>,
+        image_credit -> Nullable<Text>,
+        author_id -> BigInt,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        reading_time_minutes -> Integer,
+        view_count -> BigInt,
+        share_count -> BigInt,
+        comment_count -> BigInt,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> BigInt,
+        tag_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    related_articles (article_id, related_id) {
+        article_id -> BigInt,
+        related_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        author_name -> Text,
+        author_email -> Text,
+        body -> Text,
+        body_html -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_shares (article_id, network) {
+        article_id -> BigInt,
+        network -> Text,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(articles -> users (author_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(comments -> articles (article_id));
+diesel::joinable!(article_shares -> articles (article_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    articles,
+    tags,
+    article_tags,
+    related_articles,
+    comments,
+    article_shares,
+    settings,
+);

@@ -1,0 +1,76 @@
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::models::*;
+use super::schema::users;
+use super::{DbConn, DbResult};
+
+pub fn find_by_id(conn: &mut DbConn, id: i64) -> DbResult<Option<UserRow>> {
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> DbResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::slug.eq(slug))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn slug_exists(conn: &mut DbConn, slug: &str) -> DbResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        users::table.filter(users::slug.eq(slug)),
+    ))
+    .get_result(conn)?)
+}
+
+pub fn list(conn: &mut DbConn, offset: i64, limit: i64) -> DbResult<Vec<UserRow>> {
+    Ok(users::table
+        .order_by(users::id)
+        .select(UserRow::as_select())
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?)
+}
+
+pub fn count(conn: &mut DbConn) -> DbResult<i64> {
+    Ok(users::table.select(count_star()).get_result(conn)?)
+}
+
+pub fn count_admins(conn: &mut DbConn) -> DbResult<i64> {
+    Ok(users::table
+        .filter(users::role.eq("admin"))
+        .select(count_star())
+        .get_result(conn)?)
+}
+
+pub fn insert(conn: &mut DbConn, row: &NewUser) -> DbResult<UserRow> {
+    let id: i64 = diesel::insert_into(users::table)
+        .values(row)
+        .returning(users::id)
+        .get_result(conn)?;
+    Ok(users::table.find(id).select(UserRow::as_select()).first(conn)?)
+}
+
+pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> DbResult<UserRow> {
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .execute(conn)?;
+    Ok(users::table.find(id).select(UserRow::as_select()).first(conn)?)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> DbResult<bool> {
+    Ok(diesel::delete(users::table.find(id)).execute(conn)? == 1)
+}

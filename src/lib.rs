@@ -1,0 +1,16 @@
+//! newsdesk: a headless news content API over SQLite or PostgreSQL.
+//!
+//! Layers: `config` → `db` (the only diesel) → `service` (rules) → `rest` (thin handlers).
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod model;
+pub mod rest;
+pub mod seed;
+pub mod service;
+pub mod startup;
+pub mod telemetry;

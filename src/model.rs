@@ -1,0 +1,319 @@
+//! The shapes the API shows and takes. REST serializes these directly; GraphQL wraps them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::{ArticleStatus, CommentStatus, Role};
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Image {
+    pub url: String,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct AuthorRef {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct TagRef {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+/// An article as lists show it: the full form without `body` and `body_html`.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ArticleSummary {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    /// The editor's own excerpt, or the first ~200 characters of the text.
+    pub excerpt: String,
+    pub dateline: Option<String>,
+    pub image: Option<Image>,
+    pub author: AuthorRef,
+    pub tags: Vec<TagRef>,
+    pub status: ArticleStatus,
+    /// A `published` article whose `published_at` is in the future is scheduled.
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub reading_time_minutes: i32,
+    pub view_count: i64,
+    pub share_count: i64,
+    /// Shares per network; every network is present.
+    pub share_counts: BTreeMap<String, i64>,
+    pub comment_count: i64,
+    /// Advances on every change; the basis of `ETag` and `If-Match`.
+    pub version: i32,
+}
+
+/// An article in full.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Article {
+    #[serde(flatten)]
+    pub summary: ArticleSummary,
+    /// Markdown source.
+    pub body: String,
+    /// Sanitized HTML rendered from `body`.
+    pub body_html: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Tag {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Live published articles carrying the tag.
+    pub article_count: i64,
+}
+
+/// An author's public profile.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Author {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// An account, as its owner and admins see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub slug: String,
+    pub name: String,
+    pub role: Role,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+    pub user: User,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Comment {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub author_name: String,
+    /// Shown to editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author_email: Option<String>,
+    /// The article's slug (in the moderation queue).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub article_slug: Option<String>,
+    pub body: String,
+    pub body_html: String,
+    pub status: CommentStatus,
+    pub created_at: DateTime<Utc>,
+    /// Approved replies, oldest first.
+    #[schema(no_recursion)]
+    pub replies: Vec<Comment>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RelatedList {
+    /// The curated slugs, in order, as stored.
+    pub slugs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ListMeta {
+    /// The page number; `null` when paging by cursor.
+    pub page: Option<i64>,
+    pub per_page: i64,
+    pub total: i64,
+    pub total_pages: i64,
+    /// Pass as `cursor` to get the page after this one; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ListResponse<T: ToSchema> {
+    pub data: Vec<T>,
+    pub meta: ListMeta,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+}
+
+// ---- inputs ----
+
+/// Deserializes a field that may be absent (outer `None`), `null` (inner `None`) or a value.
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ImageInput {
+    pub url: Option<String>,
+    pub alt: Option<String>,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
+/// `POST /api/v1/articles`.
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArticle {
+    /// Required.
+    pub title: Option<String>,
+    /// Markdown; required. Raw HTML in it is sanitized.
+    pub body: Option<String>,
+    /// Derived from the title when absent.
+    pub slug: Option<String>,
+    pub subtitle: Option<String>,
+    pub excerpt: Option<String>,
+    pub dateline: Option<String>,
+    pub image: Option<ImageInput>,
+    /// Tag slugs, in order.
+    pub tags: Option<Vec<String>>,
+    /// `draft` (default), `published` or `archived`.
+    pub status: Option<String>,
+    /// RFC 3339; stamped with the current time when publishing without it.
+    pub published_at: Option<String>,
+}
+
+/// `PATCH /api/v1/articles/{slug}`: any subset; `null` clears an optional field.
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArticle {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub subtitle: Option<Option<String>>,
+    /// `null` returns to the derived excerpt.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub excerpt: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub dateline: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<ImageInput>)]
+    pub image: Option<Option<ImageInput>>,
+    pub tags: Option<Vec<String>>,
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub published_at: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetRelated {
+    /// Slugs of the curated related articles, in order (at most 20).
+    pub slugs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordShare {
+    /// whatsapp, facebook, x, telegram, linkedin, email or copy.
+    pub network: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AddComment {
+    pub author_name: Option<String>,
+    pub author_email: Option<String>,
+    /// Plain text with light Markdown; at most 5,000 characters.
+    pub body: Option<String>,
+    /// The comment this one answers (on the same article).
+    pub parent_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModerateComment {
+    /// approved, spam, rejected (or pending).
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTag {
+    pub name: Option<String>,
+    /// Derived from the name when absent.
+    pub slug: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTag {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// admin, editor or author.
+    pub role: Option<String>,
+    /// At least 10 characters.
+    pub password: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// Changes to an account. Admins use it on any account (`PATCH /users/{id}`); everyone on their
+/// own (`PATCH /me`), where `role` is refused and `password` needs `current_password`.
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub password: Option<String>,
+    pub current_password: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub bio: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub avatar_url: Option<Option<String>>,
+}

@@ -1,0 +1,260 @@
+//! What every handler shares: the viewer extractor, cache validators, list headers, and the
+//! problem+json rendering of errors that actix raises itself.
+
+use std::future::Future;
+use std::hash::{Hash, Hasher};
+use std::pin::Pin;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::error::AppError;
+use crate::model::{ListMeta, ListResponse};
+use crate::service::paging::Page;
+use crate::service::{auth, AppState, Viewer};
+
+/// The viewer of a request: anonymous, or the account of a valid bearer token. A token that
+/// is present but invalid, expired or revoked is 401.
+pub struct Auth(pub Viewer);
+
+impl FromRequest for Auth {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let header = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(|v| v.to_str().map(str::to_owned));
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| AppError::Internal("application state missing".into()))?;
+            let header = match header {
+                None => None,
+                Some(Ok(h)) => Some(h),
+                Some(Err(_)) => {
+                    return Err(AppError::Unauthorized(
+                        "the Authorization header is not valid text".into(),
+                    ))
+                }
+            };
+            auth::viewer_from_header(&state, header.as_deref())
+                .await
+                .map(Auth)
+        })
+    }
+}
+
+fn hash_hex(bytes: &[u8]) -> String {
+    // SipHash with fixed keys: stable for a given build, which is all a validator needs.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || bare(t) == bare(etag))
+}
+
+/// A JSON response with an `ETag` and `Cache-Control`; `304` when `If-None-Match` matches.
+/// `version` prefixes the tag for resources that take `If-Match` (articles).
+pub fn cached_json<T: Serialize>(
+    req: &HttpRequest,
+    viewer: &Viewer,
+    value: &T,
+    version: Option<i32>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    let etag = match version {
+        Some(v) => format!("\"v{v}-{}\"", hash_hex(&body)),
+        None => format!("\"{}\"", hash_hex(&body)),
+    };
+    let cache = if viewer.is_some() {
+        "private, no-cache"
+    } else {
+        "public, max-age=30, stale-while-revalidate=60"
+    };
+    if status == StatusCode::OK && if_none_match_hits(req, &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, cache))
+            .insert_header((header::VARY, "Authorization"))
+            .finish());
+    }
+    Ok(HttpResponse::build(status)
+        .content_type("application/json")
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::VARY, "Authorization"))
+        .body(body))
+}
+
+/// The article version an `If-Match` names (`"v3-..."`), `Some(None)` for `*`, `None` when
+/// the header is absent. A tag of another shape can never match: 412.
+pub fn if_match_version(req: &HttpRequest) -> Result<Option<i32>, AppError> {
+    let Some(raw) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let raw = raw.to_str().unwrap_or("").trim();
+    if raw == "*" {
+        return Ok(None);
+    }
+    raw.trim_start_matches("W/")
+        .trim_matches('"')
+        .strip_prefix('v')
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|v| v.parse::<i32>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::PreconditionFailed(
+                "If-Match does not name a version of this article; use the ETag it was served with"
+                    .into(),
+            )
+        })
+}
+
+/// A list response: `{data, meta}`, `X-Total-Count` and RFC 8288 `Link` headers.
+pub fn list_response<T: Serialize + utoipa::ToSchema>(
+    req: &HttpRequest,
+    viewer: &Viewer,
+    page: Page<T>,
+) -> Result<HttpResponse, AppError> {
+    let links = link_header(req, &page.meta);
+    let total = page.meta.total;
+    let body = ListResponse {
+        data: page.items,
+        meta: page.meta,
+    };
+    let mut res = cached_json(req, viewer, &body, None, StatusCode::OK)?;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::HeaderName::from_static("x-total-count"),
+        HeaderValue::from(total),
+    );
+    if !links.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&links) {
+            headers.insert(header::LINK, v);
+        }
+    }
+    Ok(res)
+}
+
+fn link_header(req: &HttpRequest, meta: &ListMeta) -> String {
+    let info = req.connection_info();
+    let base = format!("{}://{}{}", info.scheme(), info.host(), req.path());
+    let kept: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .filter(|(k, _)| k != "page" && k != "cursor")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let link = |extra: (&str, String), rel: &str| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &kept {
+            q.append_pair(k, v);
+        }
+        q.append_pair(extra.0, &extra.1);
+        format!("<{base}?{}>; rel=\"{rel}\"", q.finish())
+    };
+    let last = meta.total_pages.max(1);
+    let mut out = Vec::new();
+    if let Some(c) = &meta.next_cursor {
+        if meta.page.is_none() {
+            out.push(link(("cursor", c.clone()), "next"));
+        }
+    }
+    if let Some(page) = meta.page {
+        if page < meta.total_pages {
+            out.push(link(("page", (page + 1).to_string()), "next"));
+        }
+        if page > 1 {
+            out.push(link(("page", (page - 1).min(last).to_string()), "prev"));
+        }
+    }
+    out.push(link(("page", "1".into()), "first"));
+    out.push(link(("page", last.to_string()), "last"));
+    out.join(", ")
+}
+
+/// Malformed or mistyped JSON is 400, a body over the limit 413, a wrong media type 415.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req| {
+            let e = match &err {
+                JsonPayloadError::Overflow { limit } => {
+                    AppError::PayloadTooLarge(format!("the body is over the limit of {limit} bytes"))
+                }
+                JsonPayloadError::OverflowKnownLength { length, limit } => {
+                    AppError::PayloadTooLarge(format!(
+                        "the body has {length} bytes, over the limit of {limit}"
+                    ))
+                }
+                JsonPayloadError::ContentType => AppError::UnsupportedMediaType(
+                    "send the body as JSON with Content-Type: application/json".into(),
+                ),
+                JsonPayloadError::Deserialize(e) => {
+                    AppError::BadRequest(format!("the JSON body is not valid: {e}"))
+                }
+                other => AppError::BadRequest(format!("the body could not be read: {other}")),
+            };
+            e.into()
+        })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
+        AppError::BadRequest(format!("the query string is not valid: {err}")).into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err: PathError, _req| {
+        AppError::BadRequest(format!("the path is not valid: {err}")).into()
+    })
+}
+
+/// Turns any error response that is not problem+json yet (actix's own: payload errors,
+/// timeouts...) into one, keeping its status.
+pub fn error_handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
+        let is_problem = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/problem+json"));
+        if is_problem {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let status = res.status();
+        let detail = match status {
+            StatusCode::NOT_FOUND => format!("no resource at {}", res.request().path()),
+            s if s.is_server_error() => "An unexpected error occurred.".to_owned(),
+            s => s.canonical_reason().unwrap_or("request refused").to_owned(),
+        };
+        let problem = crate::error::Problem {
+            kind: "about:blank".into(),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail,
+            errors: None,
+        };
+        let problem = HttpResponse::build(status)
+            .content_type("application/problem+json")
+            .body(serde_json::to_vec(&problem).unwrap_or_default());
+        let (req, _) = res.into_parts();
+        let res = ServiceResponse::new(req, problem.map_into_boxed_body()).map_into_right_body();
+        Ok(ErrorHandlerResponse::Response(res))
+    })
+}

@@ -1,0 +1,278 @@
+//! `newsdesk seed`: a reproducible synthetic corpus for benchmarks. The same `--rng-seed` on
+//! an empty database gives the same articles, tags, authors, comments and counters.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::cli::SeedArgs;
+use crate::db::{self, ArticleTagLink, DbConn, DbError, NewArticle, NewComment, NewTag, NewUser, RelatedLink, ShareCount};
+use crate::domain::ShareNetwork;
+use crate::service::{auth, text, AppState};
+
+const AUTHORS: usize = 20;
+const CHUNK: usize = 500;
+
+const WORDS: &[&str] = &[
+    "council", "budget", "election", "minister", "market", "energy", "climate", "court",
+    "strike", "trade", "tariff", "vote", "report", "growth", "inflation", "housing", "health",
+    "school", "police", "storm", "harbour", "railway", "bridge", "festival", "league", "final",
+    "talks", "ceasefire", "summit", "bank", "rates", "oil", "gas", "wind", "solar", "water",
+    "farmers", "drought", "exports", "jobs", "wages", "pension", "tax", "reform", "mayor",
+    "hospital", "vaccine", "museum", "airport", "port", "factory", "startup", "chip", "data",
+    "privacy", "science", "space", "satellite", "ocean", "forest", "city", "village", "border",
+];
+
+fn words(rng: &mut StdRng, n: usize) -> Vec<&'static str> {
+    (0..n).map(|_| WORDS[rng.random_range(0..WORDS.len())]).collect()
+}
+
+fn title(rng: &mut StdRng) -> String {
+    let n = rng.random_range(5..10);
+    let mut w = words(rng, n).join(" ");
+    if let Some(first) = w.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    w
+}
+
+fn body(rng: &mut StdRng) -> String {
+    let paragraphs = rng.random_range(3..6);
+    (0..paragraphs)
+        .map(|_| {
+            let n = rng.random_range(30..60);
+            let mut p = words(rng, n).join(" ");
+            if let Some(first) = p.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            p.push('.');
+            p
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// A skewed pick: low indexes far more often, as real tag use is.
+fn skewed(rng: &mut StdRng, n: usize) -> usize {
+    let x: f64 = rng.random();
+    ((x * x * x) * n as f64) as usize % n.max(1)
+}
+
+fn anchor() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default()
+}
+
+fn ensure_authors(c: &mut DbConn, password_hash: &str) -> Result<Vec<i64>, DbError> {
+    let mut ids = Vec::with_capacity(AUTHORS);
+    for i in 1..=AUTHORS {
+        let email = format!("seed-author-{i}@newsdesk.example");
+        let id = match db::users::find_by_email(c, &email)? {
+            Some(u) => u.id,
+            None => {
+                db::users::insert(
+                    c,
+                    &NewUser {
+                        email,
+                        slug: format!("seed-author-{i}"),
+                        name: format!("Seed Author {i}"),
+                        role: "author".into(),
+                        password_hash: password_hash.to_owned(),
+                        bio: Some("A synthetic author for benchmarks.".into()),
+                        avatar_url: None,
+                        token_version: 1,
+                        created_at: anchor(),
+                        updated_at: anchor(),
+                    },
+                )?
+                .id
+            }
+        };
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+fn ensure_tags(c: &mut DbConn, n: u64) -> Result<Vec<i64>, DbError> {
+    let missing: Vec<NewTag> = (1..=n)
+        .filter_map(|i| {
+            let slug = format!("topic-{i}");
+            match db::tags::find_by_slug(c, &slug) {
+                Ok(Some(_)) => None,
+                _ => Some(NewTag {
+                    slug,
+                    name: format!("Topic {i}"),
+                    description: None,
+                    created_at: anchor(),
+                    updated_at: anchor(),
+                }),
+            }
+        })
+        .collect();
+    for chunk in missing.chunks(CHUNK) {
+        db::tags::bulk_insert(c, chunk)?;
+    }
+    let wanted: Vec<String> = (1..=n).map(|i| format!("topic-{i}")).collect();
+    let mut rows = db::tags::find_by_slugs(c, &wanted)?;
+    rows.sort_by_key(|t| t.slug[6..].parse::<u64>().unwrap_or(0));
+    Ok(rows.into_iter().map(|t| t.id).collect())
+}
+
+pub async fn run(state: &AppState, args: &SeedArgs) -> Result<(), String> {
+    if args.articles == 0 {
+        return Err("--articles must be at least 1".into());
+    }
+    if args.tags == 0 {
+        return Err("--tags must be at least 1".into());
+    }
+    let password_hash = auth::hash_password_async("seed-author-password".into())
+        .await
+        .map_err(|e| e.problem().detail)?;
+    let db = state.db.clone();
+    let args = args.clone();
+    tokio::task::spawn_blocking(move || seed_blocking(&db, &args, &password_hash))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("seeding failed: {e}"))
+}
+
+fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<(), DbError> {
+    let started = std::time::Instant::now();
+    let mut conn = db.get()?;
+    let c: &mut DbConn = &mut conn;
+    let mut rng = StdRng::seed_from_u64(args.rng_seed);
+    let (authors, tag_ids) = db::in_transaction(c, |c| {
+        Ok::<_, DbError>((ensure_authors(c, password_hash)?, ensure_tags(c, args.tags)?))
+    })?;
+    let first_index = db::articles::count_all(c)? + 1;
+    let bar = ProgressBar::new(args.articles);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} seeding [{bar:40}] {pos}/{len} articles ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let mut done: u64 = 0;
+    while done < args.articles {
+        let n = (args.articles - done).min(CHUNK as u64) as usize;
+        let mut rows = Vec::with_capacity(n);
+        let mut plans = Vec::with_capacity(n);
+        for k in 0..n {
+            let index = first_index + (done as i64) + k as i64;
+            let t = title(&mut rng);
+            let b = body(&mut rng);
+            let published = anchor() - Duration::minutes(index * 7);
+            let status = match rng.random_range(0..100) {
+                0..=94 => "published",
+                95..=97 => "draft",
+                _ => "archived",
+            };
+            let views: i64 = (rng.random::<f64>().powi(4) * 50_000.0) as i64;
+            let n_tags = rng.random_range(1..=4usize.min(tag_ids.len()));
+            let mut tags: Vec<i64> = Vec::with_capacity(n_tags);
+            while tags.len() < n_tags {
+                let t = tag_ids[skewed(&mut rng, tag_ids.len())];
+                if !tags.contains(&t) {
+                    tags.push(t);
+                }
+            }
+            let comments = args.comments_per_article;
+            let mut shares: Vec<(ShareNetwork, i64)> = Vec::new();
+            for network in ShareNetwork::ALL {
+                if rng.random_bool(0.3) {
+                    shares.push((*network, rng.random_range(1..200)));
+                }
+            }
+            rows.push(NewArticle {
+                slug: format!("{}-{index}", crate::domain::Slug::derive(&t).map(|s| s.into_string()).unwrap_or_else(|| "article".into())),
+                excerpt: text::excerpt(&b),
+                excerpt_is_custom: false,
+                body_html: text::render_article(&b),
+                reading_time_minutes: text::reading_time_minutes(&b),
+                body: b,
+                title: t,
+                subtitle: None,
+                dateline: Some(["London", "Washington", "Berlin", "Nairobi", "Tokyo"][index as usize % 5].into()),
+                image_url: Some(format!("https://cdn.example.com/seed/{index}.webp")),
+                image_alt: None,
+                image_caption: None,
+                image_credit: Some("© Newsdesk Seed".into()),
+                author_id: authors[skewed(&mut rng, authors.len())],
+                status: status.into(),
+                published_at: (status != "draft").then_some(published),
+                created_at: published,
+                updated_at: published,
+                view_count: views,
+                share_count: shares.iter().map(|(_, n)| n).sum(),
+                comment_count: if status == "published" { comments as i64 } else { 0 },
+                version: 1,
+            });
+            plans.push((tags, shares, comments));
+        }
+        db::in_transaction(c, |c| -> Result<(), DbError> {
+            db::articles::bulk_insert(c, &rows)?;
+            let ids = db::articles::last_ids(c, n as i64)?;
+            let mut links = Vec::new();
+            let mut related = Vec::new();
+            let mut share_rows = Vec::new();
+            let mut comment_rows = Vec::new();
+            for ((id, row), (tags, shares, comments)) in ids.iter().zip(&rows).zip(&plans) {
+                for (position, tag_id) in tags.iter().enumerate() {
+                    links.push(ArticleTagLink { article_id: *id, tag_id: *tag_id, position: position as i32 });
+                }
+                if id % 10 == 0 && *id > 3 {
+                    for (position, back) in [1, 2, 3].iter().enumerate() {
+                        related.push(RelatedLink { article_id: *id, related_id: id - back, position: position as i32 });
+                    }
+                }
+                for (network, count) in shares {
+                    share_rows.push(ShareCount { article_id: *id, network: network.as_str().into(), count: *count });
+                }
+                if row.status == "published" {
+                    for k in 0..*comments {
+                        let body = format!("Comment {k} on this story: {}.", WORDS[(*id as usize + k as usize) % WORDS.len()]);
+                        comment_rows.push(NewComment {
+                            article_id: *id,
+                            parent_id: None,
+                            user_id: None,
+                            author_name: format!("Reader {}", (id + k as i64) % 997),
+                            author_email: format!("reader{}@example.com", (id + k as i64) % 997),
+                            body_html: format!("<p>{body}</p>"),
+                            body,
+                            status: "approved".into(),
+                            created_at: row.created_at + Duration::minutes(k as i64 + 1),
+                            updated_at: row.created_at + Duration::minutes(k as i64 + 1),
+                        });
+                    }
+                }
+            }
+            for chunk in links.chunks(CHUNK * 2) {
+                db::articles::bulk_insert_tags(c, chunk)?;
+            }
+            for chunk in related.chunks(CHUNK * 2) {
+                db::articles::bulk_insert_related(c, chunk)?;
+            }
+            for chunk in share_rows.chunks(CHUNK * 2) {
+                db::articles::bulk_insert_shares(c, chunk)?;
+            }
+            for chunk in comment_rows.chunks(CHUNK) {
+                db::comments::bulk_insert(c, chunk)?;
+            }
+            Ok(())
+        })?;
+        done += n as u64;
+        bar.set_position(done);
+    }
+    bar.finish_and_clear();
+    println!(
+        "seeded {} articles, {} tags, {} authors in {:.1}s",
+        args.articles,
+        tag_ids.len(),
+        authors.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,348 @@
+//! Accounts: profiles, the admin's user management, and one's own settings.
+
+use super::auth::{hash_password_async, verify_password};
+use super::paging::{offset_of, Page, PageParams, PageRequest};
+use super::{require_role, require_user, AppState, Viewer};
+use crate::db::{self, DbConn, NewUser, UserChanges, UserRow};
+use crate::domain::{now, optional_text, parse_http_url, text_field, utc, Email, Role, Slug};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::model::{Author, CreateUser, UpdateUser, User};
+
+const MIN_PASSWORD: usize = 10;
+const MAX_PASSWORD: usize = 512;
+
+pub fn user_view(u: UserRow) -> User {
+    User {
+        id: u.id,
+        role: u.role.parse().unwrap_or(Role::Author),
+        email: u.email,
+        slug: u.slug,
+        name: u.name,
+        bio: u.bio,
+        avatar_url: u.avatar_url,
+        created_at: utc(u.created_at),
+        updated_at: utc(u.updated_at),
+    }
+}
+
+fn check_password(e: &mut FieldErrors, field: &str, p: &str) {
+    let n = p.chars().count();
+    if n < MIN_PASSWORD {
+        e.add(field, format!("must be at least {MIN_PASSWORD} characters"));
+    } else if n > MAX_PASSWORD {
+        e.add(field, format!("must be at most {MAX_PASSWORD} characters"));
+    }
+}
+
+fn check_avatar(e: &mut FieldErrors, v: Option<&str>) -> Option<String> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(u) => parse_http_url(u).map_err(|m| e.add("avatar_url", m)).ok(),
+    }
+}
+
+/// `GET /authors/{slug}`: anyone's public profile.
+pub async fn author(state: &AppState, slug: &str) -> AppResult<Author> {
+    let slug = slug.to_owned();
+    let u = state
+        .db
+        .read(move |c| db::users::find_by_slug(c, &slug))
+        .await?
+        .ok_or_else(|| AppError::not_found("author"))?;
+    Ok(Author {
+        id: u.id,
+        slug: u.slug,
+        name: u.name,
+        bio: u.bio,
+        avatar_url: u.avatar_url,
+    })
+}
+
+/// `GET /me`.
+pub async fn me(state: &AppState, viewer: &Viewer) -> AppResult<User> {
+    let id = require_user(viewer)?.user_id;
+    state
+        .db
+        .read(move |c| db::users::find_by_id(c, id))
+        .await?
+        .map(user_view)
+        .ok_or_else(|| AppError::not_found("user"))
+}
+
+/// `GET /users` (admins).
+pub async fn list(state: &AppState, viewer: &Viewer, paging: &PageParams) -> AppResult<Page<User>> {
+    require_role(viewer, Role::Admin)?;
+    let req = PageRequest::parse(paging)?;
+    if matches!(req, PageRequest::Cursor { .. }) {
+        return Err(FieldErrors::one("cursor", "users page by `page`"));
+    }
+    state
+        .db
+        .read(move |c| {
+            let total = db::users::count(c)?;
+            let rows = db::users::list(c, offset_of(&req), req.per_page() + 1)?;
+            let mut page = Page::build(
+                &req,
+                rows,
+                total,
+                |_| super::paging::CursorKey::new("user"),
+                user_view,
+            );
+            page.meta.next_cursor = None;
+            Ok(page)
+        })
+        .await
+}
+
+/// A slug for a person's name that no other account has.
+fn free_user_slug(c: &mut DbConn, name: &str) -> AppResult<String> {
+    // A name with no letters or digits in it still gets a profile: author, author-2, ...
+    let base = Slug::derive(name)
+        .or_else(|| Slug::derive("author"))
+        .ok_or_else(|| AppError::Internal("cannot make a profile slug".into()))?;
+    if !db::users::slug_exists(c, base.as_str())? {
+        return Ok(base.into_string());
+    }
+    for n in 2..10_000 {
+        let s = base.with_suffix(n);
+        if !db::users::slug_exists(c, s.as_str())? {
+            return Ok(s.into_string());
+        }
+    }
+    Err(AppError::Conflict("no free profile slug for this name".into()))
+}
+
+/// Creates an account (the admin's `POST /users`, and the command line).
+pub async fn create_user(state: &AppState, input: CreateUser) -> AppResult<User> {
+    let mut e = FieldErrors::new();
+    let email = match input.email.as_deref() {
+        Some(m) => Email::parse(m).map_err(|m| e.add("email", m)).ok(),
+        None => {
+            e.add("email", "is required");
+            None
+        }
+    };
+    let name = match input.name.as_deref() {
+        Some(n) => text_field(n, 100).map_err(|m| e.add("name", m)).ok(),
+        None => {
+            e.add("name", "is required");
+            None
+        }
+    };
+    let role: Option<Role> = match input.role.as_deref() {
+        Some(r) => r.parse().map_err(|m: String| e.add("role", m)).ok(),
+        None => {
+            e.add("role", "is required");
+            None
+        }
+    };
+    match input.password.as_deref() {
+        Some(p) => check_password(&mut e, "password", p),
+        None => e.add("password", "is required"),
+    }
+    let bio = optional_text(input.bio.as_deref(), 2000)
+        .map_err(|m| e.add("bio", m))
+        .ok()
+        .flatten();
+    let avatar_url = check_avatar(&mut e, input.avatar_url.as_deref());
+    e.into_result()?;
+    let (Some(email), Some(name), Some(role), Some(password)) =
+        (email, name, role, input.password)
+    else {
+        return Err(AppError::Internal("validated user field missing".into()));
+    };
+    let password_hash = hash_password_async(password).await?;
+    state
+        .db
+        .write(move |c| {
+            if db::users::find_by_email(c, email.as_str())?.is_some() {
+                return Err(AppError::Conflict(
+                    "an account with this email already exists".into(),
+                ));
+            }
+            let stamp = now();
+            let slug = free_user_slug(c, &name)?;
+            let row = db::users::insert(
+                c,
+                &NewUser {
+                    email: email.into_string(),
+                    slug,
+                    name,
+                    role: role.as_str().to_owned(),
+                    password_hash,
+                    bio,
+                    avatar_url,
+                    token_version: 1,
+                    created_at: stamp,
+                    updated_at: stamp,
+                },
+            )?;
+            Ok(user_view(row))
+        })
+        .await
+}
+
+/// `POST /users` (admins).
+pub async fn create(state: &AppState, viewer: &Viewer, input: CreateUser) -> AppResult<User> {
+    require_role(viewer, Role::Admin)?;
+    create_user(state, input).await
+}
+
+/// Validated changes, before the password is hashed.
+struct Changes {
+    name: Option<String>,
+    role: Option<Role>,
+    password: Option<String>,
+    bio: Option<Option<String>>,
+    avatar_url: Option<Option<String>>,
+}
+
+fn validate_update(input: &UpdateUser, own: bool) -> AppResult<Changes> {
+    let mut e = FieldErrors::new();
+    let name = input
+        .name
+        .as_deref()
+        .and_then(|n| text_field(n, 100).map_err(|m| e.add("name", m)).ok());
+    let role = match (input.role.as_deref(), own) {
+        (Some(_), true) => {
+            e.add("role", "cannot be changed on one's own account");
+            None
+        }
+        (Some(r), false) => r.parse().map_err(|m: String| e.add("role", m)).ok(),
+        (None, _) => None,
+    };
+    if let Some(p) = input.password.as_deref() {
+        check_password(&mut e, "password", p);
+        if own && input.current_password.is_none() {
+            e.add("current_password", "is required to change the password");
+        }
+    }
+    if !own && input.current_password.is_some() {
+        e.add("current_password", "is only for one's own account (PATCH /me)");
+    }
+    let bio = input.bio.as_ref().map(|b| {
+        optional_text(b.as_deref(), 2000)
+            .map_err(|m| e.add("bio", m))
+            .ok()
+            .flatten()
+    });
+    let avatar_url = input
+        .avatar_url
+        .as_ref()
+        .map(|a| check_avatar(&mut e, a.as_deref()));
+    e.into_result()?;
+    Ok(Changes {
+        name,
+        role,
+        password: input.password.clone(),
+        bio,
+        avatar_url,
+    })
+}
+
+/// Writes validated changes; a new password or role bumps the token version, so the
+/// account's older tokens stop working at once.
+async fn apply(state: &AppState, id: i64, ch: Changes, acting_admin: bool) -> AppResult<User> {
+    let password_hash = match ch.password {
+        Some(p) => Some(hash_password_async(p).await?),
+        None => None,
+    };
+    state
+        .db
+        .write(move |c| {
+            let current = db::users::find_by_id(c, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let role_changes = ch.role.is_some_and(|r| r.as_str() != current.role);
+            if acting_admin
+                && role_changes
+                && current.role == "admin"
+                && db::users::count_admins(c)? <= 1
+            {
+                return Err(AppError::Conflict(
+                    "this is the last admin; make another admin first".into(),
+                ));
+            }
+            let revoke = password_hash.is_some() || role_changes;
+            let changes = UserChanges {
+                name: ch.name,
+                role: ch.role.map(|r| r.as_str().to_owned()),
+                password_hash,
+                bio: ch.bio,
+                avatar_url: ch.avatar_url,
+                token_version: revoke.then_some(current.token_version + 1),
+                updated_at: Some(now()),
+            };
+            Ok(user_view(db::users::update(c, id, &changes)?))
+        })
+        .await
+}
+
+/// `PATCH /users/{id}` (admins).
+pub async fn update(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    input: UpdateUser,
+) -> AppResult<User> {
+    require_role(viewer, Role::Admin)?;
+    let changes = validate_update(&input, false)?;
+    apply(state, id, changes, true).await
+}
+
+/// `PATCH /me`: one's own profile; a new password needs the current one.
+pub async fn update_me(state: &AppState, viewer: &Viewer, input: UpdateUser) -> AppResult<User> {
+    let id = require_user(viewer)?.user_id;
+    let changes = validate_update(&input, true)?;
+    if let Some(current) = input.current_password.clone() {
+        let stored = state
+            .db
+            .read(move |c| db::users::find_by_id(c, id))
+            .await?
+            .ok_or_else(|| AppError::not_found("user"))?;
+        if !verify_password(current, stored.password_hash).await? {
+            return Err(FieldErrors::one("current_password", "is not right"));
+        }
+    }
+    apply(state, id, changes, false).await
+}
+
+/// `DELETE /users/{id}` (admins). An account with articles needs `reassign_to`, the account
+/// that takes them over; nobody deletes the last admin or themselves.
+pub async fn delete(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    reassign_to: Option<i64>,
+) -> AppResult<()> {
+    let admin = require_role(viewer, Role::Admin)?;
+    if admin.user_id == id {
+        return Err(AppError::Conflict(
+            "you cannot delete your own account".into(),
+        ));
+    }
+    if reassign_to == Some(id) {
+        return Err(FieldErrors::one("reassign_to", "must be another account"));
+    }
+    state
+        .db
+        .write(move |c| {
+            let user = db::users::find_by_id(c, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            if user.role == "admin" && db::users::count_admins(c)? <= 1 {
+                return Err(AppError::Conflict("this is the last admin".into()));
+            }
+            let articles = db::articles::count_by_author(c, id)?;
+            if articles > 0 {
+                let Some(to) = reassign_to else {
+                    return Err(AppError::Conflict(format!(
+                        "this account wrote {articles} articles; pass ?reassign_to=<user id> to hand them over"
+                    )));
+                };
+                if db::users::find_by_id(c, to)?.is_none() {
+                    return Err(FieldErrors::one("reassign_to", "no account has this id"));
+                }
+                db::articles::reassign_author(c, id, to)?;
+            }
+            db::users::delete(c, id)?;
+            Ok(())
+        })
+        .await
+}

@@ -1,0 +1,951 @@
+//! Articles: lists, reads, writes, related articles and counters.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDateTime;
+
+use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest};
+use super::{require_role, text, AppState, Principal, Viewer};
+use crate::db::articles::{ArticleFilter, KeysetPos, Paging, SortKey, StatusFilter};
+use crate::db::search::SearchTerms;
+use crate::db::{self, ArticleSummaryRow, ArticleUpdate, DbConn, NewArticle};
+use crate::domain::{
+    now, optional_text, parse_http_url, parse_instant, text_field, utc, ArticleStatus, Role,
+    ShareNetwork, Slug,
+};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::model::{
+    Article, ArticleSummary, AuthorRef, CreateArticle, Image, ImageInput, TagRef, UpdateArticle,
+};
+
+pub const MAX_TAGS: usize = 20;
+pub const MAX_RELATED: usize = 20;
+const MAX_BODY_CHARS: usize = 200_000;
+
+/// The filters of `GET /articles`, as given.
+#[derive(Debug, Clone, Default)]
+pub struct ListArticles {
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+    pub status: Option<String>,
+    pub published_after: Option<String>,
+    pub published_before: Option<String>,
+    pub paging: PageParams,
+}
+
+fn sort_name(sort: SortKey) -> &'static str {
+    match sort {
+        SortKey::Latest => "latest",
+        SortKey::Oldest => "oldest",
+        SortKey::Popular => "popular",
+    }
+}
+
+fn cursor_of(row: &ArticleSummaryRow, sort: SortKey) -> CursorKey {
+    let mut c = CursorKey::new(sort_name(sort));
+    match db::articles::position_of(row, sort) {
+        KeysetPos::Time(t, id) => {
+            c.t = Some(t.and_utc().timestamp());
+            c.i = Some(id);
+        }
+        KeysetPos::Count(n, id) => {
+            c.n = Some(n);
+            c.i = Some(id);
+        }
+    }
+    c
+}
+
+fn keyset_of(c: &CursorKey, sort: SortKey) -> AppResult<KeysetPos> {
+    if c.k != sort_name(sort) {
+        return Err(CursorKey::mismatch());
+    }
+    let id = c.i.ok_or_else(CursorKey::mismatch)?;
+    match sort {
+        SortKey::Popular => Ok(KeysetPos::Count(c.n.ok_or_else(CursorKey::mismatch)?, id)),
+        SortKey::Latest | SortKey::Oldest => {
+            let t = c
+                .t
+                .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+                .ok_or_else(CursorKey::mismatch)?;
+            Ok(KeysetPos::Time(t.naive_utc(), id))
+        }
+    }
+}
+
+/// Validates the list filters and works out what the viewer may see.
+fn list_filter(viewer: &Viewer, p: &ListArticles) -> AppResult<(ArticleFilter, SortKey)> {
+    let mut errors = FieldErrors::new();
+    let mut f = ArticleFilter::public(now());
+    let sort = match p.sort.as_deref() {
+        None | Some("latest") => SortKey::Latest,
+        Some("oldest") => SortKey::Oldest,
+        Some("popular") => SortKey::Popular,
+        Some(_) => {
+            errors.add("sort", "must be one of: latest, oldest, popular");
+            SortKey::Latest
+        }
+    };
+    if let Some(status) = p.status.as_deref() {
+        f.status = match status {
+            "published" => StatusFilter::Published,
+            "draft" => StatusFilter::Draft,
+            "archived" => StatusFilter::Archived,
+            "scheduled" => StatusFilter::Scheduled,
+            "any" => StatusFilter::Any,
+            _ => {
+                errors.add(
+                    "status",
+                    "must be one of: published, draft, archived, scheduled, any",
+                );
+                StatusFilter::Public
+            }
+        };
+    }
+    for (field, value, slot) in [
+        ("tag", &p.tag, &mut f.tag_slug),
+        ("author", &p.author, &mut f.author_slug),
+    ] {
+        if let Some(v) = value {
+            match Slug::parse(v) {
+                Ok(s) => *slot = Some(s.into_string()),
+                Err(e) => errors.add(field, e),
+            }
+        }
+    }
+    if let Some(q) = &p.q {
+        if q.chars().count() > 200 {
+            errors.add("q", "must be at most 200 characters");
+        }
+        // A query with no words in it matches nothing rather than everything.
+        match SearchTerms::parse(q) {
+            Some(terms) => f.search = Some(terms),
+            None => f.match_nothing = true,
+        }
+    }
+    for (field, value, slot) in [
+        ("published_after", &p.published_after, &mut f.published_after),
+        ("published_before", &p.published_before, &mut f.published_before),
+    ] {
+        if let Some(v) = value {
+            match parse_instant(v) {
+                Ok(t) => *slot = Some(t),
+                Err(e) => errors.add(field, e),
+            }
+        }
+    }
+    errors.into_result()?;
+    if !matches!(f.status, StatusFilter::Public | StatusFilter::Published) {
+        let p = require_role(viewer, Role::Author)?;
+        if !p.role.is_editor() {
+            // Authors see their own unpublished work, nobody else's.
+            f.only_author_id = Some(p.user_id);
+        }
+    }
+    Ok((f, sort))
+}
+
+/// `GET /articles`: one page of summaries, in a fixed number of statements.
+pub async fn list(
+    state: &AppState,
+    viewer: &Viewer,
+    p: &ListArticles,
+) -> AppResult<Page<ArticleSummary>> {
+    let (filter, sort) = list_filter(viewer, p)?;
+    let req = PageRequest::parse(&p.paging)?;
+    let paging = match &req {
+        PageRequest::Offset { per_page, .. } => Paging::Offset {
+            offset: offset_of(&req),
+            limit: per_page + 1,
+        },
+        PageRequest::Cursor { cursor, per_page } => Paging::After {
+            pos: keyset_of(cursor, sort)?,
+            limit: per_page + 1,
+        },
+    };
+    state
+        .db
+        .read(move |c| {
+            let total = db::articles::count(c, &filter)?;
+            let rows = db::articles::list(c, &filter, sort, paging)?;
+            let page = Page::build(&req, rows, total, |r| cursor_of(r, sort), |r| r);
+            let items = assemble(c, page.items)?;
+            Ok(Page {
+                items,
+                meta: page.meta,
+            })
+        })
+        .await
+}
+
+/// Fills summaries with their authors, tags and share counts: three statements for any
+/// number of rows. GraphQL's loaders call the same functions.
+pub fn assemble(c: &mut DbConn, rows: Vec<ArticleSummaryRow>) -> AppResult<Vec<ArticleSummary>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut author_ids: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
+    author_ids.sort_unstable();
+    author_ids.dedup();
+    let authors: HashMap<i64, AuthorRef> = db::articles::authors_by_ids(c, &author_ids)?
+        .into_iter()
+        .map(|a| {
+            (
+                a.id,
+                AuthorRef {
+                    id: a.id,
+                    slug: a.slug,
+                    name: a.name,
+                },
+            )
+        })
+        .collect();
+    let mut tags: HashMap<i64, Vec<TagRef>> = HashMap::new();
+    for (article_id, t) in db::articles::tags_for(c, &ids)? {
+        tags.entry(article_id).or_default().push(TagRef {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+        });
+    }
+    let mut shares: HashMap<i64, BTreeMap<String, i64>> = HashMap::new();
+    for (article_id, network, count) in db::articles::shares_for(c, &ids)? {
+        shares.entry(article_id).or_default().insert(network, count);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let author = authors.get(&r.author_id).cloned().ok_or_else(|| {
+                AppError::Internal(format!("article {} has no author {}", r.id, r.author_id))
+            })?;
+            let mut share_counts: BTreeMap<String, i64> = ShareNetwork::ALL
+                .iter()
+                .map(|n| (n.as_str().to_owned(), 0))
+                .collect();
+            if let Some(s) = shares.remove(&r.id) {
+                share_counts.extend(s);
+            }
+            Ok(summary_view(
+                r.clone(),
+                author,
+                tags.remove(&r.id).unwrap_or_default(),
+                share_counts,
+            ))
+        })
+        .collect()
+}
+
+fn summary_view(
+    r: ArticleSummaryRow,
+    author: AuthorRef,
+    tags: Vec<TagRef>,
+    share_counts: BTreeMap<String, i64>,
+) -> ArticleSummary {
+    let image = r.image_url.map(|url| Image {
+        url,
+        alt: r.image_alt,
+        caption: r.image_caption,
+        credit: r.image_credit,
+    });
+    ArticleSummary {
+        id: r.id,
+        slug: r.slug,
+        title: r.title,
+        subtitle: r.subtitle,
+        excerpt: r.excerpt,
+        dateline: r.dateline,
+        image,
+        author,
+        tags,
+        status: r.status.parse().unwrap_or(ArticleStatus::Draft),
+        published_at: r.published_at.map(utc),
+        created_at: utc(r.created_at),
+        updated_at: utc(r.updated_at),
+        reading_time_minutes: r.reading_time_minutes,
+        view_count: r.view_count,
+        share_count: r.share_count,
+        share_counts,
+        comment_count: r.comment_count,
+        version: r.version,
+    }
+}
+
+fn is_live(r: &ArticleSummaryRow, now: NaiveDateTime) -> bool {
+    r.status == "published" && r.published_at.is_some_and(|t| t <= now)
+}
+
+/// Whether the viewer may read this article: live ones are public; the rest are for editors
+/// and their own author.
+fn may_read(r: &ArticleSummaryRow, viewer: &Viewer, now: NaiveDateTime) -> bool {
+    is_live(r, now)
+        || viewer
+            .as_ref()
+            .is_some_and(|p| p.role.is_editor() || p.user_id == r.author_id)
+}
+
+fn may_edit(r: &ArticleSummaryRow, p: &Principal) -> bool {
+    p.role.is_editor() || p.user_id == r.author_id
+}
+
+/// Finds an article the viewer may read; anything else is 404 (no hint that it exists).
+fn find_readable(
+    c: &mut DbConn,
+    slug: &str,
+    viewer: &Viewer,
+) -> AppResult<ArticleSummaryRow> {
+    match db::articles::find_by_slug(c, slug)? {
+        Some(r) if may_read(&r, viewer, now()) => Ok(r),
+        _ => Err(AppError::not_found("article")),
+    }
+}
+
+fn full_article(c: &mut DbConn, row: ArticleSummaryRow) -> AppResult<Article> {
+    let body = db::articles::body_of(c, row.id)?;
+    let summary = assemble(c, vec![row])?
+        .pop()
+        .ok_or_else(|| AppError::Internal("article vanished while reading".into()))?;
+    Ok(Article {
+        summary,
+        body: body.body,
+        body_html: body.body_html,
+    })
+}
+
+/// `GET /articles/{slug}`.
+pub async fn get(state: &AppState, viewer: &Viewer, slug: &str) -> AppResult<Article> {
+    let slug = slug.to_owned();
+    let viewer = viewer.clone();
+    state
+        .db
+        .read(move |c| {
+            let row = find_readable(c, &slug, &viewer)?;
+            full_article(c, row)
+        })
+        .await
+}
+
+/// The editable fields of an article after validation.
+#[derive(Debug, Clone)]
+struct Fields {
+    title: String,
+    body: String,
+    slug: Option<Slug>,
+    subtitle: Option<String>,
+    /// `Some` when the editor wrote one.
+    excerpt: Option<String>,
+    dateline: Option<String>,
+    image: Option<Image>,
+    tags: Option<Vec<String>>,
+    status: ArticleStatus,
+    published_at: Option<NaiveDateTime>,
+}
+
+fn check<T>(errors: &mut FieldErrors, field: &str, r: Result<T, String>) -> Option<T> {
+    r.map_err(|e| errors.add(field, e)).ok()
+}
+
+fn validate_image(errors: &mut FieldErrors, input: &ImageInput) -> Option<Image> {
+    let url = match input.url.as_deref() {
+        None => {
+            errors.add("image.url", "is required when an image is given");
+            None
+        }
+        Some(u) => check(errors, "image.url", parse_http_url(u)),
+    };
+    let alt = check(errors, "image.alt", optional_text(input.alt.as_deref(), 500));
+    let caption = check(
+        errors,
+        "image.caption",
+        optional_text(input.caption.as_deref(), 1000),
+    );
+    let credit = check(
+        errors,
+        "image.credit",
+        optional_text(input.credit.as_deref(), 300),
+    );
+    Some(Image {
+        url: url?,
+        alt: alt?,
+        caption: caption?,
+        credit: credit?,
+    })
+}
+
+fn validate_tags(errors: &mut FieldErrors, tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        match Slug::parse(t) {
+            Ok(s) if !out.contains(&s.as_str().to_owned()) => out.push(s.into_string()),
+            Ok(_) => {}
+            Err(e) => errors.add("tags", format!("{t:?} {e}")),
+        }
+    }
+    if out.len() > MAX_TAGS {
+        errors.add("tags", format!("at most {MAX_TAGS} tags"));
+    }
+    out
+}
+
+fn validate_body(errors: &mut FieldErrors, body: &str) -> Option<String> {
+    if body.chars().count() > MAX_BODY_CHARS {
+        errors.add("body", format!("must be at most {MAX_BODY_CHARS} characters"));
+        None
+    } else {
+        Some(body.to_owned())
+    }
+}
+
+fn validate_create(input: &CreateArticle) -> AppResult<Fields> {
+    let mut e = FieldErrors::new();
+    let title = match input.title.as_deref() {
+        Some(t) => check(&mut e, "title", text_field(t, 300)),
+        None => {
+            e.add("title", "is required");
+            None
+        }
+    };
+    let body = match input.body.as_deref() {
+        Some(b) => validate_body(&mut e, b),
+        None => {
+            e.add("body", "is required");
+            None
+        }
+    };
+    let slug = input
+        .slug
+        .as_deref()
+        .and_then(|s| check(&mut e, "slug", Slug::parse(s)));
+    let subtitle = check(&mut e, "subtitle", optional_text(input.subtitle.as_deref(), 300));
+    let excerpt = check(&mut e, "excerpt", optional_text(input.excerpt.as_deref(), 1000));
+    let dateline = check(&mut e, "dateline", optional_text(input.dateline.as_deref(), 100));
+    let image = input.image.as_ref().map(|i| validate_image(&mut e, i));
+    let tags = input.tags.as_ref().map(|t| validate_tags(&mut e, t));
+    let status = match input.status.as_deref() {
+        None => Some(ArticleStatus::Draft),
+        Some(s) => check(&mut e, "status", s.parse()),
+    };
+    let published_at = input
+        .published_at
+        .as_deref()
+        .map(|t| check(&mut e, "published_at", parse_instant(t)));
+    e.into_result()?;
+    let missing = || AppError::Internal("validated field missing".into());
+    Ok(Fields {
+        title: title.ok_or_else(missing)?,
+        body: body.ok_or_else(missing)?,
+        slug,
+        subtitle: subtitle.flatten(),
+        excerpt: excerpt.flatten(),
+        dateline: dateline.flatten(),
+        image: image.flatten(),
+        tags,
+        status: status.ok_or_else(missing)?,
+        published_at: published_at.flatten(),
+    })
+}
+
+/// Applies a patch to the stored article; fields not in the patch keep their values.
+fn validate_patch(
+    current: &ArticleSummaryRow,
+    body: &db::ArticleBodyRow,
+    patch: &UpdateArticle,
+) -> AppResult<Fields> {
+    let mut e = FieldErrors::new();
+    let title = match patch.title.as_deref() {
+        Some(t) => check(&mut e, "title", text_field(t, 300)),
+        None => Some(current.title.clone()),
+    };
+    let new_body = match patch.body.as_deref() {
+        Some(b) => validate_body(&mut e, b),
+        None => Some(body.body.clone()),
+    };
+    let slug = match patch.slug.as_deref() {
+        Some(s) => check(&mut e, "slug", Slug::parse(s)),
+        None => Slug::parse(&current.slug).ok(),
+    };
+    let subtitle = match &patch.subtitle {
+        Some(v) => check(&mut e, "subtitle", optional_text(v.as_deref(), 300)).flatten(),
+        None => current.subtitle.clone(),
+    };
+    let excerpt = match &patch.excerpt {
+        Some(v) => check(&mut e, "excerpt", optional_text(v.as_deref(), 1000)).flatten(),
+        None => body.excerpt_is_custom.then(|| current.excerpt.clone()),
+    };
+    let dateline = match &patch.dateline {
+        Some(v) => check(&mut e, "dateline", optional_text(v.as_deref(), 100)).flatten(),
+        None => current.dateline.clone(),
+    };
+    let image = match &patch.image {
+        Some(Some(i)) => validate_image(&mut e, i),
+        Some(None) => None,
+        None => current.image_url.clone().map(|url| Image {
+            url,
+            alt: current.image_alt.clone(),
+            caption: current.image_caption.clone(),
+            credit: current.image_credit.clone(),
+        }),
+    };
+    let tags = patch.tags.as_ref().map(|t| validate_tags(&mut e, t));
+    let status = match patch.status.as_deref() {
+        Some(s) => check(&mut e, "status", s.parse()),
+        None => current.status.parse().ok(),
+    };
+    let published_at = match &patch.published_at {
+        Some(Some(t)) => check(&mut e, "published_at", parse_instant(t)),
+        Some(None) => None,
+        None => current.published_at,
+    };
+    e.into_result()?;
+    let missing = || AppError::Internal("validated field missing".into());
+    Ok(Fields {
+        title: title.ok_or_else(missing)?,
+        body: new_body.ok_or_else(missing)?,
+        slug,
+        subtitle,
+        excerpt,
+        dateline,
+        image,
+        tags,
+        status: status.ok_or_else(missing)?,
+        published_at,
+    })
+}
+
+/// What rendering adds to the fields: HTML, the excerpt, reading time, and the publish stamp.
+struct Rendered {
+    body_html: String,
+    excerpt: String,
+    excerpt_is_custom: bool,
+    reading_time: i32,
+    published_at: Option<NaiveDateTime>,
+}
+
+fn render(f: &Fields, stamp: NaiveDateTime) -> Rendered {
+    let published_at = match (f.status, f.published_at) {
+        (ArticleStatus::Published, None) => Some(stamp),
+        (_, t) => t,
+    };
+    Rendered {
+        body_html: text::render_article(&f.body),
+        excerpt: f.excerpt.clone().unwrap_or_else(|| text::excerpt(&f.body)),
+        excerpt_is_custom: f.excerpt.is_some(),
+        reading_time: text::reading_time_minutes(&f.body),
+        published_at,
+    }
+}
+
+/// Resolves tag slugs to ids, in order; unknown slugs are a 422 on `tags`.
+fn resolve_tags(c: &mut DbConn, slugs: &[String]) -> AppResult<Vec<i64>> {
+    let found: HashMap<String, i64> = db::tags::find_by_slugs(c, slugs)?
+        .into_iter()
+        .map(|t| (t.slug, t.id))
+        .collect();
+    let mut e = FieldErrors::new();
+    let ids = slugs
+        .iter()
+        .filter_map(|s| {
+            let id = found.get(s).copied();
+            if id.is_none() {
+                e.add("tags", format!("unknown tag {s:?}; create it first"));
+            }
+            id
+        })
+        .collect();
+    e.into_result()?;
+    Ok(ids)
+}
+
+/// A free slug derived from the title: the plain form, or the first `-2`, `-3`… not taken.
+fn free_slug(c: &mut DbConn, title: &str) -> AppResult<Slug> {
+    let base = Slug::derive(title).ok_or_else(|| {
+        FieldErrors::one(
+            "slug",
+            "cannot be derived from this title; give a slug of letters and digits",
+        )
+    })?;
+    if !db::articles::slug_exists(c, base.as_str())? {
+        return Ok(base);
+    }
+    for n in 2..1000 {
+        let candidate = base.with_suffix(n);
+        if !db::articles::slug_exists(c, candidate.as_str())? {
+            return Ok(candidate);
+        }
+    }
+    Err(AppError::Conflict(format!(
+        "too many articles are called {:?}; give a slug",
+        base.as_str()
+    )))
+}
+
+fn slug_taken(slug: &str) -> AppError {
+    AppError::Conflict(format!("an article with the slug {slug:?} already exists"))
+}
+
+/// `POST /articles`.
+pub async fn create(state: &AppState, viewer: &Viewer, input: CreateArticle) -> AppResult<Article> {
+    let author = require_role(viewer, Role::Author)?.clone();
+    let fields = validate_create(&input)?;
+    let stamp = now();
+    let rendered = render(&fields, stamp);
+    state
+        .db
+        .write(move |c| {
+            let tag_ids = match &fields.tags {
+                Some(t) => resolve_tags(c, t)?,
+                None => Vec::new(),
+            };
+            let slug = match &fields.slug {
+                Some(s) if db::articles::slug_exists(c, s.as_str())? => {
+                    return Err(slug_taken(s.as_str()))
+                }
+                Some(s) => s.clone(),
+                None => free_slug(c, &fields.title)?,
+            };
+            let image = fields.image.clone();
+            let row = NewArticle {
+                slug: slug.into_string(),
+                title: fields.title,
+                subtitle: fields.subtitle,
+                excerpt: rendered.excerpt,
+                excerpt_is_custom: rendered.excerpt_is_custom,
+                body: fields.body,
+                body_html: rendered.body_html,
+                dateline: fields.dateline,
+                image_url: image.as_ref().map(|i| i.url.clone()),
+                image_alt: image.as_ref().and_then(|i| i.alt.clone()),
+                image_caption: image.as_ref().and_then(|i| i.caption.clone()),
+                image_credit: image.as_ref().and_then(|i| i.credit.clone()),
+                author_id: author.user_id,
+                status: fields.status.as_str().to_owned(),
+                published_at: rendered.published_at,
+                created_at: stamp,
+                updated_at: stamp,
+                reading_time_minutes: rendered.reading_time,
+                view_count: 0,
+                share_count: 0,
+                comment_count: 0,
+                version: 1,
+            };
+            let id = db::articles::insert(c, &row).map_err(|e| match e {
+                db::DbError::Conflict(_) => slug_taken(&row.slug),
+                other => other.into(),
+            })?;
+            db::articles::set_tags(c, id, &tag_ids)?;
+            let stored = db::articles::find_by_id(c, id)?
+                .ok_or_else(|| AppError::Internal("inserted article not found".into()))?;
+            full_article(c, stored)
+        })
+        .await
+}
+
+/// Loads an article for a write and checks the writer may change it and holds its current
+/// version (`If-Match` / `expectedVersion`).
+fn find_for_write(
+    c: &mut DbConn,
+    slug: &str,
+    writer: &Principal,
+    expected_version: Option<i32>,
+) -> AppResult<ArticleSummaryRow> {
+    let row = db::articles::find_by_slug(c, slug)?
+        .filter(|r| may_read(r, &Some(writer.clone()), now()))
+        .ok_or_else(|| AppError::not_found("article"))?;
+    if !may_edit(&row, writer) {
+        return Err(AppError::Forbidden(
+            "authors may change only their own articles".into(),
+        ));
+    }
+    if let Some(v) = expected_version {
+        if v != row.version {
+            return Err(stale(row.version));
+        }
+    }
+    Ok(row)
+}
+
+fn stale(current: i32) -> AppError {
+    AppError::PreconditionFailed(format!(
+        "the article has changed since you read it (now at version {current}); reload and retry"
+    ))
+}
+
+/// `PATCH /articles/{slug}`: a partial update; `version` and `updated_at` advance.
+pub async fn update(
+    state: &AppState,
+    viewer: &Viewer,
+    slug: &str,
+    patch: UpdateArticle,
+    expected_version: Option<i32>,
+) -> AppResult<Article> {
+    let writer = require_role(viewer, Role::Author)?.clone();
+    let slug = slug.to_owned();
+    state
+        .db
+        .write(move |c| {
+            let current = find_for_write(c, &slug, &writer, expected_version)?;
+            let body = db::articles::body_of(c, current.id)?;
+            let fields = validate_patch(&current, &body, &patch)?;
+            let stamp = now();
+            // Rendering runs only when the body changed; the rest is cheap to recompute.
+            let rendered = if patch.body.is_some() || patch.excerpt.is_some() {
+                render(&fields, stamp)
+            } else {
+                Rendered {
+                    body_html: body.body_html.clone(),
+                    excerpt: fields.excerpt.clone().unwrap_or(current.excerpt.clone()),
+                    excerpt_is_custom: fields.excerpt.is_some(),
+                    reading_time: current.reading_time_minutes,
+                    published_at: match (fields.status, fields.published_at) {
+                        (ArticleStatus::Published, None) => Some(stamp),
+                        (_, t) => t,
+                    },
+                }
+            };
+            let new_slug = fields
+                .slug
+                .clone()
+                .map(Slug::into_string)
+                .unwrap_or(current.slug.clone());
+            if new_slug != current.slug && db::articles::slug_exists(c, &new_slug)? {
+                return Err(slug_taken(&new_slug));
+            }
+            let tag_ids = match &fields.tags {
+                Some(t) => Some(resolve_tags(c, t)?),
+                None => None,
+            };
+            let image = fields.image.clone();
+            let changes = ArticleUpdate {
+                slug: new_slug,
+                title: fields.title,
+                subtitle: fields.subtitle,
+                excerpt: rendered.excerpt,
+                excerpt_is_custom: rendered.excerpt_is_custom,
+                body: fields.body,
+                body_html: rendered.body_html,
+                dateline: fields.dateline,
+                image_url: image.as_ref().map(|i| i.url.clone()),
+                image_alt: image.as_ref().and_then(|i| i.alt.clone()),
+                image_caption: image.as_ref().and_then(|i| i.caption.clone()),
+                image_credit: image.as_ref().and_then(|i| i.credit.clone()),
+                status: fields.status.as_str().to_owned(),
+                published_at: rendered.published_at,
+                updated_at: stamp,
+                reading_time_minutes: rendered.reading_time,
+                version: current.version + 1,
+            };
+            let written = db::articles::update(c, current.id, current.version, &changes)
+                .map_err(|e| match e {
+                    db::DbError::Conflict(_) => slug_taken(&changes.slug),
+                    other => other.into(),
+                })?;
+            if !written {
+                return Err(stale(current.version + 1));
+            }
+            if let Some(ids) = tag_ids {
+                db::articles::set_tags(c, current.id, &ids)?;
+            }
+            let stored = db::articles::find_by_id(c, current.id)?
+                .ok_or_else(|| AppError::not_found("article"))?;
+            full_article(c, stored)
+        })
+        .await
+}
+
+/// `DELETE /articles/{slug}` (editors).
+pub async fn delete(
+    state: &AppState,
+    viewer: &Viewer,
+    slug: &str,
+    expected_version: Option<i32>,
+) -> AppResult<()> {
+    let writer = require_role(viewer, Role::Editor)?.clone();
+    let slug = slug.to_owned();
+    state
+        .db
+        .write(move |c| {
+            let row = find_for_write(c, &slug, &writer, expected_version)?;
+            db::articles::delete(c, row.id)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Rarer tags say more about an article: weight ~ 1000 / ln(e + articles carrying the tag).
+fn tag_weights(counts: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    counts
+        .iter()
+        .map(|(tag, n)| {
+            let w = 1000.0 / (std::f64::consts::E + *n as f64).ln();
+            (*tag, w.round().max(1.0) as i64)
+        })
+        .collect()
+}
+
+/// `GET /articles/{slug}/related`: curated first, then by shared tags weighted by rarity,
+/// then the most recent; never the article itself, never unpublished ones.
+pub async fn related(
+    state: &AppState,
+    viewer: &Viewer,
+    slug: &str,
+    limit: Option<i64>,
+) -> AppResult<Vec<ArticleSummary>> {
+    let limit = limit.unwrap_or(5);
+    if !(1..=MAX_RELATED as i64).contains(&limit) {
+        return Err(FieldErrors::one(
+            "limit",
+            format!("must be between 1 and {MAX_RELATED}"),
+        ));
+    }
+    let slug = slug.to_owned();
+    let viewer = viewer.clone();
+    state
+        .db
+        .read(move |c| {
+            let article = find_readable(c, &slug, &viewer)?;
+            let ids = related_ids(c, &article, limit)?;
+            let mut rows: HashMap<i64, ArticleSummaryRow> =
+                db::articles::summaries_by_ids(c, &ids)?
+                    .into_iter()
+                    .map(|r| (r.id, r))
+                    .collect();
+            let ordered = ids.iter().filter_map(|id| rows.remove(id)).collect();
+            assemble(c, ordered)
+        })
+        .await
+}
+
+/// The ids of an article's related articles, best first.
+pub fn related_ids(
+    c: &mut DbConn,
+    article: &ArticleSummaryRow,
+    limit: i64,
+) -> AppResult<Vec<i64>> {
+    let now = now();
+    let mut ids = db::articles::curated_related(c, article.id, now, limit)?;
+    ids.retain(|id| *id != article.id);
+    if (ids.len() as i64) < limit {
+        let tag_ids: Vec<i64> = db::articles::tags_for(c, &[article.id])?
+            .into_iter()
+            .map(|(_, t)| t.id)
+            .collect();
+        if !tag_ids.is_empty() {
+            let counts = db::articles::public_counts_by_tag(c, Some(&tag_ids), now)?;
+            let by_tags = db::articles::related_by_tags(
+                c,
+                article.id,
+                &tag_weights(&counts),
+                &ids,
+                now,
+                limit - ids.len() as i64,
+            )?;
+            ids.extend(by_tags);
+        }
+    }
+    if (ids.len() as i64) < limit {
+        let mut exclude = ids.clone();
+        exclude.push(article.id);
+        ids.extend(db::articles::latest_ids(
+            c,
+            &exclude,
+            now,
+            limit - ids.len() as i64,
+        )?);
+    }
+    Ok(ids)
+}
+
+/// `PUT /articles/{slug}/related` (editors): sets the curated list, in order.
+pub async fn set_related(
+    state: &AppState,
+    viewer: &Viewer,
+    slug: &str,
+    slugs: Vec<String>,
+) -> AppResult<Vec<String>> {
+    let writer = require_role(viewer, Role::Editor)?.clone();
+    let mut e = FieldErrors::new();
+    let mut wanted: Vec<String> = Vec::new();
+    for s in &slugs {
+        match Slug::parse(s) {
+            Ok(_) if wanted.contains(s) => e.add("slugs", format!("{s:?} is listed twice")),
+            Ok(_) if s == slug => e.add("slugs", "an article cannot be related to itself"),
+            Ok(_) => wanted.push(s.clone()),
+            Err(msg) => e.add("slugs", format!("{s:?} {msg}")),
+        }
+    }
+    if wanted.len() > MAX_RELATED {
+        e.add("slugs", format!("at most {MAX_RELATED} articles"));
+    }
+    e.into_result()?;
+    let slug = slug.to_owned();
+    state
+        .db
+        .write(move |c| {
+            let article = find_for_write(c, &slug, &writer, None)?;
+            let found: HashMap<String, i64> =
+                db::articles::ids_by_slugs(c, &wanted)?.into_iter().collect();
+            let mut e = FieldErrors::new();
+            let ids: Vec<i64> = wanted
+                .iter()
+                .filter_map(|s| {
+                    let id = found.get(s).copied();
+                    if id.is_none() {
+                        e.add("slugs", format!("no article has the slug {s:?}"));
+                    }
+                    id
+                })
+                .collect();
+            e.into_result()?;
+            db::articles::set_related(c, article.id, &ids)?;
+            Ok(db::articles::curated_slugs(c, article.id)?)
+        })
+        .await
+}
+
+/// The curated list as stored (editors).
+pub async fn curated(state: &AppState, viewer: &Viewer, slug: &str) -> AppResult<Vec<String>> {
+    let writer = require_role(viewer, Role::Editor)?.clone();
+    let slug = slug.to_owned();
+    state
+        .db
+        .read(move |c| {
+            let article = find_for_write(c, &slug, &writer, None)?;
+            Ok(db::articles::curated_slugs(c, article.id)?)
+        })
+        .await
+}
+
+/// The id of an article everyone may see, for counters; 404 otherwise.
+fn live_id(c: &mut DbConn, slug: &str) -> AppResult<i64> {
+    match db::articles::find_by_slug(c, slug)? {
+        Some(r) if is_live(&r, now()) => Ok(r.id),
+        _ => Err(AppError::not_found("article")),
+    }
+}
+
+/// `POST /articles/{slug}/views`.
+pub async fn record_view(state: &AppState, slug: &str) -> AppResult<()> {
+    let slug = slug.to_owned();
+    state
+        .db
+        .write(move |c| {
+            let id = live_id(c, &slug)?;
+            db::articles::add_views(c, id, 1)?;
+            Ok(())
+        })
+        .await
+}
+
+/// `POST /articles/{slug}/shares`.
+pub async fn record_share(state: &AppState, slug: &str, network: &str) -> AppResult<()> {
+    let network: ShareNetwork = network
+        .parse()
+        .map_err(|e: String| FieldErrors::one("network", e))?;
+    let slug = slug.to_owned();
+    state
+        .db
+        .write(move |c| {
+            let id = live_id(c, &slug)?;
+            db::articles::add_shares(c, id, network.as_str(), 1)?;
+            Ok(())
+        })
+        .await
+}

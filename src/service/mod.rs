@@ -1,0 +1,74 @@
+//! Use-cases: validation, authorization and the calls into `db`. REST and GraphQL both call
+//! these functions and nothing below them.
+
+pub mod accounts;
+pub mod articles;
+pub mod auth;
+pub mod comments;
+pub mod paging;
+pub mod tags;
+pub mod text;
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::Role;
+
+pub use auth::{Principal, TokenKeys};
+
+/// What every use-case needs: the database, the settings and the token keys. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub keys: Arc<TokenKeys>,
+}
+
+impl AppState {
+    /// Opens the database, applies migrations and loads (or creates) the signing secret.
+    pub async fn open(settings: Settings) -> Result<Self, String> {
+        let db = Db::connect(&settings.database_url, settings.pool_size)?;
+        db.migrate()?;
+        let keys = TokenKeys::load(&db, &settings).await?;
+        Ok(AppState {
+            db,
+            settings: Arc::new(settings),
+            keys: Arc::new(keys),
+        })
+    }
+}
+
+/// Who is asking: nobody, or a signed-in account.
+pub type Viewer = Option<Principal>;
+
+pub(crate) fn is_editor(viewer: &Viewer) -> bool {
+    viewer.as_ref().is_some_and(|p| p.role.is_editor())
+}
+
+/// The signed-in account, or 401.
+pub(crate) fn require_user(viewer: &Viewer) -> Result<&Principal, crate::error::AppError> {
+    viewer.as_ref().ok_or_else(|| {
+        crate::error::AppError::Unauthorized("this needs a bearer token; log in first".into())
+    })
+}
+
+/// An account of at least `role`, else 401 (no token) or 403.
+pub(crate) fn require_role(
+    viewer: &Viewer,
+    role: Role,
+) -> Result<&Principal, crate::error::AppError> {
+    let p = require_user(viewer)?;
+    let allowed = match role {
+        Role::Author => true,
+        Role::Editor => p.role.is_editor(),
+        Role::Admin => p.role.is_admin(),
+    };
+    if allowed {
+        Ok(p)
+    } else {
+        Err(crate::error::AppError::Forbidden(format!(
+            "this needs the {role} role or higher"
+        )))
+    }
+}

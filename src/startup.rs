@@ -1,0 +1,94 @@
+//! Building and running the HTTP server. `Application::build` binds first (port 0 works), so
+//! tests learn the port before serving.
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::{http::header, web, App, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::rest::{self, health::OpenApiJson, RouteTable};
+use crate::service::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds the listen address and prepares the server over `state`.
+    pub fn build(state: AppState) -> Result<Self, String> {
+        let bind = state.settings.bind.clone();
+        let listener = TcpListener::bind(&bind)
+            .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let api = rest::openapi();
+        let doc = web::Data::new(OpenApiJson(
+            serde_json::to_string(&api).map_err(|e| e.to_string())?,
+        ));
+        let table = web::Data::new(RouteTable::from_openapi(&api));
+        let max_body = state.settings.max_body_bytes;
+        let workers = state.settings.workers;
+        let state = web::Data::new(state);
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .wrap(rest::error_handlers())
+                .wrap(
+                    Cors::default()
+                        .allow_any_origin()
+                        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+                        .allowed_headers([
+                            header::AUTHORIZATION,
+                            header::CONTENT_TYPE,
+                            header::IF_MATCH,
+                            header::IF_NONE_MATCH,
+                        ])
+                        .expose_headers([
+                            header::ETAG,
+                            header::LINK,
+                            header::LOCATION,
+                            header::HeaderName::from_static("x-total-count"),
+                        ])
+                        .max_age(3600),
+                )
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(doc.clone())
+                .app_data(table.clone())
+                .app_data(rest::json_config(max_body))
+                .app_data(rest::query_config())
+                .app_data(rest::path_config())
+                .into_utoipa_app()
+                .configure(rest::routes)
+                .default_service(web::to(rest::fallback))
+                .split_for_parts();
+            app
+        })
+        .listen(listener)
+        .map_err(|e| format!("cannot serve on {bind}: {e}"))?
+        .shutdown_timeout(10);
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM (or the handle stops it), finishing requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
+
+use utoipa_actix_web::AppExt;
