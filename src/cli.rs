@@ -80,7 +80,10 @@ pub fn main() -> i32 {
         }
     };
     crate::telemetry::init(&settings.log_filter);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("newsdesk: cannot start the runtime: {e}");
@@ -90,7 +93,11 @@ pub fn main() -> i32 {
     match runtime.block_on(run(cli, settings)) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("newsdesk: {e}");
+            // One line, whatever the cause printed (libpq's messages span several).
+            eprintln!(
+                "newsdesk: {}",
+                e.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
             1
         }
     }

@@ -42,7 +42,11 @@ impl Settings {
     /// Builds settings from variables as given (the environment, or a test's map).
     pub fn from_map(vars: &HashMap<String, String>) -> Result<Self, String> {
         let mut s = Settings::default();
-        let get = |k: &str| vars.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            vars.get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         if let Some(v) = get("DATABASE_URL") {
             s.database_url = v;
         }

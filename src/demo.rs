@@ -210,8 +210,8 @@ pub async fn fill(state: &AppState) -> Result<(), String> {
     let mut slugs = Vec::new();
     for (i, a) in ARTICLES.iter().enumerate() {
         // Oldest first, an hour apart, so the lead story is the newest.
-        let published = chrono::Utc::now()
-            - chrono::Duration::hours((ARTICLES.len() - i) as i64 * 3);
+        let published =
+            chrono::Utc::now() - chrono::Duration::hours((ARTICLES.len() - i) as i64 * 3);
         let created = articles::create(
             state,
             &as_reporter,
@@ -264,7 +264,9 @@ pub async fn fill(state: &AppState) -> Result<(), String> {
         AddComment {
             author_name: Some("Maria K.".into()),
             author_email: Some("maria@example.com".into()),
-            body: Some("Good summary of where the talks stand. Any word on the energy moratorium?".into()),
+            body: Some(
+                "Good summary of where the talks stand. Any word on the energy moratorium?".into(),
+            ),
             parent_id: None,
         },
     )
@@ -297,7 +299,11 @@ pub async fn fill(state: &AppState) -> Result<(), String> {
     .await
     .map_err(describe)?;
     println!();
-    println!("  Demo content is ready: {} articles, {} tags.", ARTICLES.len() + 1, TAGS.len());
+    println!(
+        "  Demo content is ready: {} articles, {} tags.",
+        ARTICLES.len() + 1,
+        TAGS.len()
+    );
     println!("  Demo admin (shown once; change it with PATCH /api/v1/me):");
     println!("    email:    {}", admin.email);
     println!("    password: {admin_password}");

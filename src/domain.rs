@@ -214,7 +214,15 @@ mod tests {
     #[test]
     fn slugs_accept_only_the_url_safe_form() {
         assert!(Slug::parse("city-council-2025").is_ok());
-        for bad in ["", "Upper", "two--hyphens", "-lead", "trail-", "spa ce", "ümlaut"] {
+        for bad in [
+            "",
+            "Upper",
+            "two--hyphens",
+            "-lead",
+            "trail-",
+            "spa ce",
+            "ümlaut",
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -231,7 +239,10 @@ mod tests {
 
     #[test]
     fn emails_and_urls_are_checked() {
-        assert_eq!(Email::parse(" Jane@Example.COM ").unwrap().as_str(), "jane@example.com");
+        assert_eq!(
+            Email::parse(" Jane@Example.COM ").unwrap().as_str(),
+            "jane@example.com"
+        );
         assert!(Email::parse("jane@localhost").is_err());
         assert!(Email::parse("no-at-sign.com").is_err());
         assert!(parse_http_url("https://cdn.example.com/a.webp").is_ok());

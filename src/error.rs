@@ -144,10 +144,7 @@ impl AppError {
         };
         Problem {
             kind: format!("https://newsdesk.dev/problems/{}", self.slug()),
-            title: status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_owned(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
             errors,

@@ -7,7 +7,10 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::cli::SeedArgs;
-use crate::db::{self, ArticleTagLink, DbConn, DbError, NewArticle, NewComment, NewTag, NewUser, RelatedLink, ShareCount};
+use crate::db::{
+    self, ArticleTagLink, DbConn, DbError, NewArticle, NewComment, NewTag, NewUser, RelatedLink,
+    ShareCount,
+};
 use crate::domain::ShareNetwork;
 use crate::service::{auth, text, AppState};
 
@@ -15,17 +18,75 @@ const AUTHORS: usize = 20;
 const CHUNK: usize = 500;
 
 const WORDS: &[&str] = &[
-    "council", "budget", "election", "minister", "market", "energy", "climate", "court",
-    "strike", "trade", "tariff", "vote", "report", "growth", "inflation", "housing", "health",
-    "school", "police", "storm", "harbour", "railway", "bridge", "festival", "league", "final",
-    "talks", "ceasefire", "summit", "bank", "rates", "oil", "gas", "wind", "solar", "water",
-    "farmers", "drought", "exports", "jobs", "wages", "pension", "tax", "reform", "mayor",
-    "hospital", "vaccine", "museum", "airport", "port", "factory", "startup", "chip", "data",
-    "privacy", "science", "space", "satellite", "ocean", "forest", "city", "village", "border",
+    "council",
+    "budget",
+    "election",
+    "minister",
+    "market",
+    "energy",
+    "climate",
+    "court",
+    "strike",
+    "trade",
+    "tariff",
+    "vote",
+    "report",
+    "growth",
+    "inflation",
+    "housing",
+    "health",
+    "school",
+    "police",
+    "storm",
+    "harbour",
+    "railway",
+    "bridge",
+    "festival",
+    "league",
+    "final",
+    "talks",
+    "ceasefire",
+    "summit",
+    "bank",
+    "rates",
+    "oil",
+    "gas",
+    "wind",
+    "solar",
+    "water",
+    "farmers",
+    "drought",
+    "exports",
+    "jobs",
+    "wages",
+    "pension",
+    "tax",
+    "reform",
+    "mayor",
+    "hospital",
+    "vaccine",
+    "museum",
+    "airport",
+    "port",
+    "factory",
+    "startup",
+    "chip",
+    "data",
+    "privacy",
+    "science",
+    "space",
+    "satellite",
+    "ocean",
+    "forest",
+    "city",
+    "village",
+    "border",
 ];
 
 fn words(rng: &mut StdRng, n: usize) -> Vec<&'static str> {
-    (0..n).map(|_| WORDS[rng.random_range(0..WORDS.len())]).collect()
+    (0..n)
+        .map(|_| WORDS[rng.random_range(0..WORDS.len())])
+        .collect()
 }
 
 fn title(rng: &mut StdRng) -> String {
@@ -144,7 +205,10 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
     let c: &mut DbConn = &mut conn;
     let mut rng = StdRng::seed_from_u64(args.rng_seed);
     let (authors, tag_ids) = db::in_transaction(c, |c| {
-        Ok::<_, DbError>((ensure_authors(c, password_hash)?, ensure_tags(c, args.tags)?))
+        Ok::<_, DbError>((
+            ensure_authors(c, password_hash)?,
+            ensure_tags(c, args.tags)?,
+        ))
     })?;
     let first_index = db::articles::count_all(c)? + 1;
     let bar = ProgressBar::new(args.articles);
@@ -187,7 +251,12 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                 }
             }
             rows.push(NewArticle {
-                slug: format!("{}-{index}", crate::domain::Slug::derive(&t).map(|s| s.into_string()).unwrap_or_else(|| "article".into())),
+                slug: format!(
+                    "{}-{index}",
+                    crate::domain::Slug::derive(&t)
+                        .map(|s| s.into_string())
+                        .unwrap_or_else(|| "article".into())
+                ),
                 excerpt: text::excerpt(&b),
                 excerpt_is_custom: false,
                 body_html: text::render_article(&b),
@@ -195,7 +264,10 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                 body: b,
                 title: t,
                 subtitle: None,
-                dateline: Some(["London", "Washington", "Berlin", "Nairobi", "Tokyo"][index as usize % 5].into()),
+                dateline: Some(
+                    ["London", "Washington", "Berlin", "Nairobi", "Tokyo"][index as usize % 5]
+                        .into(),
+                ),
                 image_url: Some(format!("https://cdn.example.com/seed/{index}.webp")),
                 image_alt: None,
                 image_caption: None,
@@ -207,7 +279,11 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                 updated_at: published,
                 view_count: views,
                 share_count: shares.iter().map(|(_, n)| n).sum(),
-                comment_count: if status == "published" { comments as i64 } else { 0 },
+                comment_count: if status == "published" {
+                    comments as i64
+                } else {
+                    0
+                },
                 version: 1,
             });
             plans.push((tags, shares, comments));
@@ -221,19 +297,34 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
             let mut comment_rows = Vec::new();
             for ((id, row), (tags, shares, comments)) in ids.iter().zip(&rows).zip(&plans) {
                 for (position, tag_id) in tags.iter().enumerate() {
-                    links.push(ArticleTagLink { article_id: *id, tag_id: *tag_id, position: position as i32 });
+                    links.push(ArticleTagLink {
+                        article_id: *id,
+                        tag_id: *tag_id,
+                        position: position as i32,
+                    });
                 }
                 if id % 10 == 0 && *id > 3 {
                     for (position, back) in [1, 2, 3].iter().enumerate() {
-                        related.push(RelatedLink { article_id: *id, related_id: id - back, position: position as i32 });
+                        related.push(RelatedLink {
+                            article_id: *id,
+                            related_id: id - back,
+                            position: position as i32,
+                        });
                     }
                 }
                 for (network, count) in shares {
-                    share_rows.push(ShareCount { article_id: *id, network: network.as_str().into(), count: *count });
+                    share_rows.push(ShareCount {
+                        article_id: *id,
+                        network: network.as_str().into(),
+                        count: *count,
+                    });
                 }
                 if row.status == "published" {
                     for k in 0..*comments {
-                        let body = format!("Comment {k} on this story: {}.", WORDS[(*id as usize + k as usize) % WORDS.len()]);
+                        let body = format!(
+                            "Comment {k} on this story: {}.",
+                            WORDS[(*id as usize + k as usize) % WORDS.len()]
+                        );
                         comment_rows.push(NewComment {
                             article_id: *id,
                             parent_id: None,

@@ -20,8 +20,8 @@ impl Application {
     /// Binds the listen address and prepares the server over `state`.
     pub fn build(state: AppState) -> Result<Self, String> {
         let bind = state.settings.bind.clone();
-        let listener = TcpListener::bind(&bind)
-            .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+        let listener =
+            TcpListener::bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let api = rest::openapi();
         let doc = web::Data::new(OpenApiJson(

@@ -206,9 +206,9 @@ pub fn list(
                     return Err(DbError::Other("cursor does not fit the sort".into()));
                 };
                 q = q.filter(
-                    articles::view_count.lt(views).or(articles::view_count
-                        .eq(views)
-                        .and(articles::id.lt(id))),
+                    articles::view_count
+                        .lt(views)
+                        .or(articles::view_count.eq(views).and(articles::id.lt(id))),
                 );
             }
             q = q
@@ -317,9 +317,11 @@ pub fn count_by_author(conn: &mut DbConn, author_id: i64) -> DbResult<i64> {
 }
 
 pub fn reassign_author(conn: &mut DbConn, from: i64, to: i64) -> DbResult<usize> {
-    Ok(diesel::update(articles::table.filter(articles::author_id.eq(from)))
-        .set(articles::author_id.eq(to))
-        .execute(conn)?)
+    Ok(
+        diesel::update(articles::table.filter(articles::author_id.eq(from)))
+            .set(articles::author_id.eq(to))
+            .execute(conn)?,
+    )
 }
 
 /// Replaces an article's tags with `tag_ids`, in order.
@@ -541,37 +543,50 @@ pub fn public_counts_by_tag(
 
 /// Bulk insert for the seeder: many rows per statement, built on each inner connection
 /// (multi-row `VALUES` does not go through the connection enum).
-pub fn bulk_insert(
-    conn: &mut DbConn,
-    rows: &[NewArticle],
-) -> DbResult<()> {
+pub fn bulk_insert(conn: &mut DbConn, rows: &[NewArticle]) -> DbResult<()> {
     match conn {
-        DbConn::Sqlite(c) => diesel::insert_into(articles::table).values(rows).execute(c)?,
-        DbConn::Pg(c) => diesel::insert_into(articles::table).values(rows).execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(articles::table)
+            .values(rows)
+            .execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(articles::table)
+            .values(rows)
+            .execute(c)?,
     };
     Ok(())
 }
 
 pub fn bulk_insert_tags(conn: &mut DbConn, rows: &[ArticleTagLink]) -> DbResult<()> {
     match conn {
-        DbConn::Sqlite(c) => diesel::insert_into(article_tags::table).values(rows).execute(c)?,
-        DbConn::Pg(c) => diesel::insert_into(article_tags::table).values(rows).execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(article_tags::table)
+            .values(rows)
+            .execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(article_tags::table)
+            .values(rows)
+            .execute(c)?,
     };
     Ok(())
 }
 
 pub fn bulk_insert_related(conn: &mut DbConn, rows: &[RelatedLink]) -> DbResult<()> {
     match conn {
-        DbConn::Sqlite(c) => diesel::insert_into(related_articles::table).values(rows).execute(c)?,
-        DbConn::Pg(c) => diesel::insert_into(related_articles::table).values(rows).execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(related_articles::table)
+            .values(rows)
+            .execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(related_articles::table)
+            .values(rows)
+            .execute(c)?,
     };
     Ok(())
 }
 
 pub fn bulk_insert_shares(conn: &mut DbConn, rows: &[ShareCount]) -> DbResult<()> {
     match conn {
-        DbConn::Sqlite(c) => diesel::insert_into(article_shares::table).values(rows).execute(c)?,
-        DbConn::Pg(c) => diesel::insert_into(article_shares::table).values(rows).execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(article_shares::table)
+            .values(rows)
+            .execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(article_shares::table)
+            .values(rows)
+            .execute(c)?,
     };
     Ok(())
 }

@@ -91,8 +91,12 @@ pub fn delete(conn: &mut DbConn, id: i64) -> DbResult<bool> {
 
 pub fn bulk_insert(conn: &mut DbConn, rows: &[NewComment]) -> DbResult<()> {
     match conn {
-        DbConn::Sqlite(c) => diesel::insert_into(comments::table).values(rows).execute(c)?,
-        DbConn::Pg(c) => diesel::insert_into(comments::table).values(rows).execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(comments::table)
+            .values(rows)
+            .execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(comments::table)
+            .values(rows)
+            .execute(c)?,
     };
     Ok(())
 }

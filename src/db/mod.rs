@@ -59,7 +59,9 @@ impl DbTarget {
     pub fn parse(url: &str) -> Result<Self, String> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             if path.is_empty() {
-                return Err("DATABASE_URL: sqlite:// needs a file path, e.g. sqlite://newsdesk.db".into());
+                return Err(
+                    "DATABASE_URL: sqlite:// needs a file path, e.g. sqlite://newsdesk.db".into(),
+                );
             }
             Ok(DbTarget::Sqlite(path.to_owned()))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -114,7 +116,8 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
@@ -247,7 +250,9 @@ impl Db {
         let pool = self.pool.clone();
         let lock = (self.dialect == Dialect::Sqlite).then(|| self.sqlite_writer.clone());
         tokio::task::spawn_blocking(move || {
-            let _guard = lock.as_ref().map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
+            let _guard = lock
+                .as_ref()
+                .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
             let mut conn = pool.get().map_err(DbError::from)?;
             conn.transaction::<T, TxError<E>, _>(|c| f(c).map_err(TxError::Inner))
                 .map_err(|e| match e {
@@ -295,4 +300,38 @@ where
             TxError::Db(d) => E::from(DbError::from(d)),
             TxError::Inner(e) => e,
         })
+}
+
+/// Database names the test and benchmark helpers may create: lowercase, digits, underscores.
+fn check_db_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    ok.then_some(())
+        .ok_or_else(|| format!("{name:?} is not a plain database name"))
+}
+
+/// Creates an empty PostgreSQL database `name` through the server at `admin_url`, and
+/// returns the URL of the new database.
+pub fn create_pg_database(admin_url: &str, name: &str) -> Result<String, String> {
+    check_db_name(name)?;
+    let mut conn = diesel::PgConnection::establish(admin_url).map_err(|e| e.to_string())?;
+    // Two calls: several statements in one would run in one transaction, which these refuse.
+    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .map_err(|e| e.to_string())?;
+    conn.batch_execute(&format!("CREATE DATABASE {name}"))
+        .map_err(|e| e.to_string())?;
+    let mut url = url::Url::parse(admin_url).map_err(|e| e.to_string())?;
+    url.set_path(name);
+    Ok(url.to_string())
+}
+
+/// Drops a database made by [`create_pg_database`], closing its connections.
+pub fn drop_pg_database(admin_url: &str, name: &str) -> Result<(), String> {
+    check_db_name(name)?;
+    let mut conn = diesel::PgConnection::establish(admin_url).map_err(|e| e.to_string())?;
+    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .map_err(|e| e.to_string())
 }

@@ -49,7 +49,10 @@ pub fn insert(conn: &mut DbConn, row: &NewTag) -> DbResult<TagRow> {
         .values(row)
         .returning(tags::id)
         .get_result(conn)?;
-    Ok(tags::table.find(id).select(TagRow::as_select()).first(conn)?)
+    Ok(tags::table
+        .find(id)
+        .select(TagRow::as_select())
+        .first(conn)?)
 }
 
 pub fn update(
@@ -68,7 +71,10 @@ pub fn update(
             tags::updated_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(tags::table.find(id).select(TagRow::as_select()).first(conn)?)
+    Ok(tags::table
+        .find(id)
+        .select(TagRow::as_select())
+        .first(conn)?)
 }
 
 pub fn delete(conn: &mut DbConn, id: i64) -> DbResult<bool> {

@@ -61,14 +61,20 @@ pub fn insert(conn: &mut DbConn, row: &NewUser) -> DbResult<UserRow> {
         .values(row)
         .returning(users::id)
         .get_result(conn)?;
-    Ok(users::table.find(id).select(UserRow::as_select()).first(conn)?)
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)?)
 }
 
 pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> DbResult<UserRow> {
     diesel::update(users::table.find(id))
         .set(changes)
         .execute(conn)?;
-    Ok(users::table.find(id).select(UserRow::as_select()).first(conn)?)
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)?)
 }
 
 pub fn delete(conn: &mut DbConn, id: i64) -> DbResult<bool> {

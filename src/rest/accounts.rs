@@ -29,7 +29,9 @@ pub struct DeleteUserQuery {
 )]
 #[post("/auth/login")]
 pub async fn login(state: Data<AppState>, body: Json<Login>) -> AppResult<Json<LoginResponse>> {
-    Ok(Json(auth::login(&state, &body.email, &body.password).await?))
+    Ok(Json(
+        auth::login(&state, &body.email, &body.password).await?,
+    ))
 }
 
 /// The current account.
@@ -65,7 +67,9 @@ pub async fn update_me(
     auth: Auth,
     body: Json<UpdateUser>,
 ) -> AppResult<Json<User>> {
-    Ok(Json(svc::update_me(&state, &auth.0, body.into_inner()).await?))
+    Ok(Json(
+        svc::update_me(&state, &auth.0, body.into_inner()).await?,
+    ))
 }
 
 /// All accounts (admins).

@@ -64,10 +64,7 @@ pub async fn add(
 ) -> AppResult<HttpResponse> {
     let comment = svc::add(&state, &auth.0, &slug, body.into_inner()).await?;
     Ok(HttpResponse::build(StatusCode::CREATED)
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/comments/{}", comment.id),
-        ))
+        .insert_header((header::LOCATION, format!("/api/v1/comments/{}", comment.id)))
         .json(comment))
 }
 
@@ -140,11 +137,7 @@ pub async fn moderate(
     )
 )]
 #[delete("/comments/{id}")]
-pub async fn delete(
-    state: Data<AppState>,
-    auth: Auth,
-    id: Path<i64>,
-) -> AppResult<HttpResponse> {
+pub async fn delete(state: Data<AppState>, auth: Auth, id: Path<i64>) -> AppResult<HttpResponse> {
     svc::delete(&state, &auth.0, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

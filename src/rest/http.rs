@@ -193,9 +193,9 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
         .limit(limit)
         .error_handler(|err, _req| {
             let e = match &err {
-                JsonPayloadError::Overflow { limit } => {
-                    AppError::PayloadTooLarge(format!("the body is over the limit of {limit} bytes"))
-                }
+                JsonPayloadError::Overflow { limit } => AppError::PayloadTooLarge(format!(
+                    "the body is over the limit of {limit} bytes"
+                )),
                 JsonPayloadError::OverflowKnownLength { length, limit } => {
                     AppError::PayloadTooLarge(format!(
                         "the body has {length} bytes, over the limit of {limit}"

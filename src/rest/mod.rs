@@ -22,38 +22,40 @@ pub use http::{error_handlers, json_config, path_config, query_config, Auth};
 
 /// Every REST route, registered once for the server and for the OpenAPI document.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz).service(health::readyz).service(
-        utoipa_actix_web::scope("/api/v1")
-            .service(accounts::login)
-            .service(accounts::me)
-            .service(accounts::update_me)
-            .service(accounts::list_users)
-            .service(accounts::create_user)
-            .service(accounts::update_user)
-            .service(accounts::delete_user)
-            .service(accounts::author)
-            .service(articles::list)
-            .service(articles::create)
-            .service(articles::get)
-            .service(articles::update)
-            .service(articles::delete)
-            .service(articles::related)
-            .service(articles::curated)
-            .service(articles::set_related)
-            .service(articles::record_view)
-            .service(articles::record_share)
-            .service(comments::list_for_article)
-            .service(comments::add)
-            .service(comments::queue)
-            .service(comments::moderate)
-            .service(comments::delete)
-            .service(tags::list)
-            .service(tags::create)
-            .service(tags::get)
-            .service(tags::update)
-            .service(tags::delete)
-            .service(health::openapi),
-    );
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .service(accounts::login)
+                .service(accounts::me)
+                .service(accounts::update_me)
+                .service(accounts::list_users)
+                .service(accounts::create_user)
+                .service(accounts::update_user)
+                .service(accounts::delete_user)
+                .service(accounts::author)
+                .service(articles::list)
+                .service(articles::create)
+                .service(articles::get)
+                .service(articles::update)
+                .service(articles::delete)
+                .service(articles::related)
+                .service(articles::curated)
+                .service(articles::set_related)
+                .service(articles::record_view)
+                .service(articles::record_share)
+                .service(comments::list_for_article)
+                .service(comments::add)
+                .service(comments::queue)
+                .service(comments::moderate)
+                .service(comments::delete)
+                .service(tags::list)
+                .service(tags::create)
+                .service(tags::get)
+                .service(tags::update)
+                .service(tags::delete)
+                .service(health::openapi),
+        );
 }
 
 /// The OpenAPI 3 document of `routes`.
@@ -117,7 +119,9 @@ impl RouteTable {
         let mut found: Option<Vec<Method>> = None;
         for (def, methods) in &self.0 {
             if def.is_match(path) {
-                found.get_or_insert_with(Vec::new).extend(methods.iter().cloned());
+                found
+                    .get_or_insert_with(Vec::new)
+                    .extend(methods.iter().cloned());
             }
         }
         found

@@ -109,7 +109,9 @@ fn free_user_slug(c: &mut DbConn, name: &str) -> AppResult<String> {
             return Ok(s.into_string());
         }
     }
-    Err(AppError::Conflict("no free profile slug for this name".into()))
+    Err(AppError::Conflict(
+        "no free profile slug for this name".into(),
+    ))
 }
 
 /// Creates an account (the admin's `POST /users`, and the command line).
@@ -146,8 +148,7 @@ pub async fn create_user(state: &AppState, input: CreateUser) -> AppResult<User>
         .flatten();
     let avatar_url = check_avatar(&mut e, input.avatar_url.as_deref());
     e.into_result()?;
-    let (Some(email), Some(name), Some(role), Some(password)) =
-        (email, name, role, input.password)
+    let (Some(email), Some(name), Some(role), Some(password)) = (email, name, role, input.password)
     else {
         return Err(AppError::Internal("validated user field missing".into()));
     };
@@ -218,7 +219,10 @@ fn validate_update(input: &UpdateUser, own: bool) -> AppResult<Changes> {
         }
     }
     if !own && input.current_password.is_some() {
-        e.add("current_password", "is only for one's own account (PATCH /me)");
+        e.add(
+            "current_password",
+            "is only for one's own account (PATCH /me)",
+        );
     }
     let bio = input.bio.as_ref().map(|b| {
         optional_text(b.as_deref(), 2000)
@@ -250,7 +254,8 @@ async fn apply(state: &AppState, id: i64, ch: Changes, acting_admin: bool) -> Ap
     state
         .db
         .write(move |c| {
-            let current = db::users::find_by_id(c, id)?.ok_or_else(|| AppError::not_found("user"))?;
+            let current =
+                db::users::find_by_id(c, id)?.ok_or_else(|| AppError::not_found("user"))?;
             let role_changes = ch.role.is_some_and(|r| r.as_str() != current.role);
             if acting_admin
                 && role_changes

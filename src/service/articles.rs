@@ -66,10 +66,9 @@ fn keyset_of(c: &CursorKey, sort: SortKey) -> AppResult<KeysetPos> {
     match sort {
         SortKey::Popular => Ok(KeysetPos::Count(c.n.ok_or_else(CursorKey::mismatch)?, id)),
         SortKey::Latest | SortKey::Oldest => {
-            let t = c
-                .t
-                .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-                .ok_or_else(CursorKey::mismatch)?;
+            let t =
+                c.t.and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+                    .ok_or_else(CursorKey::mismatch)?;
             Ok(KeysetPos::Time(t.naive_utc(), id))
         }
     }
@@ -126,8 +125,16 @@ fn list_filter(viewer: &Viewer, p: &ListArticles) -> AppResult<(ArticleFilter, S
         }
     }
     for (field, value, slot) in [
-        ("published_after", &p.published_after, &mut f.published_after),
-        ("published_before", &p.published_before, &mut f.published_before),
+        (
+            "published_after",
+            &p.published_after,
+            &mut f.published_after,
+        ),
+        (
+            "published_before",
+            &p.published_before,
+            &mut f.published_before,
+        ),
     ] {
         if let Some(v) = value {
             match parse_instant(v) {
@@ -287,11 +294,7 @@ fn may_edit(r: &ArticleSummaryRow, p: &Principal) -> bool {
 }
 
 /// Finds an article the viewer may read; anything else is 404 (no hint that it exists).
-fn find_readable(
-    c: &mut DbConn,
-    slug: &str,
-    viewer: &Viewer,
-) -> AppResult<ArticleSummaryRow> {
+fn find_readable(c: &mut DbConn, slug: &str, viewer: &Viewer) -> AppResult<ArticleSummaryRow> {
     match db::articles::find_by_slug(c, slug)? {
         Some(r) if may_read(&r, viewer, now()) => Ok(r),
         _ => Err(AppError::not_found("article")),
@@ -351,7 +354,11 @@ fn validate_image(errors: &mut FieldErrors, input: &ImageInput) -> Option<Image>
         }
         Some(u) => check(errors, "image.url", parse_http_url(u)),
     };
-    let alt = check(errors, "image.alt", optional_text(input.alt.as_deref(), 500));
+    let alt = check(
+        errors,
+        "image.alt",
+        optional_text(input.alt.as_deref(), 500),
+    );
     let caption = check(
         errors,
         "image.caption",
@@ -387,7 +394,10 @@ fn validate_tags(errors: &mut FieldErrors, tags: &[String]) -> Vec<String> {
 
 fn validate_body(errors: &mut FieldErrors, body: &str) -> Option<String> {
     if body.chars().count() > MAX_BODY_CHARS {
-        errors.add("body", format!("must be at most {MAX_BODY_CHARS} characters"));
+        errors.add(
+            "body",
+            format!("must be at most {MAX_BODY_CHARS} characters"),
+        );
         None
     } else {
         Some(body.to_owned())
@@ -414,9 +424,21 @@ fn validate_create(input: &CreateArticle) -> AppResult<Fields> {
         .slug
         .as_deref()
         .and_then(|s| check(&mut e, "slug", Slug::parse(s)));
-    let subtitle = check(&mut e, "subtitle", optional_text(input.subtitle.as_deref(), 300));
-    let excerpt = check(&mut e, "excerpt", optional_text(input.excerpt.as_deref(), 1000));
-    let dateline = check(&mut e, "dateline", optional_text(input.dateline.as_deref(), 100));
+    let subtitle = check(
+        &mut e,
+        "subtitle",
+        optional_text(input.subtitle.as_deref(), 300),
+    );
+    let excerpt = check(
+        &mut e,
+        "excerpt",
+        optional_text(input.excerpt.as_deref(), 1000),
+    );
+    let dateline = check(
+        &mut e,
+        "dateline",
+        optional_text(input.dateline.as_deref(), 100),
+    );
     let image = input.image.as_ref().map(|i| validate_image(&mut e, i));
     let tags = input.tags.as_ref().map(|t| validate_tags(&mut e, t));
     let status = match input.status.as_deref() {
@@ -732,11 +754,12 @@ pub async fn update(
                 reading_time_minutes: rendered.reading_time,
                 version: current.version + 1,
             };
-            let written = db::articles::update(c, current.id, current.version, &changes)
-                .map_err(|e| match e {
+            let written = db::articles::update(c, current.id, current.version, &changes).map_err(
+                |e| match e {
                     db::DbError::Conflict(_) => slug_taken(&changes.slug),
                     other => other.into(),
-                })?;
+                },
+            )?;
             if !written {
                 return Err(stale(current.version + 1));
             }
@@ -814,11 +837,7 @@ pub async fn related(
 }
 
 /// The ids of an article's related articles, best first.
-pub fn related_ids(
-    c: &mut DbConn,
-    article: &ArticleSummaryRow,
-    limit: i64,
-) -> AppResult<Vec<i64>> {
+pub fn related_ids(c: &mut DbConn, article: &ArticleSummaryRow, limit: i64) -> AppResult<Vec<i64>> {
     let now = now();
     let mut ids = db::articles::curated_related(c, article.id, now, limit)?;
     ids.retain(|id| *id != article.id);
@@ -880,8 +899,9 @@ pub async fn set_related(
         .db
         .write(move |c| {
             let article = find_for_write(c, &slug, &writer, None)?;
-            let found: HashMap<String, i64> =
-                db::articles::ids_by_slugs(c, &wanted)?.into_iter().collect();
+            let found: HashMap<String, i64> = db::articles::ids_by_slugs(c, &wanted)?
+                .into_iter()
+                .collect();
             let mut e = FieldErrors::new();
             let ids: Vec<i64> = wanted
                 .iter()

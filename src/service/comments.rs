@@ -219,9 +219,10 @@ pub async fn queue(
     let status: Option<CommentStatus> = match status {
         None => Some(CommentStatus::Pending),
         Some("any") => None,
-        Some(s) => Some(s.parse().map_err(|m: String| {
-            FieldErrors::one("status", format!("{m}, any"))
-        })?),
+        Some(s) => Some(
+            s.parse()
+                .map_err(|m: String| FieldErrors::one("status", format!("{m}, any")))?,
+        ),
     };
     let req = PageRequest::parse(paging)?;
     let after = match &req {
@@ -236,8 +237,7 @@ pub async fn queue(
         .read(move |c| {
             let s = status.map(|s| s.as_str());
             let total = db::comments::count_by_status(c, s)?;
-            let rows =
-                db::comments::by_status(c, s, offset_of(&req), after, req.per_page() + 1)?;
+            let rows = db::comments::by_status(c, s, offset_of(&req), after, req.per_page() + 1)?;
             Ok(Page::build(
                 &req,
                 rows,

@@ -40,8 +40,7 @@ pub async fn list(state: &AppState, paging: &PageParams) -> AppResult<Page<Tag>>
         .db
         .read(move |c| {
             let total = db::tags::count(c)?;
-            let rows =
-                db::tags::list(c, offset_of(&req), after.as_deref(), req.per_page() + 1)?;
+            let rows = db::tags::list(c, offset_of(&req), after.as_deref(), req.per_page() + 1)?;
             let page = Page::build(
                 &req,
                 rows,

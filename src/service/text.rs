@@ -40,7 +40,18 @@ pub fn render_comment(markdown: &str) -> String {
     CLEANER
         .get_or_init(|| {
             let tags: HashSet<&str> = [
-                "p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "del",
+                "p",
+                "br",
+                "em",
+                "strong",
+                "code",
+                "pre",
+                "blockquote",
+                "ul",
+                "ol",
+                "li",
+                "a",
+                "del",
             ]
             .into_iter()
             .collect();
@@ -139,6 +150,9 @@ mod tests {
         assert_eq!(reading_time_minutes(&body), 3);
         assert_eq!(excerpt("Short *text*."), "Short text.");
         assert_eq!(reading_time_minutes(""), 1);
-        assert_eq!(excerpt("Vote <script>alert(1)</script> today."), "Vote today.");
+        assert_eq!(
+            excerpt("Vote <script>alert(1)</script> today."),
+            "Vote today."
+        );
     }
 }

@@ -1,1 +1,12 @@
+//! One integration binary: the real server over HTTP, every test on SQLite and on PostgreSQL.
 
+mod helpers;
+
+mod articles;
+mod auth;
+mod comments;
+mod contract;
+mod lists;
+mod related;
+mod tags;
+mod users;

@@ -1,0 +1,145 @@
+//! The contract's edges: unknown routes, wrong methods, health, the OpenAPI snapshot,
+//! migrations, and start-up with bad configuration.
+
+use reqwest::StatusCode;
+
+use crate::both_backends;
+use crate::helpers::*;
+
+both_backends!(
+    async fn unknown_routes_are_404_and_wrong_methods_405_as_problems(app) {
+        problem(app.get("/nope").send().await.unwrap(), StatusCode::NOT_FOUND).await;
+        problem(app.get("/api/v1/nope/deeper").send().await.unwrap(), StatusCode::NOT_FOUND).await;
+        let res = app.delete("/api/v1/tags").send().await.unwrap();
+        let allow = res.headers()["allow"].to_str().unwrap().to_owned();
+        assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+        problem(res, StatusCode::METHOD_NOT_ALLOWED).await;
+        problem(app.put("/api/v1/articles/some-slug").send().await.unwrap(), StatusCode::METHOD_NOT_ALLOWED).await;
+    }
+);
+
+both_backends!(
+    async fn health_and_readiness_answer(app) {
+        let live = json_of(app.get("/healthz").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(live["status"], "ok");
+        let ready = json_of(app.get("/readyz").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(ready["status"], "ready");
+        let doc = json_of(app.get("/api/v1/openapi.json").send().await.unwrap(), StatusCode::OK).await;
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    }
+);
+
+#[test]
+fn openapi_document_matches_its_snapshot() {
+    let doc = serde_json::to_string_pretty(&newsdesk::rest::openapi()).unwrap() + "\n";
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json");
+    if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &doc).unwrap();
+    }
+    let stored = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        stored == doc,
+        "the OpenAPI document changed; review it and refresh with UPDATE_SNAPSHOTS=1 cargo test openapi"
+    );
+}
+
+#[test]
+fn openapi_document_covers_every_contract_path() {
+    let doc = serde_json::to_value(newsdesk::rest::openapi()).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/me", "patch"),
+        ("/api/v1/articles", "get"),
+        ("/api/v1/articles", "post"),
+        ("/api/v1/articles/{slug}", "get"),
+        ("/api/v1/articles/{slug}", "patch"),
+        ("/api/v1/articles/{slug}", "delete"),
+        ("/api/v1/articles/{slug}/related", "get"),
+        ("/api/v1/articles/{slug}/related", "put"),
+        ("/api/v1/articles/{slug}/views", "post"),
+        ("/api/v1/articles/{slug}/shares", "post"),
+        ("/api/v1/articles/{slug}/comments", "get"),
+        ("/api/v1/articles/{slug}/comments", "post"),
+        ("/api/v1/comments", "get"),
+        ("/api/v1/comments/{id}", "patch"),
+        ("/api/v1/comments/{id}", "delete"),
+        ("/api/v1/tags", "get"),
+        ("/api/v1/tags", "post"),
+        ("/api/v1/tags/{slug}", "get"),
+        ("/api/v1/tags/{slug}", "patch"),
+        ("/api/v1/tags/{slug}", "delete"),
+        ("/api/v1/authors/{slug}", "get"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users/{id}", "patch"),
+        ("/api/v1/users/{id}", "delete"),
+        ("/api/v1/openapi.json", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is missing"
+        );
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "Article",
+        "ArticleSummary",
+        "CreateArticle",
+        "UpdateArticle",
+        "Problem",
+        "Comment",
+        "Tag",
+        "User",
+        "LoginResponse",
+    ] {
+        assert!(schemas.contains_key(name), "schema {name} is missing");
+    }
+}
+
+#[test]
+fn both_migration_folders_hold_the_same_migrations() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let names = |dir: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let sqlite = names("sqlite");
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, names("postgres"));
+}
+
+#[test]
+fn bad_configuration_stops_startup_with_one_clear_line() {
+    for (var, value, expect) in [
+        ("DATABASE_URL", "mysql://localhost/x", "unknown scheme"),
+        ("NEWSDESK_JWT_SECRET", "short", "at least 32 bytes"),
+        ("NEWSDESK_TOKEN_TTL", "forever", "NEWSDESK_TOKEN_TTL"),
+        (
+            "DATABASE_URL",
+            "postgres://nobody@127.0.0.1:1/none",
+            "cannot open the database",
+        ),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+            .arg("migrate")
+            .env(var, value)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{var}={value} should fail");
+        assert!(stderr.contains(expect), "{var}={value}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+        assert!(!stderr.contains("panicked"));
+    }
+}

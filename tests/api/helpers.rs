@@ -1,0 +1,272 @@
+//! Spawns the real server on a random port over a fresh database: a new SQLite file, or a new
+//! PostgreSQL database made from `TEST_DATABASE_URL`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use newsdesk::config::Settings;
+use newsdesk::model::CreateUser;
+use newsdesk::service::{accounts, AppState};
+use newsdesk::startup::Application;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{json, Value};
+
+/// The signing secret of every test server, so tests can forge and expire tokens.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+pub const PASSWORD: &str = "correct horse battery";
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn unique(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}_{}_{n}_{}", std::process::id(), rand_suffix())
+}
+
+fn rand_suffix() -> u32 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteFile(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Dropping needs a blocking connection; do it off the async runtime.
+                let _ =
+                    std::thread::spawn(move || newsdesk::db::drop_pg_database(&admin_url, &name))
+                        .join();
+            }
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let path = std::env::temp_dir().join(format!("{}.db", unique("newsdesk_test")));
+        let url = format!("sqlite://{}", path.display());
+        Self::spawn(url, Cleanup::SqliteFile(path)).await
+    }
+
+    /// `None` (with a notice) when `TEST_DATABASE_URL` is unset, except on CI where it fails.
+    pub async fn postgres() -> Option<TestApp> {
+        let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("TEST_DATABASE_URL must be set on CI: the suite runs on PostgreSQL too");
+            }
+            eprintln!("notice: TEST_DATABASE_URL is unset; skipping the PostgreSQL run");
+            return None;
+        };
+        let name = unique("newsdesk_test");
+        let (admin, n) = (admin_url.clone(), name.clone());
+        let url = tokio::task::spawn_blocking(move || newsdesk::db::create_pg_database(&admin, &n))
+            .await
+            .expect("create database task")
+            .expect("create a test database");
+        Some(Self::spawn(url, Cleanup::Postgres { admin_url, name }).await)
+    }
+
+    async fn spawn(database_url: String, cleanup: Cleanup) -> TestApp {
+        let settings = Settings {
+            database_url,
+            bind: "127.0.0.1:0".into(),
+            jwt_secret: Some(JWT_SECRET.into()),
+            pool_size: 4,
+            workers: Some(1),
+            max_body_bytes: 256 * 1024,
+            ..Settings::default()
+        };
+        let state = AppState::open(settings).await.expect("open the app state");
+        let app = Application::build(state.clone()).expect("build the app");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            base,
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .expect("http client"),
+            state,
+            cleanup,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.req(Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.req(Method::POST, path)
+    }
+
+    pub fn patch(&self, path: &str) -> RequestBuilder {
+        self.req(Method::PATCH, path)
+    }
+
+    pub fn put(&self, path: &str) -> RequestBuilder {
+        self.req(Method::PUT, path)
+    }
+
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        self.req(Method::DELETE, path)
+    }
+
+    /// Creates an account directly and logs it in over HTTP; returns (token, user id).
+    pub async fn user(&self, role: &str) -> (String, i64) {
+        let email = format!("{}@example.com", unique(role));
+        let user = accounts::create_user(
+            &self.state,
+            CreateUser {
+                email: Some(email.clone()),
+                name: Some(format!("Test {role}")),
+                role: Some(role.into()),
+                password: Some(PASSWORD.into()),
+                bio: None,
+                avatar_url: None,
+            },
+        )
+        .await
+        .expect("create a user");
+        (self.login(&email, PASSWORD).await, user.id)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let res = self
+            .post("/api/v1/auth/login")
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(res.status(), StatusCode::OK, "login of {email}");
+        let body: Value = res.json().await.expect("login json");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn tag(&self, token: &str, name: &str) -> Value {
+        let res = self
+            .post("/api/v1/tags")
+            .bearer_auth(token)
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .expect("create tag");
+        assert_eq!(res.status(), StatusCode::CREATED);
+        res.json().await.expect("tag json")
+    }
+
+    /// Creates an article and asserts 201; returns its full form.
+    pub async fn article(&self, token: &str, body: Value) -> Value {
+        let res = self
+            .post("/api/v1/articles")
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("create article");
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::CREATED, "create article: {text}");
+        serde_json::from_str(&text).expect("article json")
+    }
+
+    /// A published article with a title and tags.
+    pub async fn published(&self, token: &str, title: &str, tags: &[&str]) -> Value {
+        self.article(
+            token,
+            json!({"title": title, "body": format!("Body of {title}."), "tags": tags, "status": "published"}),
+        )
+        .await
+    }
+}
+
+/// Reads a JSON body, asserting the status first.
+pub async fn json_of(res: Response, status: StatusCode) -> Value {
+    let got = res.status();
+    let text = res.text().await.unwrap_or_default();
+    assert_eq!(got, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Asserts an RFC 9457 problem with this status and returns it.
+pub async fn problem(res: Response, status: StatusCode) -> Value {
+    let got = res.status();
+    let ctype = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let text = res.text().await.unwrap_or_default();
+    assert_eq!(got, status, "unexpected status; body: {text}");
+    assert_eq!(
+        ctype, "application/problem+json",
+        "problem content type; body: {text}"
+    );
+    let body: Value = serde_json::from_str(&text).expect("problem json");
+    assert_eq!(body["status"], status.as_u16(), "problem status field");
+    assert!(body["title"].is_string() && body["type"].is_string() && body["detail"].is_string());
+    body
+}
+
+/// Asserts a 422 whose `errors` names `field`.
+pub async fn invalid(res: Response, field: &str) -> Value {
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(
+        body["errors"][field].is_array(),
+        "errors should name {field}: {body}"
+    );
+    body
+}
+
+/// Generates one test per backend from one body.
+#[macro_export]
+macro_rules! both_backends {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(#[$meta])*
+            async fn run($app: $crate::helpers::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::helpers::TestApp::sqlite().await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::postgres().await {
+                    run(app).await
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,161 @@
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::helpers::*;
+
+fn slugs(list: &Value) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["slug"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Publishes `n` articles a minute apart (oldest first): story-1 ... story-n.
+async fn stories(app: &TestApp, token: &str, n: usize) {
+    for i in 1..=n {
+        app.article(
+            token,
+            json!({"title": format!("Story {i}"), "body": format!("Text {i}."), "status": "published",
+                   "published_at": format!("2025-03-19T14:{:02}:00Z", i)}),
+        )
+        .await;
+    }
+}
+
+both_backends!(
+    async fn lists_are_newest_first_with_meta_and_headers(app) {
+        let (author, _) = app.user("author").await;
+        stories(&app, &author, 5).await;
+        let res = app.get("/api/v1/articles?per_page=2&page=2").send().await.unwrap();
+        assert_eq!(res.headers()["x-total-count"], "5");
+        let link = res.headers()["link"].to_str().unwrap().to_owned();
+        for rel in ["next", "prev", "first", "last"] {
+            assert!(link.contains(&format!("rel=\"{rel}\"")), "{rel} in {link}");
+        }
+        assert!(link.contains("per_page=2&page=3>; rel=\"next\""), "{link}");
+        let body = json_of(res, StatusCode::OK).await;
+        assert_eq!(slugs(&body), ["story-3", "story-2"]);
+        assert_eq!(body["meta"], json!({"page": 2, "per_page": 2, "total": 5, "total_pages": 3,
+                                        "next_cursor": body["meta"]["next_cursor"]}));
+        assert!(body["data"][0].get("body").is_none(), "summaries carry no body");
+        let oldest = json_of(app.get("/api/v1/articles?sort=oldest&per_page=1").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(slugs(&oldest), ["story-1"]);
+        let beyond = json_of(app.get("/api/v1/articles?page=9").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(beyond["data"], json!([]));
+    }
+);
+
+both_backends!(
+    async fn paging_bounds_are_422_not_clipped(app) {
+        for q in ["per_page=101", "per_page=0", "page=0", "page=-1"] {
+            let field = q.split('=').next().unwrap();
+            invalid(app.get(&format!("/api/v1/articles?{q}")).send().await.unwrap(), field).await;
+        }
+        for q in ["cursor=garbage", "cursor=eyJrIjoibm9wZSJ9", "cursor=abc&page=2"] {
+            invalid(app.get(&format!("/api/v1/articles?{q}")).send().await.unwrap(), "cursor").await;
+        }
+        invalid(app.get("/api/v1/articles?sort=random").send().await.unwrap(), "sort").await;
+        invalid(app.get("/api/v1/articles?published_after=yesterday").send().await.unwrap(), "published_after").await;
+        invalid(app.get("/api/v1/articles?tag=Not%20A%20Slug").send().await.unwrap(), "tag").await;
+        invalid(app.get("/api/v1/tags?per_page=1000").send().await.unwrap(), "per_page").await;
+    }
+);
+
+both_backends!(
+    async fn a_cursor_walk_visits_every_article_once(app) {
+        let (author, _) = app.user("author").await;
+        stories(&app, &author, 7).await;
+        for sort in ["latest", "oldest", "popular"] {
+            let mut seen = Vec::new();
+            let mut url = format!("/api/v1/articles?per_page=3&sort={sort}");
+            loop {
+                let page = json_of(app.get(&url).send().await.unwrap(), StatusCode::OK).await;
+                assert!(page["meta"]["page"].is_null() || seen.is_empty());
+                seen.extend(slugs(&page));
+                match page["meta"]["next_cursor"].as_str() {
+                    Some(c) => url = format!("/api/v1/articles?per_page=3&sort={sort}&cursor={c}"),
+                    None => break,
+                }
+            }
+            let mut unique = seen.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(seen.len(), 7, "{sort}: {seen:?}");
+            assert_eq!(unique.len(), 7, "{sort}: {seen:?}");
+        }
+        // A cursor made for one sort is refused by another.
+        let page = json_of(app.get("/api/v1/articles?per_page=3").send().await.unwrap(), StatusCode::OK).await;
+        let c = page["meta"]["next_cursor"].as_str().unwrap();
+        invalid(app.get(&format!("/api/v1/articles?sort=popular&cursor={c}")).send().await.unwrap(), "cursor").await;
+    }
+);
+
+both_backends!(
+    async fn filters_by_tag_author_search_and_dates(app) {
+        let (editor, _) = app.user("editor").await;
+        let (author, _) = app.user("author").await;
+        app.tag(&editor, "Energy").await;
+        app.tag(&editor, "Markets").await;
+        app.article(&editor, json!({"title": "Oil prices slide", "body": "OPEC confirms a supply hike.",
+            "tags": ["energy", "markets"], "status": "published", "published_at": "2025-01-10T10:00:00Z"})).await;
+        app.article(&author, json!({"title": "Wind farms expand", "body": "Turbines along the coast.",
+            "tags": ["energy"], "status": "published", "published_at": "2025-02-10T10:00:00Z"})).await;
+        app.article(&author, json!({"title": "Stocks rally", "body": "Markets cheer the jobs report.",
+            "tags": ["markets"], "status": "published", "published_at": "2025-03-10T10:00:00Z"})).await;
+        let app = &app;
+        let get = |q: &'static str| async move {
+            slugs(&json_of(app.get(&format!("/api/v1/articles?{q}")).send().await.unwrap(), StatusCode::OK).await)
+        };
+        assert_eq!(get("tag=energy").await, ["wind-farms-expand", "oil-prices-slide"]);
+        assert_eq!(get("author=test-editor").await, ["oil-prices-slide"]);
+        assert_eq!(get("q=turbines").await, ["wind-farms-expand"]);
+        assert_eq!(get("q=OPEC%20supply").await, ["oil-prices-slide"]);
+        assert_eq!(get("q=prices").await, ["oil-prices-slide"], "titles are searched");
+        assert!(get("q=%22%29%28*%20OR").await.is_empty(), "query syntax is only words");
+        assert!(get("q=%21%21%21").await.is_empty());
+        assert_eq!(get("published_after=2025-02-01T00:00:00Z").await, ["stocks-rally", "wind-farms-expand"]);
+        assert_eq!(get("published_before=2025-02-01T00:00:00Z").await, ["oil-prices-slide"]);
+        assert!(get("tag=no-such-tag").await.is_empty());
+    }
+);
+
+both_backends!(
+    async fn popular_sorts_by_views(app) {
+        let (author, _) = app.user("author").await;
+        stories(&app, &author, 3).await;
+        for _ in 0..3 {
+            app.post("/api/v1/articles/story-1/views").send().await.unwrap();
+        }
+        app.post("/api/v1/articles/story-3/views").send().await.unwrap();
+        let list = json_of(app.get("/api/v1/articles?sort=popular").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(slugs(&list), ["story-1", "story-3", "story-2"]);
+    }
+);
+
+both_backends!(
+    async fn status_filters_are_for_editors_and_authors_see_their_own(app) {
+        let (editor, _) = app.user("editor").await;
+        let (author, _) = app.user("author").await;
+        let (other, _) = app.user("author").await;
+        app.article(&author, json!({"title": "Author Draft", "body": "x"})).await;
+        app.article(&other, json!({"title": "Other Draft", "body": "x"})).await;
+        app.article(&author, json!({"title": "Later", "body": "x", "status": "published", "published_at": "2999-01-01T00:00:00Z"})).await;
+        problem(app.get("/api/v1/articles?status=draft").send().await.unwrap(), StatusCode::UNAUTHORIZED).await;
+        let all = json_of(app.get("/api/v1/articles?status=draft").bearer_auth(&editor).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(all["meta"]["total"], 2);
+        let own = json_of(app.get("/api/v1/articles?status=draft").bearer_auth(&author).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(slugs(&own), ["author-draft"]);
+        let scheduled = json_of(app.get("/api/v1/articles?status=scheduled").bearer_auth(&editor).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(slugs(&scheduled), ["later"]);
+        let any = json_of(app.get("/api/v1/articles?status=any").bearer_auth(&editor).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(any["meta"]["total"], 3);
+        assert_eq!(any["data"][0]["slug"], "later");
+        let public = json_of(app.get("/api/v1/articles?status=published").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(public["meta"]["total"], 0);
+        let res = app.get("/api/v1/articles?status=any").bearer_auth(&editor).send().await.unwrap();
+        assert!(res.headers()["cache-control"].to_str().unwrap().contains("private"));
+    }
+);
