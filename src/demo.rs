@@ -150,7 +150,7 @@ fn describe(e: crate::error::AppError) -> String {
 pub async fn fill(state: &AppState) -> Result<(), String> {
     let users = state
         .db
-        .read(|c| db::users::count(c))
+        .read(db::users::count)
         .await
         .map_err(|e| e.to_string())?;
     if users > 0 {

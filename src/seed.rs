@@ -358,6 +358,8 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
         bar.set_position(done);
     }
     bar.finish_and_clear();
+    // Fresh statistics, so the planner picks the list indexes on the new corpus.
+    db.analyze(true)?;
     println!(
         "seeded {} articles, {} tags, {} authors in {:.1}s",
         args.articles,

@@ -223,6 +223,19 @@ impl Db {
         applied.map_err(|e| format!("migration failed: {e}"))
     }
 
+    /// Refreshes the query planner's statistics: after a bulk load (`full`), or the cheap
+    /// SQLite check at start-up that analyzes only tables whose statistics went stale.
+    pub fn analyze(&self, full: bool) -> DbResult<()> {
+        let mut conn = self.get()?;
+        let sql = match (self.dialect, full) {
+            (_, true) => "ANALYZE",
+            (Dialect::Sqlite, false) => "PRAGMA optimize = 0x10002",
+            (Dialect::Postgres, false) => return Ok(()),
+        };
+        conn.batch_execute(sql)?;
+        Ok(())
+    }
+
     /// Runs `f` with a pooled connection on the blocking pool.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where

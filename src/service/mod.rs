@@ -30,6 +30,8 @@ impl AppState {
     pub async fn open(settings: Settings) -> Result<Self, String> {
         let db = Db::connect(&settings.database_url, settings.pool_size)?;
         db.migrate()?;
+        db.analyze(false)
+            .map_err(|e| format!("cannot refresh planner statistics: {e}"))?;
         let keys = TokenKeys::load(&db, &settings).await?;
         Ok(AppState {
             db,

@@ -82,7 +82,7 @@ CREATE TABLE comments (
     updated_at TIMESTAMP NOT NULL
 );
 CREATE INDEX comments_article ON comments (article_id, status, created_at, id);
-CREATE INDEX comments_status ON comments (status, created_at, id);
+CREATE INDEX comments_status ON comments (status, id);
 CREATE INDEX comments_parent ON comments (parent_id);
 
 CREATE TABLE article_shares (
