@@ -148,6 +148,8 @@ pub struct ListMeta {
     pub total_pages: i64,
     /// Pass as `cursor` to get the page after this one; `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Pass as `before` to get the page before this one (keyset lists); `null` on the first.
+    pub prev_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -74,8 +74,19 @@ impl ArticleFilter {
 
 #[derive(Debug, Clone, Copy)]
 pub enum Paging {
-    Offset { offset: i64, limit: i64 },
-    After { pos: KeysetPos, limit: i64 },
+    Offset {
+        offset: i64,
+        limit: i64,
+    },
+    After {
+        pos: KeysetPos,
+        limit: i64,
+    },
+    /// Rows before `pos` (the last rows when `None`), returned in reverse list order.
+    Before {
+        pos: Option<KeysetPos>,
+        limit: i64,
+    },
 }
 
 type Predicate = Box<dyn BoxableExpression<articles::table, Backend, SqlType = Bool>>;
@@ -173,17 +184,19 @@ pub fn list(
         f,
         conn,
     );
-    let (limit, pos) = match paging {
+    // Paging backwards walks the same order reversed from the position.
+    let (limit, pos, reverse) = match paging {
         Paging::Offset { offset, limit } => {
             q = q.offset(offset);
-            (limit, None)
+            (limit, None, false)
         }
-        Paging::After { pos, limit } => (limit, Some(pos)),
+        Paging::After { pos, limit } => (limit, Some(pos), false),
+        Paging::Before { pos, limit } => (limit, pos, true),
     };
     match sort {
         SortKey::Latest | SortKey::Oldest => {
             let key = || time_key(f.status);
-            let desc = sort == SortKey::Latest;
+            let desc = (sort == SortKey::Latest) != reverse;
             if let Some(pos) = pos {
                 let KeysetPos::Time(t, id) = pos else {
                     return Err(DbError::Other("cursor does not fit the sort".into()));
@@ -205,15 +218,27 @@ pub fn list(
                 let KeysetPos::Count(views, id) = pos else {
                     return Err(DbError::Other("cursor does not fit the sort".into()));
                 };
-                q = q.filter(
-                    articles::view_count
-                        .lt(views)
-                        .or(articles::view_count.eq(views).and(articles::id.lt(id))),
-                );
+                q = if reverse {
+                    q.filter(
+                        articles::view_count
+                            .gt(views)
+                            .or(articles::view_count.eq(views).and(articles::id.gt(id))),
+                    )
+                } else {
+                    q.filter(
+                        articles::view_count
+                            .lt(views)
+                            .or(articles::view_count.eq(views).and(articles::id.lt(id))),
+                    )
+                };
             }
-            q = q
-                .order_by(articles::view_count.desc())
-                .then_order_by(articles::id.desc());
+            q = if reverse {
+                q.order_by(articles::view_count.asc())
+                    .then_order_by(articles::id.asc())
+            } else {
+                q.order_by(articles::view_count.desc())
+                    .then_order_by(articles::id.desc())
+            };
         }
     }
     Ok(q.limit(limit).load(conn)?)

@@ -37,6 +37,8 @@ pub struct ListQuery {
     per_page: Option<i64>,
     /// `meta.next_cursor` of the previous page (keyset paging; replaces `page`).
     cursor: Option<String>,
+    /// `meta.prev_cursor` of the next page: the page before it (keyset paging backwards).
+    before: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -78,6 +80,8 @@ pub async fn list(
             page: q.page,
             per_page: q.per_page,
             cursor: q.cursor,
+            backward: q.before.is_some(),
+            before: q.before,
         },
     };
     let page = svc::list(&state, &auth.0, &params).await?;

@@ -92,6 +92,7 @@ pub async fn queue(
         page: q.page,
         per_page: q.per_page,
         cursor: q.cursor,
+        ..Default::default()
     };
     let page = svc::queue(&state, &auth.0, q.status.as_deref(), &paging).await?;
     list_response(&req, &auth.0, page)

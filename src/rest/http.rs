@@ -156,7 +156,7 @@ fn link_header(req: &HttpRequest, meta: &ListMeta) -> String {
     let info = req.connection_info();
     let base = format!("{}://{}{}", info.scheme(), info.host(), req.path());
     let kept: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .filter(|(k, _)| k != "page" && k != "cursor")
+        .filter(|(k, _)| k != "page" && k != "cursor" && k != "before")
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let link = |extra: (&str, String), rel: &str| {
@@ -169,9 +169,12 @@ fn link_header(req: &HttpRequest, meta: &ListMeta) -> String {
     };
     let last = meta.total_pages.max(1);
     let mut out = Vec::new();
-    if let Some(c) = &meta.next_cursor {
-        if meta.page.is_none() {
+    if meta.page.is_none() {
+        if let Some(c) = &meta.next_cursor {
             out.push(link(("cursor", c.clone()), "next"));
+        }
+        if let Some(c) = &meta.prev_cursor {
+            out.push(link(("before", c.clone()), "prev"));
         }
     }
     if let Some(page) = meta.page {

@@ -27,6 +27,7 @@ impl PageQuery {
             page: self.page,
             per_page: self.per_page,
             cursor: self.cursor.clone(),
+            ..Default::default()
         }
     }
 }

@@ -73,7 +73,7 @@ pub async fn me(state: &AppState, viewer: &Viewer) -> AppResult<User> {
 pub async fn list(state: &AppState, viewer: &Viewer, paging: &PageParams) -> AppResult<Page<User>> {
     require_role(viewer, Role::Admin)?;
     let req = PageRequest::parse(paging)?;
-    if matches!(req, PageRequest::Cursor { .. }) {
+    if !matches!(req, PageRequest::Offset { .. }) {
         return Err(FieldErrors::one("cursor", "users page by `page`"));
     }
     state

@@ -167,8 +167,12 @@ pub async fn list(
             offset: offset_of(&req),
             limit: per_page + 1,
         },
-        PageRequest::Cursor { cursor, per_page } => Paging::After {
+        PageRequest::After { cursor, per_page } => Paging::After {
             pos: keyset_of(cursor, sort)?,
+            limit: per_page + 1,
+        },
+        PageRequest::Before { cursor, per_page } => Paging::Before {
+            pos: cursor.as_ref().map(|c| keyset_of(c, sort)).transpose()?,
             limit: per_page + 1,
         },
     };
@@ -177,12 +181,9 @@ pub async fn list(
         .read(move |c| {
             let total = db::articles::count(c, &filter)?;
             let rows = db::articles::list(c, &filter, sort, paging)?;
-            let page = Page::build(&req, rows, total, |r| cursor_of(r, sort), |r| r);
-            let items = assemble(c, page.items)?;
-            Ok(Page {
-                items,
-                meta: page.meta,
-            })
+            let mut page = Page::build(&req, rows, total, |r| cursor_of(r, sort), |r| r);
+            let items = assemble(c, std::mem::take(&mut page.items))?;
+            Ok(page.with_items(items))
         })
         .await
 }
@@ -294,7 +295,11 @@ fn may_edit(r: &ArticleSummaryRow, p: &Principal) -> bool {
 }
 
 /// Finds an article the viewer may read; anything else is 404 (no hint that it exists).
-fn find_readable(c: &mut DbConn, slug: &str, viewer: &Viewer) -> AppResult<ArticleSummaryRow> {
+pub(crate) fn find_readable(
+    c: &mut DbConn,
+    slug: &str,
+    viewer: &Viewer,
+) -> AppResult<ArticleSummaryRow> {
     match db::articles::find_by_slug(c, slug)? {
         Some(r) if may_read(&r, viewer, now()) => Ok(r),
         _ => Err(AppError::not_found("article")),
@@ -541,17 +546,21 @@ struct Rendered {
     published_at: Option<NaiveDateTime>,
 }
 
-fn render(f: &Fields, stamp: NaiveDateTime) -> Rendered {
-    let published_at = match (f.status, f.published_at) {
+/// Publishing without a publish time stamps the current one.
+fn publish_time(f: &Fields, stamp: NaiveDateTime) -> Option<NaiveDateTime> {
+    match (f.status, f.published_at) {
         (ArticleStatus::Published, None) => Some(stamp),
         (_, t) => t,
-    };
+    }
+}
+
+fn render(f: &Fields, stamp: NaiveDateTime) -> Rendered {
     Rendered {
         body_html: text::render_article(&f.body),
         excerpt: f.excerpt.clone().unwrap_or_else(|| text::excerpt(&f.body)),
         excerpt_is_custom: f.excerpt.is_some(),
         reading_time: text::reading_time_minutes(&f.body),
-        published_at,
+        published_at: publish_time(f, stamp),
     }
 }
 
@@ -716,10 +725,7 @@ pub async fn update(
                     excerpt: fields.excerpt.clone().unwrap_or(current.excerpt.clone()),
                     excerpt_is_custom: fields.excerpt.is_some(),
                     reading_time: current.reading_time_minutes,
-                    published_at: match (fields.status, fields.published_at) {
-                        (ArticleStatus::Published, None) => Some(stamp),
-                        (_, t) => t,
-                    },
+                    published_at: publish_time(&fields, stamp),
                 }
             };
             let new_slug = fields

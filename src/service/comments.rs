@@ -57,21 +57,9 @@ fn thread(rows: Vec<CommentRow>, show_email: bool) -> Vec<Comment> {
         .collect()
 }
 
-/// An article's id if the viewer may read it (the article rules of `articles`).
+/// An article's id if the viewer may read it (the rules of `articles`).
 fn readable_article(c: &mut DbConn, slug: &str, viewer: &Viewer) -> AppResult<i64> {
-    let row = db::articles::find_by_slug(c, slug)?;
-    let now = now();
-    match row {
-        Some(r)
-            if (r.status == "published" && r.published_at.is_some_and(|t| t <= now))
-                || viewer
-                    .as_ref()
-                    .is_some_and(|p| p.role.is_editor() || p.user_id == r.author_id) =>
-        {
-            Ok(r.id)
-        }
-        _ => Err(AppError::not_found("article")),
-    }
+    super::articles::find_readable(c, slug, viewer).map(|r| r.id)
 }
 
 /// `GET /articles/{slug}/comments`: approved comments, oldest first, threaded; pages count
@@ -83,7 +71,7 @@ pub async fn list_for_article(
     paging: &PageParams,
 ) -> AppResult<Page<Comment>> {
     let req = PageRequest::parse(paging)?;
-    if matches!(req, PageRequest::Cursor { .. }) {
+    if !matches!(req, PageRequest::Offset { .. }) {
         return Err(FieldErrors::one("cursor", "comments page by `page`"));
     }
     let show_email = is_editor(viewer);
@@ -226,10 +214,14 @@ pub async fn queue(
     };
     let req = PageRequest::parse(paging)?;
     let after = match &req {
-        PageRequest::Cursor { cursor, .. } if cursor.k == "comment" => {
+        PageRequest::After { cursor, .. } if cursor.k == "comment" => {
             Some(cursor.i.ok_or_else(CursorKey::mismatch)?)
         }
-        PageRequest::Cursor { .. } => return Err(CursorKey::mismatch()),
+        PageRequest::After { .. } => return Err(CursorKey::mismatch()),
+        PageRequest::Before { .. } => {
+            req.forward_only("comments")?;
+            None
+        }
         PageRequest::Offset { .. } => None,
     };
     state

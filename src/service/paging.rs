@@ -11,27 +11,43 @@ pub const DEFAULT_PER_PAGE: i64 = 20;
 pub const MAX_PER_PAGE: i64 = 100;
 const MAX_PAGE: i64 = 1_000_000;
 
-/// A list request's paging, as the client gave it.
+/// A list request's paging, as the client gave it: REST's `page`/`per_page`/`cursor`, or
+/// Relay's `first`/`after` (as `per_page`/`cursor`) and `last`/`before`.
 #[derive(Debug, Clone, Default)]
 pub struct PageParams {
     pub page: Option<i64>,
     pub per_page: Option<i64>,
     pub cursor: Option<String>,
+    /// Page backwards: the `per_page` items before `before` (or the last ones).
+    pub backward: bool,
+    pub before: Option<String>,
 }
 
 /// Paging after validation.
 #[derive(Debug, Clone)]
 pub enum PageRequest {
-    Offset { page: i64, per_page: i64 },
-    Cursor { cursor: CursorKey, per_page: i64 },
+    Offset {
+        page: i64,
+        per_page: i64,
+    },
+    /// The items after a keyset position.
+    After {
+        cursor: CursorKey,
+        per_page: i64,
+    },
+    /// The items before a keyset position, or the last items when `None`.
+    Before {
+        cursor: Option<CursorKey>,
+        per_page: i64,
+    },
 }
 
 impl PageRequest {
     pub fn per_page(&self) -> i64 {
         match self {
-            PageRequest::Offset { per_page, .. } | PageRequest::Cursor { per_page, .. } => {
-                *per_page
-            }
+            PageRequest::Offset { per_page, .. }
+            | PageRequest::After { per_page, .. }
+            | PageRequest::Before { per_page, .. } => *per_page,
         }
     }
 
@@ -46,28 +62,48 @@ impl PageRequest {
                 errors.add("page", format!("must be between 1 and {MAX_PAGE}"));
             }
         }
-        let cursor = match p.cursor.as_deref() {
+        let mut decode = |field: &str, raw: &Option<String>| match raw.as_deref() {
             None => None,
             Some(_) if p.page.is_some() => {
-                errors.add("cursor", "give either page or cursor, not both");
+                errors.add(field, "give either page or cursor, not both");
                 None
             }
-            Some(raw) => match CursorKey::decode(raw) {
-                Some(c) => Some(c),
-                None => {
-                    errors.add("cursor", "is not a cursor this API issued");
-                    None
+            Some(raw) => {
+                let c = CursorKey::decode(raw);
+                if c.is_none() {
+                    errors.add(field, "is not a cursor this API issued");
                 }
-            },
+                c
+            }
         };
+        let after = decode("cursor", &p.cursor);
+        let before = decode("before", &p.before);
+        if p.backward && p.cursor.is_some() {
+            errors.add("cursor", "page either forwards or backwards, not both");
+        }
         errors.into_result()?;
-        Ok(match cursor {
-            Some(cursor) => PageRequest::Cursor { cursor, per_page },
-            None => PageRequest::Offset {
+        Ok(match (after, p.backward) {
+            (_, true) => PageRequest::Before {
+                cursor: before,
+                per_page,
+            },
+            (Some(cursor), false) => PageRequest::After { cursor, per_page },
+            (None, false) => PageRequest::Offset {
                 page: p.page.unwrap_or(1),
                 per_page,
             },
         })
+    }
+
+    /// The keyset-only requests, for lists that have no page numbers.
+    pub fn forward_only(&self, list: &str) -> Result<(), AppError> {
+        match self {
+            PageRequest::Before { .. } => Err(FieldErrors::one(
+                "before",
+                format!("{list} page forwards only"),
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -120,15 +156,19 @@ impl CursorKey {
     }
 }
 
-/// A page of items and the `meta` that describes it.
+/// A page of items, each item's cursor, and the `meta` that describes the page.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    pub cursors: Vec<String>,
     pub meta: ListMeta,
+    pub has_previous: bool,
+    pub has_next: bool,
 }
 
 impl<T> Page<T> {
-    /// `rows` holds up to `per_page + 1` rows: the extra one only says a next page exists.
+    /// `rows` holds up to `per_page + 1` rows in query order (reversed for `Before`); the
+    /// extra one only says that more rows lie that way.
     pub fn build<R>(
         req: &PageRequest,
         mut rows: Vec<R>,
@@ -137,42 +177,71 @@ impl<T> Page<T> {
         map: impl FnMut(R) -> T,
     ) -> Page<T> {
         let per_page = req.per_page();
-        let has_next = rows.len() as i64 > per_page;
+        let more = rows.len() as i64 > per_page;
         rows.truncate(per_page as usize);
+        let (has_previous, has_next, page) = match req {
+            PageRequest::Offset { page, .. } => (*page > 1, more, Some(*page)),
+            PageRequest::After { .. } => (true, more, None),
+            PageRequest::Before { cursor, .. } => {
+                rows.reverse();
+                (more, cursor.is_some(), None)
+            }
+        };
+        let cursors: Vec<String> = rows.iter().map(|r| cursor_of(r).encode()).collect();
         let next_cursor = if has_next {
-            rows.last().map(|r| cursor_of(r).encode())
+            cursors.last().cloned()
         } else {
             None
         };
-        let page = match req {
-            PageRequest::Offset { page, .. } => Some(*page),
-            PageRequest::Cursor { .. } => None,
+        // Offset pages have numbers to go back by; keyset pages hand out a cursor.
+        let prev_cursor = if has_previous && page.is_none() {
+            cursors.first().cloned()
+        } else {
+            None
         };
         Page {
             items: rows.into_iter().map(map).collect(),
+            cursors,
             meta: ListMeta {
                 page,
                 per_page,
                 total,
                 total_pages: (total + per_page - 1) / per_page,
                 next_cursor,
+                prev_cursor,
             },
+            has_previous,
+            has_next,
         }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(f).collect(),
+            cursors: self.cursors,
             meta: self.meta,
+            has_previous: self.has_previous,
+            has_next: self.has_next,
+        }
+    }
+
+    /// Replaces the items with `items` (same order and length), keeping the paging.
+    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
+        Page {
+            items,
+            cursors: self.cursors,
+            meta: self.meta,
+            has_previous: self.has_previous,
+            has_next: self.has_next,
         }
     }
 }
 
-/// The offset of an offset request (0 for cursor requests).
+/// The offset of an offset request (0 for keyset requests).
 pub fn offset_of(req: &PageRequest) -> i64 {
     match req {
         PageRequest::Offset { page, per_page } => (page - 1) * per_page,
-        PageRequest::Cursor { .. } => 0,
+        PageRequest::After { .. } | PageRequest::Before { .. } => 0,
     }
 }
 

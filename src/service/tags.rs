@@ -30,10 +30,14 @@ fn with_counts(c: &mut DbConn, rows: Vec<TagRow>) -> AppResult<Vec<Tag>> {
 pub async fn list(state: &AppState, paging: &PageParams) -> AppResult<Page<Tag>> {
     let req = PageRequest::parse(paging)?;
     let after = match &req {
-        PageRequest::Cursor { cursor, .. } if cursor.k == "tag" => {
+        PageRequest::After { cursor, .. } if cursor.k == "tag" => {
             Some(cursor.s.clone().ok_or_else(CursorKey::mismatch)?)
         }
-        PageRequest::Cursor { .. } => return Err(CursorKey::mismatch()),
+        PageRequest::After { .. } => return Err(CursorKey::mismatch()),
+        PageRequest::Before { .. } => {
+            req.forward_only("tags")?;
+            None
+        }
         PageRequest::Offset { .. } => None,
     };
     state
@@ -41,7 +45,7 @@ pub async fn list(state: &AppState, paging: &PageParams) -> AppResult<Page<Tag>>
         .read(move |c| {
             let total = db::tags::count(c)?;
             let rows = db::tags::list(c, offset_of(&req), after.as_deref(), req.per_page() + 1)?;
-            let page = Page::build(
+            let mut page = Page::build(
                 &req,
                 rows,
                 total,
@@ -52,10 +56,8 @@ pub async fn list(state: &AppState, paging: &PageParams) -> AppResult<Page<Tag>>
                 },
                 |t| t,
             );
-            Ok(Page {
-                items: with_counts(c, page.items)?,
-                meta: page.meta,
-            })
+            let items = with_counts(c, std::mem::take(&mut page.items))?;
+            Ok(page.with_items(items))
         })
         .await
 }

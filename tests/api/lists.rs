@@ -39,7 +39,7 @@ both_backends!(
         let body = json_of(res, StatusCode::OK).await;
         assert_eq!(slugs(&body), ["story-3", "story-2"]);
         assert_eq!(body["meta"], json!({"page": 2, "per_page": 2, "total": 5, "total_pages": 3,
-                                        "next_cursor": body["meta"]["next_cursor"]}));
+                                        "next_cursor": body["meta"]["next_cursor"], "prev_cursor": null}));
         assert!(body["data"][0].get("body").is_none(), "summaries carry no body");
         let oldest = json_of(app.get("/api/v1/articles?sort=oldest&per_page=1").send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(slugs(&oldest), ["story-1"]);
@@ -85,6 +85,22 @@ both_backends!(
             unique.dedup();
             assert_eq!(seen.len(), 7, "{sort}: {seen:?}");
             assert_eq!(unique.len(), 7, "{sort}: {seen:?}");
+            // And back again with `before`, from the last page's first item.
+            let last = json_of(app.get(&url).send().await.unwrap(), StatusCode::OK).await;
+            let mut back = slugs(&last);
+            let mut prev = last["meta"]["prev_cursor"].as_str().map(str::to_owned);
+            while let Some(c) = prev {
+                let page = json_of(
+                    app.get(&format!("/api/v1/articles?per_page=3&sort={sort}&before={c}")).send().await.unwrap(),
+                    StatusCode::OK,
+                )
+                .await;
+                let mut items = slugs(&page);
+                items.extend(back);
+                back = items;
+                prev = page["meta"]["prev_cursor"].as_str().map(str::to_owned);
+            }
+            assert_eq!(back, seen, "{sort}: walking back gives the same order");
         }
         // A cursor made for one sort is refused by another.
         let page = json_of(app.get("/api/v1/articles?per_page=3").send().await.unwrap(), StatusCode::OK).await;
