@@ -2,7 +2,7 @@
 //! filters, one sort, offset or keyset paging, all in one boxed query.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, sql};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Timestamp};
 
@@ -292,11 +292,15 @@ pub fn ids_by_slugs(conn: &mut DbConn, slugs: &[String]) -> DbResult<Vec<(String
         .load(conn)?)
 }
 
-pub fn body_of(conn: &mut DbConn, id: i64) -> DbResult<ArticleBodyRow> {
+/// The bodies of a set of articles.
+pub fn bodies_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<(i64, ArticleBodyRow)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(articles::table
-        .find(id)
-        .select(ArticleBodyRow::as_select())
-        .first(conn)?)
+        .filter(articles::id.eq_any(ids.to_vec()))
+        .select((articles::id, ArticleBodyRow::as_select()))
+        .load(conn)?)
 }
 
 pub fn slug_exists(conn: &mut DbConn, slug: &str) -> DbResult<bool> {
@@ -462,21 +466,23 @@ pub fn set_related(conn: &mut DbConn, article_id: i64, related_ids: &[i64]) -> D
     Ok(())
 }
 
-/// Curated related articles that are live, in the editor's order.
+/// Curated related articles that are live, for a set of articles: (article, related) pairs,
+/// each article's in the editor's order.
 pub fn curated_related(
     conn: &mut DbConn,
-    article_id: i64,
+    article_ids: &[i64],
     now: NaiveDateTime,
-    limit: i64,
-) -> DbResult<Vec<i64>> {
+) -> DbResult<Vec<(i64, i64)>> {
+    if article_ids.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(related_articles::table
         .inner_join(articles::table.on(articles::id.eq(related_articles::related_id)))
-        .filter(related_articles::article_id.eq(article_id))
+        .filter(related_articles::article_id.eq_any(article_ids.to_vec()))
         .filter(articles::status.eq("published"))
         .filter(articles::published_at.le(now))
-        .order_by(related_articles::position)
-        .select(articles::id)
-        .limit(limit)
+        .order_by((related_articles::article_id, related_articles::position))
+        .select((related_articles::article_id, articles::id))
         .load(conn)?)
 }
 
@@ -490,41 +496,50 @@ pub fn curated_slugs(conn: &mut DbConn, article_id: i64) -> DbResult<Vec<String>
         .load(conn)?)
 }
 
-/// Live articles sharing tags with an article, best first: `weights` gives each tag's weight
-/// (rarer tags weigh more), ties go to the more recent.
+#[derive(QueryableByName)]
+struct Ranked {
+    #[diesel(sql_type = BigInt)]
+    source: i64,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// For each source article, the `per_source` live articles sharing the most tag weight with
+/// it (rarer tags weigh more), ties to the more recent; never the source itself. One
+/// statement for any number of sources: a window function ranks within each source.
+/// `source_tags` holds (source, tag, weight).
 pub fn related_by_tags(
     conn: &mut DbConn,
-    article_id: i64,
-    weights: &[(i64, i64)],
-    exclude: &[i64],
+    source_tags: &[(i64, i64, i64)],
     now: NaiveDateTime,
-    limit: i64,
-) -> DbResult<Vec<i64>> {
-    if weights.is_empty() || limit <= 0 {
+    per_source: i64,
+) -> DbResult<Vec<(i64, i64)>> {
+    if source_tags.is_empty() || per_source <= 0 {
         return Ok(Vec::new());
     }
-    // Only integers we computed go into this expression, never input.
-    let mut score = String::from("SUM(CASE article_tags.tag_id");
-    for (tag_id, weight) in weights {
-        score.push_str(&format!(" WHEN {tag_id} THEN {weight}"));
-    }
-    score.push_str(" ELSE 0 END)");
-    let tag_ids: Vec<i64> = weights.iter().map(|(t, _)| *t).collect();
-    let rows: Vec<(i64, i64)> = article_tags::table
-        .inner_join(articles::table)
-        .filter(article_tags::tag_id.eq_any(tag_ids))
-        .filter(articles::id.ne(article_id))
-        .filter(articles::id.ne_all(exclude.to_vec()))
-        .filter(articles::status.eq("published"))
-        .filter(articles::published_at.le(now))
-        .group_by(articles::id)
-        .select((articles::id, sql::<BigInt>(&score)))
-        .order_by(sql::<BigInt>(&score).desc())
-        .then_order_by(sql::<Timestamp>("MAX(articles.published_at)").desc())
-        .then_order_by(articles::id.desc())
-        .limit(limit)
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(id, _)| id).collect())
+    // Only integers and an instant we produced go into this text, never input.
+    let sources = source_tags
+        .iter()
+        .map(|(s, t, w)| {
+            format!("SELECT CAST({s} AS BIGINT) AS source, CAST({t} AS BIGINT) AS tag_id, CAST({w} AS BIGINT) AS weight")
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let now = now.format("%Y-%m-%d %H:%M:%S");
+    let query = format!(
+        "SELECT source, id FROM (\
+           SELECT s.source AS source, a.id AS id, ROW_NUMBER() OVER (\
+             PARTITION BY s.source ORDER BY SUM(s.weight) DESC, MAX(a.published_at) DESC, a.id DESC\
+           ) AS pos \
+           FROM ({sources}) s \
+           JOIN article_tags t ON t.tag_id = s.tag_id \
+           JOIN articles a ON a.id = t.article_id \
+           WHERE a.status = 'published' AND a.published_at <= '{now}' AND a.id <> s.source \
+           GROUP BY s.source, a.id\
+         ) ranked WHERE pos <= {per_source} ORDER BY source, pos"
+    );
+    let rows: Vec<Ranked> = diesel::sql_query(query).load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.source, r.id)).collect())
 }
 
 /// The most recent live articles, skipping `exclude`.

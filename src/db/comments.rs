@@ -1,3 +1,4 @@
+use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
@@ -5,10 +6,74 @@ use super::models::*;
 use super::schema::{articles, comments};
 use super::{DbConn, DbResult};
 
-/// Approved comments of an article, oldest first (the service threads them).
-pub fn approved_for_article(conn: &mut DbConn, article_id: i64) -> DbResult<Vec<CommentRow>> {
+/// Where a page of top-level comments starts.
+#[derive(Debug, Clone, Copy)]
+pub enum RootsFrom {
+    Offset(i64),
+    /// After this (created_at, id).
+    After(NaiveDateTime, i64),
+}
+
+/// For each article, up to `limit` approved top-level comments, oldest first, from `from`.
+/// One statement for any number of articles: a window function numbers each article's rows.
+pub fn approved_roots(
+    conn: &mut DbConn,
+    article_ids: &[i64],
+    from: RootsFrom,
+    limit: i64,
+) -> DbResult<Vec<CommentRow>> {
+    if article_ids.is_empty() || limit <= 0 {
+        return Ok(Vec::new());
+    }
+    // Only integers and an instant we produced go into this text, never input.
+    let ids = article_ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (after, offset) = match from {
+        RootsFrom::Offset(n) => (String::new(), n),
+        RootsFrom::After(t, id) => {
+            let t = t.format("%Y-%m-%d %H:%M:%S");
+            (
+                format!(" AND (created_at > '{t}' OR (created_at = '{t}' AND id > {id}))"),
+                0,
+            )
+        }
+    };
+    let query = format!(
+        "SELECT id, article_id, parent_id, user_id, author_name, author_email, body, body_html, \
+                status, created_at, updated_at FROM (\
+           SELECT c.*, ROW_NUMBER() OVER (PARTITION BY article_id ORDER BY created_at, id) AS pos \
+           FROM comments c WHERE article_id IN ({ids}) AND status = 'approved' \
+           AND parent_id IS NULL{after}\
+         ) numbered WHERE pos > {offset} AND pos <= {} ORDER BY article_id, pos",
+        offset + limit
+    );
+    Ok(diesel::sql_query(query).load(conn)?)
+}
+
+/// How many approved top-level comments each article has.
+pub fn count_approved_roots(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<Vec<(i64, i64)>> {
+    if article_ids.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(comments::table
-        .filter(comments::article_id.eq(article_id))
+        .filter(comments::article_id.eq_any(article_ids.to_vec()))
+        .filter(comments::status.eq("approved"))
+        .filter(comments::parent_id.is_null())
+        .group_by(comments::article_id)
+        .select((comments::article_id, count_star()))
+        .load(conn)?)
+}
+
+/// Approved replies to a set of comments, oldest first.
+pub fn approved_replies(conn: &mut DbConn, parent_ids: &[i64]) -> DbResult<Vec<CommentRow>> {
+    if parent_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(comments::table
+        .filter(comments::parent_id.eq_any(parent_ids.to_vec()))
         .filter(comments::status.eq("approved"))
         .order_by((comments::created_at, comments::id))
         .select(CommentRow::as_select())

@@ -11,6 +11,7 @@ pub mod settings;
 pub mod tags;
 pub mod users;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -87,6 +88,23 @@ impl DbTarget {
 #[derive(Clone, Debug)]
 pub struct ConnectionManager {
     target: DbTarget,
+    /// Every statement any pooled connection starts, counted (tests prove batching with it).
+    statements: Arc<AtomicU64>,
+}
+
+impl ConnectionManager {
+    fn instrument(&self, conn: &mut DbConn) {
+        let counter = self.statements.clone();
+        let count = move |event: diesel::connection::InstrumentationEvent<'_>| {
+            if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        match conn {
+            DbConn::Sqlite(c) => c.set_instrumentation(count),
+            DbConn::Pg(c) => c.set_instrumentation(count),
+        }
+    }
 }
 
 impl ManageConnection for ConnectionManager {
@@ -107,11 +125,17 @@ impl ManageConnection for ConnectionManager {
                      PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
-                Ok(DbConn::Sqlite(conn))
+                let mut conn = DbConn::Sqlite(conn);
+                self.instrument(&mut conn);
+                Ok(conn)
             }
-            DbTarget::Postgres(url) => diesel::PgConnection::establish(url)
-                .map(DbConn::Pg)
-                .map_err(r2d2::Error::ConnectionError),
+            DbTarget::Postgres(url) => {
+                let mut conn = diesel::PgConnection::establish(url)
+                    .map(DbConn::Pg)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                self.instrument(&mut conn);
+                Ok(conn)
+            }
         }
     }
 
@@ -185,6 +209,7 @@ pub struct Db {
     /// SQLite has one writer at a time; serializing our own write transactions here turns
     /// SQLITE_BUSY upgrades into a short wait.
     sqlite_writer: Arc<Mutex<()>>,
+    statements: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -192,7 +217,11 @@ impl Db {
     pub fn connect(url: &str, pool_size: u32) -> Result<Self, String> {
         let target = DbTarget::parse(url)?;
         let dialect = target.dialect();
-        let manager = ConnectionManager { target };
+        let statements = Arc::new(AtomicU64::new(0));
+        let manager = ConnectionManager {
+            target,
+            statements: statements.clone(),
+        };
         // One connection first: it creates the file and switches it to WAL, so the pool's
         // connections do not race each other for that.
         manager
@@ -207,11 +236,17 @@ impl Db {
             pool,
             dialect,
             sqlite_writer: Arc::new(Mutex::new(())),
+            statements,
         })
     }
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// How many SQL statements the pool's connections have started so far.
+    pub fn statements_run(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     pub fn migrate(&self) -> Result<usize, String> {

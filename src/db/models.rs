@@ -180,7 +180,7 @@ pub struct RelatedLink {
     pub position: i32,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = comments)]
 pub struct CommentRow {
     pub id: i64,

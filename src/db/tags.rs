@@ -14,6 +14,16 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<TagRow>> {
         .optional()?)
 }
 
+pub fn find_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<TagRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(tags::table
+        .filter(tags::id.eq_any(ids.to_vec()))
+        .select(TagRow::as_select())
+        .load(conn)?)
+}
+
 pub fn find_by_slugs(conn: &mut DbConn, slugs: &[String]) -> DbResult<Vec<TagRow>> {
     if slugs.is_empty() {
         return Ok(Vec::new());

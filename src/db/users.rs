@@ -13,6 +13,16 @@ pub fn find_by_id(conn: &mut DbConn, id: i64) -> DbResult<Option<UserRow>> {
         .optional()?)
 }
 
+pub fn find_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<UserRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::table
+        .filter(users::id.eq_any(ids.to_vec()))
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> DbResult<Option<UserRow>> {
     Ok(users::table
         .filter(users::email.eq(email))

@@ -307,15 +307,23 @@ pub(crate) fn find_readable(
 }
 
 fn full_article(c: &mut DbConn, row: ArticleSummaryRow) -> AppResult<Article> {
-    let body = db::articles::body_of(c, row.id)?;
+    let id = row.id;
+    let mut body = bodies(c, &[id])?
+        .remove(&id)
+        .ok_or_else(|| AppError::not_found("article"))?;
     let summary = assemble(c, vec![row])?
         .pop()
         .ok_or_else(|| AppError::Internal("article vanished while reading".into()))?;
     Ok(Article {
         summary,
-        body: body.body,
-        body_html: body.body_html,
+        body: std::mem::take(&mut body.body),
+        body_html: std::mem::take(&mut body.body_html),
     })
+}
+
+/// The Markdown and HTML bodies of a set of articles (one statement).
+pub fn bodies(c: &mut DbConn, ids: &[i64]) -> AppResult<HashMap<i64, db::ArticleBodyRow>> {
+    Ok(db::articles::bodies_by_ids(c, ids)?.into_iter().collect())
 }
 
 /// `GET /articles/{slug}`.
@@ -713,7 +721,9 @@ pub async fn update(
         .db
         .write(move |c| {
             let current = find_for_write(c, &slug, &writer, expected_version)?;
-            let body = db::articles::body_of(c, current.id)?;
+            let body = bodies(c, &[current.id])?
+                .remove(&current.id)
+                .ok_or_else(|| AppError::not_found("article"))?;
             let fields = validate_patch(&current, &body, &patch)?;
             let stamp = now();
             // Rendering runs only when the body changed; the rest is cheap to recompute.
@@ -809,6 +819,18 @@ fn tag_weights(counts: &[(i64, i64)]) -> Vec<(i64, i64)> {
         .collect()
 }
 
+fn check_related_limit(limit: Option<i64>) -> AppResult<i64> {
+    let limit = limit.unwrap_or(5);
+    if (1..=MAX_RELATED as i64).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(FieldErrors::one(
+            "limit",
+            format!("must be between 1 and {MAX_RELATED}"),
+        ))
+    }
+}
+
 /// `GET /articles/{slug}/related`: curated first, then by shared tags weighted by rarity,
 /// then the most recent; never the article itself, never unpublished ones.
 pub async fn related(
@@ -817,65 +839,97 @@ pub async fn related(
     slug: &str,
     limit: Option<i64>,
 ) -> AppResult<Vec<ArticleSummary>> {
-    let limit = limit.unwrap_or(5);
-    if !(1..=MAX_RELATED as i64).contains(&limit) {
-        return Err(FieldErrors::one(
-            "limit",
-            format!("must be between 1 and {MAX_RELATED}"),
-        ));
-    }
+    let limit = check_related_limit(limit)?;
     let slug = slug.to_owned();
     let viewer = viewer.clone();
     state
         .db
         .read(move |c| {
             let article = find_readable(c, &slug, &viewer)?;
-            let ids = related_ids(c, &article, limit)?;
-            let mut rows: HashMap<i64, ArticleSummaryRow> =
-                db::articles::summaries_by_ids(c, &ids)?
-                    .into_iter()
-                    .map(|r| (r.id, r))
-                    .collect();
-            let ordered = ids.iter().filter_map(|id| rows.remove(id)).collect();
-            assemble(c, ordered)
+            Ok(related_for(c, &[article.id], limit)?
+                .remove(&article.id)
+                .unwrap_or_default())
         })
         .await
 }
 
-/// The ids of an article's related articles, best first.
-pub fn related_ids(c: &mut DbConn, article: &ArticleSummaryRow, limit: i64) -> AppResult<Vec<i64>> {
+/// Related articles of many articles at once, in a fixed number of statements whatever their
+/// number (REST asks for one, GraphQL for a page).
+pub fn related_for(
+    c: &mut DbConn,
+    sources: &[i64],
+    limit: i64,
+) -> AppResult<HashMap<i64, Vec<ArticleSummary>>> {
+    let limit = check_related_limit(Some(limit))?;
+    let ids = related_ids(c, sources, limit)?;
+    let mut wanted: Vec<i64> = ids.values().flatten().copied().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let rows = db::articles::summaries_by_ids(c, &wanted)?;
+    let summaries: HashMap<i64, ArticleSummary> =
+        assemble(c, rows)?.into_iter().map(|a| (a.id, a)).collect();
+    Ok(ids
+        .into_iter()
+        .map(|(source, list)| {
+            let items = list
+                .iter()
+                .filter_map(|id| summaries.get(id).cloned())
+                .collect();
+            (source, items)
+        })
+        .collect())
+}
+
+/// The ids of each source's related articles, best first.
+fn related_ids(c: &mut DbConn, sources: &[i64], limit: i64) -> AppResult<HashMap<i64, Vec<i64>>> {
     let now = now();
-    let mut ids = db::articles::curated_related(c, article.id, now, limit)?;
-    ids.retain(|id| *id != article.id);
-    if (ids.len() as i64) < limit {
-        let tag_ids: Vec<i64> = db::articles::tags_for(c, &[article.id])?
-            .into_iter()
-            .map(|(_, t)| t.id)
+    let mut out: HashMap<i64, Vec<i64>> = sources.iter().map(|s| (*s, Vec::new())).collect();
+    let push = |out: &mut HashMap<i64, Vec<i64>>, source: i64, id: i64| {
+        if let Some(list) = out.get_mut(&source) {
+            if id != source && !list.contains(&id) && (list.len() as i64) < limit {
+                list.push(id);
+            }
+        }
+    };
+    let curated = db::articles::curated_related(c, sources, now)?;
+    let most_curated = curated
+        .iter()
+        .fold(HashMap::<i64, i64>::new(), |mut m, (s, _)| {
+            *m.entry(*s).or_default() += 1;
+            m
+        });
+    for (source, id) in curated {
+        push(&mut out, source, id);
+    }
+    let tags = db::articles::tags_for(c, sources)?;
+    if !tags.is_empty() {
+        let mut tag_ids: Vec<i64> = tags.iter().map(|(_, t)| t.id).collect();
+        tag_ids.sort_unstable();
+        tag_ids.dedup();
+        let weights: HashMap<i64, i64> =
+            tag_weights(&db::articles::public_counts_by_tag(c, Some(&tag_ids), now)?)
+                .into_iter()
+                .collect();
+        let source_tags: Vec<(i64, i64, i64)> = tags
+            .iter()
+            .map(|(s, t)| (*s, t.id, weights.get(&t.id).copied().unwrap_or(1)))
             .collect();
-        if !tag_ids.is_empty() {
-            let counts = db::articles::public_counts_by_tag(c, Some(&tag_ids), now)?;
-            let by_tags = db::articles::related_by_tags(
-                c,
-                article.id,
-                &tag_weights(&counts),
-                &ids,
-                now,
-                limit - ids.len() as i64,
-            )?;
-            ids.extend(by_tags);
+        // Enough per source to fill the list after dropping the curated ones it repeats.
+        let extra = most_curated.values().copied().max().unwrap_or(0);
+        for (source, id) in db::articles::related_by_tags(c, &source_tags, now, limit + extra)? {
+            push(&mut out, source, id);
         }
     }
-    if (ids.len() as i64) < limit {
-        let mut exclude = ids.clone();
-        exclude.push(article.id);
-        ids.extend(db::articles::latest_ids(
-            c,
-            &exclude,
-            now,
-            limit - ids.len() as i64,
-        )?);
+    if out.values().any(|l| (l.len() as i64) < limit) {
+        // A source excludes itself and at most `limit` chosen ids: 2 * limit + 1 suffice.
+        let latest = db::articles::latest_ids(c, &[], now, 2 * limit + 1)?;
+        for source in sources {
+            for id in &latest {
+                push(&mut out, *source, *id);
+            }
+        }
     }
-    Ok(ids)
+    Ok(out)
 }
 
 /// `PUT /articles/{slug}/related` (editors): sets the curated list, in order.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest};
 use super::{is_editor, require_role, text, AppState, Viewer};
+use crate::db::comments::RootsFrom;
 use crate::db::{self, CommentRow, DbConn, NewComment};
 use crate::domain::{now, text_field, utc, CommentStatus, Email, Role};
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -27,39 +28,106 @@ fn view(r: CommentRow, show_email: bool, article_slug: Option<String>) -> Commen
     }
 }
 
-/// Builds the reply tree from comments in date order; a reply whose parent is not shown is
-/// not shown either.
-fn thread(rows: Vec<CommentRow>, show_email: bool) -> Vec<Comment> {
-    let mut children: HashMap<i64, Vec<CommentRow>> = HashMap::new();
-    let mut roots = Vec::new();
-    for r in rows {
-        match r.parent_id {
-            Some(p) => children.entry(p).or_default().push(r),
-            None => roots.push(r),
-        }
-    }
-    fn attach(
-        r: CommentRow,
-        children: &mut HashMap<i64, Vec<CommentRow>>,
-        show_email: bool,
-    ) -> Comment {
-        let kids = children.remove(&r.id).unwrap_or_default();
-        let mut c = view(r, show_email, None);
-        c.replies = kids
-            .into_iter()
-            .map(|k| attach(k, children, show_email))
-            .collect();
-        c
-    }
-    roots
-        .into_iter()
-        .map(|r| attach(r, &mut children, show_email))
-        .collect()
-}
-
 /// An article's id if the viewer may read it (the rules of `articles`).
 fn readable_article(c: &mut DbConn, slug: &str, viewer: &Viewer) -> AppResult<i64> {
     super::articles::find_readable(c, slug, viewer).map(|r| r.id)
+}
+
+fn cursor_of(r: &CommentRow) -> CursorKey {
+    let mut k = CursorKey::new("comments");
+    k.t = Some(r.created_at.and_utc().timestamp());
+    k.i = Some(r.id);
+    k
+}
+
+/// A page of each article's approved top-level comments (replies not filled), with totals:
+/// two statements for any number of articles. REST asks for one article, GraphQL for a page.
+pub fn pages_for(
+    c: &mut DbConn,
+    article_ids: &[i64],
+    req: &PageRequest,
+    show_email: bool,
+) -> AppResult<HashMap<i64, Page<Comment>>> {
+    let from = match req {
+        PageRequest::Offset { .. } => RootsFrom::Offset(offset_of(req)),
+        PageRequest::After { cursor, .. } if cursor.k == "comments" => {
+            let t = cursor
+                .t
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                .ok_or_else(CursorKey::mismatch)?;
+            RootsFrom::After(t.naive_utc(), cursor.i.ok_or_else(CursorKey::mismatch)?)
+        }
+        PageRequest::After { .. } => return Err(CursorKey::mismatch()),
+        PageRequest::Before { .. } => {
+            req.forward_only("comments")?;
+            RootsFrom::Offset(0)
+        }
+    };
+    let totals: HashMap<i64, i64> = db::comments::count_approved_roots(c, article_ids)?
+        .into_iter()
+        .collect();
+    let mut rows: HashMap<i64, Vec<CommentRow>> = HashMap::new();
+    for r in db::comments::approved_roots(c, article_ids, from, req.per_page() + 1)? {
+        rows.entry(r.article_id).or_default().push(r);
+    }
+    Ok(article_ids
+        .iter()
+        .map(|id| {
+            let page = Page::build(
+                req,
+                rows.remove(id).unwrap_or_default(),
+                totals.get(id).copied().unwrap_or(0),
+                cursor_of,
+                |r| view(r, show_email, None),
+            );
+            (*id, page)
+        })
+        .collect())
+}
+
+/// Approved replies to each of `parent_ids`, oldest first (one statement).
+pub fn replies_for(
+    c: &mut DbConn,
+    parent_ids: &[i64],
+    show_email: bool,
+) -> AppResult<HashMap<i64, Vec<Comment>>> {
+    let mut out: HashMap<i64, Vec<Comment>> = HashMap::new();
+    for r in db::comments::approved_replies(c, parent_ids)? {
+        if let Some(parent) = r.parent_id {
+            out.entry(parent)
+                .or_default()
+                .push(view(r, show_email, None));
+        }
+    }
+    Ok(out)
+}
+
+/// Fills every level of replies below `roots`: one statement per level.
+fn fill_replies(c: &mut DbConn, roots: &mut [Comment], show_email: bool) -> AppResult<()> {
+    let ids: Vec<i64> = roots.iter().map(|r| r.id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut replies = replies_for(c, &ids, show_email)?;
+    for root in roots.iter_mut() {
+        root.replies = replies.remove(&root.id).unwrap_or_default();
+    }
+    let mut next: Vec<Comment> = roots
+        .iter_mut()
+        .flat_map(|r| std::mem::take(&mut r.replies))
+        .collect();
+    fill_replies(c, &mut next, show_email)?;
+    // Hand each filled reply back to its parent, keeping their order.
+    let mut by_parent: HashMap<i64, Vec<Comment>> = HashMap::new();
+    for reply in next {
+        if let Some(p) = reply.parent_id {
+            by_parent.entry(p).or_default().push(reply);
+        }
+    }
+    for root in roots.iter_mut() {
+        root.replies = by_parent.remove(&root.id).unwrap_or_default();
+    }
+    Ok(())
 }
 
 /// `GET /articles/{slug}/comments`: approved comments, oldest first, threaded; pages count
@@ -71,9 +139,6 @@ pub async fn list_for_article(
     paging: &PageParams,
 ) -> AppResult<Page<Comment>> {
     let req = PageRequest::parse(paging)?;
-    if !matches!(req, PageRequest::Offset { .. }) {
-        return Err(FieldErrors::one("cursor", "comments page by `page`"));
-    }
     let show_email = is_editor(viewer);
     let slug = slug.to_owned();
     let viewer = viewer.clone();
@@ -81,29 +146,13 @@ pub async fn list_for_article(
         .db
         .read(move |c| {
             let article_id = readable_article(c, &slug, &viewer)?;
-            let rows = db::comments::approved_for_article(c, article_id)?;
-            let roots = thread(rows, show_email);
-            let total = roots.len() as i64;
-            let start = offset_of(&req).min(total) as usize;
-            let page: Vec<Comment> = roots
-                .into_iter()
-                .skip(start)
-                .take(req.per_page() as usize + 1)
-                .collect();
-            Ok(Page::build(
-                &req,
-                page,
-                total,
-                |_| CursorKey::new("comments"),
-                |c| c,
-            ))
+            let mut page = pages_for(c, &[article_id], &req, show_email)?
+                .remove(&article_id)
+                .ok_or_else(|| AppError::not_found("article"))?;
+            fill_replies(c, &mut page.items, show_email)?;
+            Ok(page)
         })
         .await
-        .map(|mut p: Page<Comment>| {
-            // Comment pages are numbered; there is no cursor to hand out.
-            p.meta.next_cursor = None;
-            p
-        })
 }
 
 /// `POST /articles/{slug}/comments`.

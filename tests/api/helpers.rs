@@ -86,6 +86,10 @@ impl TestApp {
     }
 
     async fn spawn(database_url: String, cleanup: Cleanup) -> TestApp {
+        // Server logs only when asked for (RUST_LOG=...), to debug a failing test.
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            newsdesk::telemetry::init(&filter);
+        }
         let settings = Settings {
             database_url,
             bind: "127.0.0.1:0".into(),
