@@ -105,9 +105,10 @@ pub fn main() -> i32 {
 
 async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
     match cli.command {
-        Command::Schema => Err(
-            "the GraphQL schema is not served yet (REST only in this version); see README".into(),
-        ),
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
         Command::Migrate => {
             let db = crate::db::Db::connect(&settings.database_url, 1)?;
             let n = db.migrate()?;

@@ -3,6 +3,9 @@
 
 use std::collections::HashMap;
 
+/// Enough for a page of 100 articles with their tags, author and 5 related articles.
+pub const DEFAULT_GRAPHQL_COMPLEXITY: usize = 5000;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
@@ -17,6 +20,12 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Largest JSON body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// GraphQL: deepest query accepted.
+    pub graphql_max_depth: usize,
+    /// GraphQL: costliest query accepted (lists cost their page size times their children).
+    pub graphql_max_complexity: usize,
+    /// GraphQL: whether the schema can be introspected.
+    pub graphql_introspection: bool,
 }
 
 impl Default for Settings {
@@ -30,6 +39,9 @@ impl Default for Settings {
             pool_size: 8,
             workers: None,
             max_body_bytes: 1024 * 1024,
+            graphql_max_depth: 10,
+            graphql_max_complexity: DEFAULT_GRAPHQL_COMPLEXITY,
+            graphql_introspection: true,
         }
     }
 }
@@ -89,6 +101,33 @@ impl Settings {
                     .filter(|n| (1..=256).contains(n))
                     .ok_or_else(|| format!("NEWSDESK_WORKERS must be 1 to 256, not {v:?}"))?,
             );
+        }
+        if let Some(v) = get("NEWSDESK_GRAPHQL_MAX_DEPTH") {
+            s.graphql_max_depth = v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or_else(|| format!("NEWSDESK_GRAPHQL_MAX_DEPTH must be 1 to 100, not {v:?}"))?;
+        }
+        if let Some(v) = get("NEWSDESK_GRAPHQL_MAX_COMPLEXITY") {
+            s.graphql_max_complexity = v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=10_000_000).contains(n))
+                .ok_or_else(|| {
+                    format!("NEWSDESK_GRAPHQL_MAX_COMPLEXITY must be 1 to 10000000, not {v:?}")
+                })?;
+        }
+        if let Some(v) = get("NEWSDESK_GRAPHQL_INTROSPECTION") {
+            s.graphql_introspection = match v.as_str() {
+                "true" | "1" | "on" => true,
+                "false" | "0" | "off" => false,
+                _ => {
+                    return Err(format!(
+                        "NEWSDESK_GRAPHQL_INTROSPECTION must be true or false, not {v:?}"
+                    ))
+                }
+            };
         }
         Ok(s)
     }

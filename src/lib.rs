@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod graphql;
 pub mod model;
 pub mod rest;
 pub mod seed;

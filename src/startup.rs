@@ -8,6 +8,7 @@ use actix_web::dev::Server;
 use actix_web::{http::header, web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
+use crate::graphql;
 use crate::rest::{self, health::OpenApiJson, RouteTable};
 use crate::service::AppState;
 
@@ -28,6 +29,7 @@ impl Application {
             serde_json::to_string(&api).map_err(|e| e.to_string())?,
         ));
         let table = web::Data::new(RouteTable::from_openapi(&api));
+        let schema = web::Data::new(graphql::build_schema(&state.settings));
         let max_body = state.settings.max_body_bytes;
         let workers = state.settings.workers;
         let state = web::Data::new(state);
@@ -59,6 +61,12 @@ impl Application {
                 .app_data(rest::json_config(max_body))
                 .app_data(rest::query_config())
                 .app_data(rest::path_config())
+                .app_data(schema.clone())
+                .service(
+                    web::resource("/graphql")
+                        .route(web::post().to(graphql::post))
+                        .route(web::get().to(graphql::get)),
+                )
                 .into_utoipa_app()
                 .configure(rest::routes)
                 .default_service(web::to(rest::fallback))

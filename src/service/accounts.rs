@@ -41,21 +41,33 @@ fn check_avatar(e: &mut FieldErrors, v: Option<&str>) -> Option<String> {
     }
 }
 
-/// `GET /authors/{slug}`: anyone's public profile.
-pub async fn author(state: &AppState, slug: &str) -> AppResult<Author> {
-    let slug = slug.to_owned();
-    let u = state
-        .db
-        .read(move |c| db::users::find_by_slug(c, &slug))
-        .await?
-        .ok_or_else(|| AppError::not_found("author"))?;
-    Ok(Author {
+fn author_view(u: UserRow) -> Author {
+    Author {
         id: u.id,
         slug: u.slug,
         name: u.name,
         bio: u.bio,
         avatar_url: u.avatar_url,
-    })
+    }
+}
+
+/// `GET /authors/{slug}`: anyone's public profile.
+pub async fn author(state: &AppState, slug: &str) -> AppResult<Author> {
+    let slug = slug.to_owned();
+    state
+        .db
+        .read(move |c| db::users::find_by_slug(c, &slug))
+        .await?
+        .map(author_view)
+        .ok_or_else(|| AppError::not_found("author"))
+}
+
+/// Public profiles by user id (one batch for GraphQL's loader).
+pub fn authors_by_ids(c: &mut DbConn, ids: &[i64]) -> AppResult<Vec<Author>> {
+    Ok(db::users::find_by_ids(c, ids)?
+        .into_iter()
+        .map(author_view)
+        .collect())
 }
 
 /// `GET /me`.

@@ -44,7 +44,8 @@ impl AppState {
 /// Who is asking: nobody, or a signed-in account.
 pub type Viewer = Option<Principal>;
 
-pub(crate) fn is_editor(viewer: &Viewer) -> bool {
+/// Whether the viewer edits everything (and so sees unpublished work and emails).
+pub fn is_editor(viewer: &Viewer) -> bool {
     viewer.as_ref().is_some_and(|p| p.role.is_editor())
 }
 

@@ -26,6 +26,12 @@ fn with_counts(c: &mut DbConn, rows: Vec<TagRow>) -> AppResult<Vec<Tag>> {
         .collect())
 }
 
+/// Tags by id with their counts (one batch for GraphQL's loader).
+pub fn by_ids(c: &mut DbConn, ids: &[i64]) -> AppResult<Vec<Tag>> {
+    let rows = db::tags::find_by_ids(c, ids)?;
+    with_counts(c, rows)
+}
+
 /// `GET /tags`: all tags by slug, each with its count of live articles.
 pub async fn list(state: &AppState, paging: &PageParams) -> AppResult<Page<Tag>> {
     let req = PageRequest::parse(paging)?;

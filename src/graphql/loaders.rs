@@ -1,0 +1,211 @@
+//! DataLoaders: per-request batching over the same service batch functions the REST lists use,
+//! so a page of articles with nested fields costs a fixed number of statements.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+
+use crate::db::ArticleBodyRow;
+use crate::error::AppError;
+use crate::model::{ArticleSummary, Author, Comment, Tag};
+use crate::service::paging::{Page, PageParams, PageRequest};
+use crate::service::{accounts, articles, comments, is_editor, tags, AppState, Viewer};
+
+pub type LoadError = Arc<AppError>;
+
+/// Every loader of one request.
+pub struct Loaders {
+    pub bodies: DataLoader<BodyLoader>,
+    pub tags: DataLoader<TagLoader>,
+    pub authors: DataLoader<AuthorLoader>,
+    pub related: DataLoader<RelatedLoader>,
+    pub comment_pages: DataLoader<CommentPageLoader>,
+    pub replies: DataLoader<ReplyLoader>,
+}
+
+impl Loaders {
+    pub fn new(state: &AppState, viewer: &Viewer) -> Self {
+        let show_email = is_editor(viewer);
+        let spawn = |f| {
+            tokio::spawn(f);
+        };
+        Loaders {
+            bodies: DataLoader::new(BodyLoader(state.clone()), spawn),
+            tags: DataLoader::new(TagLoader(state.clone()), spawn),
+            authors: DataLoader::new(AuthorLoader(state.clone()), spawn),
+            related: DataLoader::new(RelatedLoader(state.clone()), spawn),
+            comment_pages: DataLoader::new(
+                CommentPageLoader {
+                    state: state.clone(),
+                    show_email,
+                },
+                spawn,
+            ),
+            replies: DataLoader::new(
+                ReplyLoader {
+                    state: state.clone(),
+                    show_email,
+                },
+                spawn,
+            ),
+        }
+    }
+}
+
+/// Article bodies by article id.
+pub struct BodyLoader(AppState);
+
+impl Loader<i64> for BodyLoader {
+    type Value = ArticleBodyRow;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, ArticleBodyRow>, LoadError> {
+        let keys = keys.to_vec();
+        self.0
+            .db
+            .read(move |c| articles::bodies(c, &keys))
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// Tags (with their live article counts) by tag id.
+pub struct TagLoader(AppState);
+
+impl Loader<i64> for TagLoader {
+    type Value = Tag;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Tag>, LoadError> {
+        let keys = keys.to_vec();
+        let found = self
+            .0
+            .db
+            .read(move |c| tags::by_ids(c, &keys))
+            .await
+            .map_err(Arc::new)?;
+        Ok(found.into_iter().map(|t| (t.id, t)).collect())
+    }
+}
+
+/// Public author profiles by user id.
+pub struct AuthorLoader(AppState);
+
+impl Loader<i64> for AuthorLoader {
+    type Value = Author;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Author>, LoadError> {
+        let keys = keys.to_vec();
+        let found = self
+            .0
+            .db
+            .read(move |c| accounts::authors_by_ids(c, &keys))
+            .await
+            .map_err(Arc::new)?;
+        Ok(found.into_iter().map(|a| (a.id, a)).collect())
+    }
+}
+
+/// Related articles by (article id, limit); one batch per distinct limit.
+pub struct RelatedLoader(AppState);
+
+impl Loader<(i64, i64)> for RelatedLoader {
+    type Value = Vec<ArticleSummary>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(i64, i64)],
+    ) -> Result<HashMap<(i64, i64), Vec<ArticleSummary>>, LoadError> {
+        let keys = keys.to_vec();
+        self.0
+            .db
+            .read(move |c| {
+                let mut by_limit: HashMap<i64, Vec<i64>> = HashMap::new();
+                for (id, limit) in &keys {
+                    by_limit.entry(*limit).or_default().push(*id);
+                }
+                let mut out = HashMap::new();
+                for (limit, ids) in by_limit {
+                    for (id, list) in articles::related_for(c, &ids, limit)? {
+                        out.insert((id, limit), list);
+                    }
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// The paging arguments of a nested comments connection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CommentPageArgs {
+    pub first: Option<i64>,
+    pub after: Option<String>,
+}
+
+/// A page of an article's approved top-level comments, by (article id, paging); one batch
+/// per distinct paging.
+pub struct CommentPageLoader {
+    state: AppState,
+    show_email: bool,
+}
+
+impl Loader<(i64, CommentPageArgs)> for CommentPageLoader {
+    type Value = Page<Comment>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(i64, CommentPageArgs)],
+    ) -> Result<HashMap<(i64, CommentPageArgs), Page<Comment>>, LoadError> {
+        let keys = keys.to_vec();
+        let show_email = self.show_email;
+        self.state
+            .db
+            .read(move |c| {
+                let mut by_args: HashMap<CommentPageArgs, Vec<i64>> = HashMap::new();
+                for (id, args) in &keys {
+                    by_args.entry(args.clone()).or_default().push(*id);
+                }
+                let mut out = HashMap::new();
+                for (args, ids) in by_args {
+                    let req = PageRequest::parse(&PageParams {
+                        per_page: args.first,
+                        cursor: args.after.clone(),
+                        ..Default::default()
+                    })?;
+                    for (id, page) in comments::pages_for(c, &ids, &req, show_email)? {
+                        out.insert((id, args.clone()), page);
+                    }
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// Approved replies by parent comment id.
+pub struct ReplyLoader {
+    state: AppState,
+    show_email: bool,
+}
+
+impl Loader<i64> for ReplyLoader {
+    type Value = Vec<Comment>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Vec<Comment>>, LoadError> {
+        let keys = keys.to_vec();
+        let show_email = self.show_email;
+        self.state
+            .db
+            .read(move |c| comments::replies_for(c, &keys, show_email))
+            .await
+            .map_err(Arc::new)
+    }
+}

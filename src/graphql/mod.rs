@@ -1,0 +1,200 @@
+//! GraphQL over the same services as REST: `POST /graphql`, `GET /graphql?query=...` (queries
+//! only, so CDNs can cache), and GraphiQL for browsers at `GET /graphql`.
+
+mod errors;
+mod loaders;
+mod mutation;
+mod query;
+mod types;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{Context, EmptySubscription, SDLExportOptions, Schema};
+use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::service::paging::PageParams;
+use crate::service::{auth, AppState, Viewer};
+
+pub use loaders::Loaders;
+pub use mutation::Mutation;
+pub use query::Query;
+
+pub type NewsSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// What every resolver of one request sees.
+pub struct RequestCtx {
+    pub state: AppState,
+    pub viewer: Viewer,
+}
+
+pub(crate) fn request<'a>(ctx: &'a Context<'_>) -> &'a RequestCtx {
+    ctx.data_unchecked::<RequestCtx>()
+}
+
+/// Relay paging arguments as the service's paging: `first`/`after` forwards,
+/// `last`/`before` backwards.
+pub(crate) fn page_params(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> async_graphql::Result<PageParams> {
+    if first.is_some() && last.is_some() {
+        return Err(errors::bad_input("last", "give first or last, not both"));
+    }
+    if after.is_some() && (last.is_some() || before.is_some()) {
+        return Err(errors::bad_input(
+            "after",
+            "page forwards (first/after) or backwards (last/before), not both",
+        ));
+    }
+    if before.is_some() && first.is_some() {
+        return Err(errors::bad_input(
+            "before",
+            "page forwards (first/after) or backwards (last/before), not both",
+        ));
+    }
+    let backward = last.is_some() || before.is_some();
+    Ok(PageParams {
+        page: None,
+        per_page: first.or(last).map(i64::from),
+        cursor: after,
+        backward,
+        before,
+    })
+}
+
+/// The schema, built once at start-up with its limits.
+pub fn build_schema(settings: &Settings) -> NewsSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(settings.graphql_max_depth)
+        .limit_complexity(settings.graphql_max_complexity);
+    if !settings.graphql_introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The SDL of the schema, fields sorted: what `schema.graphql` holds.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .finish()
+        .sdl_with_options(
+            SDLExportOptions::new()
+                .sorted_fields()
+                .sorted_arguments()
+                .sorted_enum_items(),
+        )
+}
+
+fn error_response(e: &AppError) -> async_graphql::Response {
+    let err = errors::to_graphql(e).into_server_error(async_graphql::Pos::default());
+    async_graphql::Response::from_errors(vec![err])
+}
+
+/// Runs one request with its viewer and a fresh set of loaders. A token that is present but
+/// wrong is `UNAUTHENTICATED`, as in REST.
+async fn execute(
+    schema: &NewsSchema,
+    state: &AppState,
+    req: &HttpRequest,
+    gql: async_graphql::Request,
+) -> async_graphql::Response {
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let viewer = match auth::viewer_from_header(state, header).await {
+        Ok(v) => v,
+        Err(e) => return error_response(&e),
+    };
+    let loaders = Loaders::new(state, &viewer);
+    let gql = gql.data(RequestCtx {
+        state: state.clone(),
+        viewer,
+    });
+    schema.execute(gql.data(loaders)).await
+}
+
+/// `POST /graphql`.
+pub async fn post(
+    schema: web::Data<NewsSchema>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    gql: GraphQLRequest,
+) -> GraphQLResponse {
+    execute(&schema, &state, &req, gql.into_inner())
+        .await
+        .into()
+}
+
+fn is_mutation(query: &str) -> bool {
+    async_graphql::parser::parse_query(query).is_ok_and(|doc| {
+        doc.operations
+            .iter()
+            .any(|(_, op)| op.node.ty == OperationType::Mutation)
+    })
+}
+
+/// `GET /graphql`: GraphiQL for a browser, else a query from the query string. Mutations
+/// over GET are refused (405), so a cacheable GET never writes.
+pub async fn get(
+    schema: web::Data<NewsSchema>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<std::collections::HashMap<String, String>>,
+) -> HttpResponse {
+    let wants_html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let Some(text) = query.get("query") else {
+        if wants_html {
+            return HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(GraphiQLSource::build().endpoint("/graphql").finish());
+        }
+        let e = AppError::BadRequest("give the query as ?query=...".into());
+        return json(StatusCode::BAD_REQUEST, &error_response(&e));
+    };
+    if is_mutation(text) {
+        let e = AppError::MethodNotAllowed("mutations need POST".into());
+        let mut res = json(StatusCode::METHOD_NOT_ALLOWED, &error_response(&e));
+        res.headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return res;
+    }
+    let mut gql = async_graphql::Request::new(text.clone());
+    if let Some(name) = query.get("operationName") {
+        gql = gql.operation_name(name.clone());
+    }
+    if let Some(vars) = query.get("variables") {
+        match serde_json::from_str::<serde_json::Value>(vars) {
+            Ok(v) => gql = gql.variables(async_graphql::Variables::from_json(v)),
+            Err(e) => {
+                let e = AppError::BadRequest(format!("variables are not JSON: {e}"));
+                return json(StatusCode::BAD_REQUEST, &error_response(&e));
+            }
+        }
+    }
+    let res = execute(&schema, &state, &req, gql).await;
+    let mut out = json(StatusCode::OK, &res);
+    if res.is_ok() && req.headers().get(header::AUTHORIZATION).is_none() {
+        out.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("public, max-age=30, stale-while-revalidate=60"),
+        );
+    }
+    out
+}
+
+fn json(status: StatusCode, body: &async_graphql::Response) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(serde_json::to_vec(body).unwrap_or_default())
+}
