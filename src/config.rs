@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 /// Enough for a page of 100 articles with their tags, author and 5 related articles.
-pub const DEFAULT_GRAPHQL_COMPLEXITY: usize = 5000;
+pub const DEFAULT_GRAPHQL_COMPLEXITY: usize = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct Settings {

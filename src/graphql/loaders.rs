@@ -4,52 +4,66 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
 use crate::db::ArticleBodyRow;
 use crate::error::AppError;
 use crate::model::{ArticleSummary, Author, Comment, Tag};
 use crate::service::paging::{Page, PageParams, PageRequest};
+use crate::service::prefetch::{CommentPageArgs, Prefetched};
 use crate::service::{accounts, articles, comments, is_editor, tags, AppState, Viewer};
 
 pub type LoadError = Arc<AppError>;
 
-/// Every loader of one request.
+type Cached<T> = DataLoader<T, HashMapCache>;
+
+/// Every loader of one request. Their caches live as long as the request; lists fill them
+/// ahead (`feed`), and whatever was not fed is batched by the loaders themselves.
 pub struct Loaders {
-    pub bodies: DataLoader<BodyLoader>,
-    pub tags: DataLoader<TagLoader>,
-    pub authors: DataLoader<AuthorLoader>,
-    pub related: DataLoader<RelatedLoader>,
-    pub comment_pages: DataLoader<CommentPageLoader>,
-    pub replies: DataLoader<ReplyLoader>,
+    pub bodies: Cached<BodyLoader>,
+    pub tags: Cached<TagLoader>,
+    pub authors: Cached<AuthorLoader>,
+    pub related: Cached<RelatedLoader>,
+    pub comment_pages: Cached<CommentPageLoader>,
+    pub replies: Cached<ReplyLoader>,
 }
 
 impl Loaders {
     pub fn new(state: &AppState, viewer: &Viewer) -> Self {
         let show_email = is_editor(viewer);
-        let spawn = |f| {
-            tokio::spawn(f);
-        };
-        Loaders {
-            bodies: DataLoader::new(BodyLoader(state.clone()), spawn),
-            tags: DataLoader::new(TagLoader(state.clone()), spawn),
-            authors: DataLoader::new(AuthorLoader(state.clone()), spawn),
-            related: DataLoader::new(RelatedLoader(state.clone()), spawn),
-            comment_pages: DataLoader::new(
-                CommentPageLoader {
-                    state: state.clone(),
-                    show_email,
+        fn cached<T>(loader: T) -> Cached<T> {
+            DataLoader::with_cache(
+                loader,
+                |f| {
+                    tokio::spawn(f);
                 },
-                spawn,
-            ),
-            replies: DataLoader::new(
-                ReplyLoader {
-                    state: state.clone(),
-                    show_email,
-                },
-                spawn,
-            ),
+                HashMapCache::default(),
+            )
         }
+        Loaders {
+            bodies: cached(BodyLoader(state.clone())),
+            tags: cached(TagLoader(state.clone())),
+            authors: cached(AuthorLoader(state.clone())),
+            related: cached(RelatedLoader(state.clone())),
+            comment_pages: cached(CommentPageLoader {
+                state: state.clone(),
+                show_email,
+            }),
+            replies: cached(ReplyLoader {
+                state: state.clone(),
+                show_email,
+            }),
+        }
+    }
+
+    /// Puts what a list loaded ahead into the caches.
+    pub async fn feed(&self, p: Prefetched) {
+        self.bodies.feed_many(p.bodies).await;
+        self.tags.feed_many(p.tags).await;
+        self.authors.feed_many(p.authors).await;
+        self.related.feed_many(p.related).await;
+        self.comment_pages.feed_many(p.comment_pages).await;
+        self.replies.feed_many(p.replies).await;
     }
 }
 
@@ -138,13 +152,6 @@ impl Loader<(i64, i64)> for RelatedLoader {
             .await
             .map_err(Arc::new)
     }
-}
-
-/// The paging arguments of a nested comments connection.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct CommentPageArgs {
-    pub first: Option<i64>,
-    pub after: Option<String>,
 }
 
 /// A page of an article's approved top-level comments, by (article id, paging); one batch

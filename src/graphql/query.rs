@@ -29,7 +29,11 @@ impl ArticlesQuery {
         slug: String,
     ) -> async_graphql::Result<Option<Article>> {
         let r = request(ctx);
-        Ok(none_if_missing(articles::get(&r.state, &r.viewer, &slug).await)?.map(Article::full))
+        let Some(a) = none_if_missing(articles::get(&r.state, &r.viewer, &slug).await)? else {
+            return Ok(None);
+        };
+        prefetch_for(ctx, needs_of(&ctx.look_ahead()), vec![a.summary.clone()]).await?;
+        Ok(Some(Article::full(a)))
     }
 
     /// Articles, newest first by default, as a Relay connection (`first`/`last` at most 100).

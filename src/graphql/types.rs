@@ -3,15 +3,36 @@
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::errors::IntoGql;
-use super::loaders::{CommentPageArgs, Loaders};
+use super::loaders::Loaders;
 use super::{page_params, request};
 use crate::domain;
 use crate::model;
 use crate::service::articles::{self as articles_svc, ListArticles};
+use crate::service::is_editor;
 use crate::service::paging::Page;
+use crate::service::prefetch::{self, ArticleNeeds, CommentPageArgs};
+
+/// An RFC 3339 instant in UTC, as REST writes it (`2025-03-19T14:05:00Z`).
+pub struct Timestamp(pub DateTime<Utc>);
+
+#[async_graphql::Scalar(name = "DateTime")]
+impl async_graphql::ScalarType for Timestamp {
+    fn parse(value: async_graphql::Value) -> async_graphql::InputValueResult<Self> {
+        match &value {
+            async_graphql::Value::String(s) => DateTime::parse_from_rfc3339(s)
+                .map(|t| Timestamp(t.with_timezone(&Utc)))
+                .map_err(|_| async_graphql::InputValueError::custom("not an RFC 3339 instant")),
+            _ => Err(async_graphql::InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> async_graphql::Value {
+        async_graphql::Value::String(self.0.to_rfc3339_opts(SecondsFormat::Secs, true))
+    }
+}
 
 macro_rules! mirror_enum {
     ($(#[$m:meta])* $name:ident => $domain:ty { $($variant:ident),+ $(,)? }) => {
@@ -161,7 +182,84 @@ pub async fn list_articles(
     let page = articles_svc::list(&r.state, &r.viewer, &params)
         .await
         .gql()?;
+    let sel = ctx.look_ahead();
+    let needs = needs_of(&sel.field("edges").field("node")).merge(needs_of(&sel.field("nodes")));
+    prefetch_for(ctx, needs, page.items.clone()).await?;
     Ok(connection(page, Article::summary))
+}
+
+/// Loads ahead what the selection shows of these articles, into the request's loaders.
+pub async fn prefetch_for(
+    ctx: &Context<'_>,
+    needs: ArticleNeeds,
+    items: Vec<model::ArticleSummary>,
+) -> async_graphql::Result<()> {
+    let r = request(ctx);
+    let loaded = prefetch::load(&r.state, needs, items, is_editor(&r.viewer))
+        .await
+        .gql()?;
+    ctx.data_unchecked::<Loaders>().feed(loaded).await;
+    Ok(())
+}
+
+fn int_arg(f: &async_graphql::SelectionField<'_>, name: &str) -> Option<i64> {
+    f.arguments().ok()?.into_iter().find_map(|(n, v)| match v {
+        async_graphql::Value::Number(x) if n.as_str() == name => x.as_i64(),
+        _ => None,
+    })
+}
+
+fn string_arg(f: &async_graphql::SelectionField<'_>, name: &str) -> Option<String> {
+    f.arguments().ok()?.into_iter().find_map(|(n, v)| match v {
+        async_graphql::Value::String(s) if n.as_str() == name => Some(s),
+        _ => None,
+    })
+}
+
+/// What a selection of `Article` fields needs beyond the summary, read from the query.
+pub fn needs_of(sel: &async_graphql::Lookahead<'_>) -> ArticleNeeds {
+    let mut needs = ArticleNeeds {
+        body: sel.field("body").exists() || sel.field("bodyHtml").exists(),
+        tag_details: {
+            let t = sel.field("tags");
+            t.field("description").exists() || t.field("articleCount").exists()
+        },
+        author_details: {
+            let a = sel.field("author");
+            a.field("bio").exists() || a.field("avatarUrl").exists()
+        },
+        ..Default::default()
+    };
+    for f in sel.field("related").selection_fields() {
+        let limit = int_arg(&f, "limit").unwrap_or(5);
+        let nested = needs_of(&async_graphql::Lookahead::from(f));
+        needs = needs.merge(ArticleNeeds {
+            related: vec![(limit, nested)],
+            ..Default::default()
+        });
+    }
+    for f in sel.field("comments").selection_fields() {
+        let args = CommentPageArgs {
+            first: int_arg(&f, "first"),
+            after: string_arg(&f, "after"),
+        };
+        let conn = async_graphql::Lookahead::from(f);
+        let mut depth = 0;
+        for node in [conn.field("edges").field("node"), conn.field("nodes")] {
+            let mut level = node.field("replies");
+            let mut d = 0;
+            while level.exists() {
+                d += 1;
+                level = level.field("replies");
+            }
+            depth = depth.max(d);
+        }
+        needs = needs.merge(ArticleNeeds {
+            comments: vec![(args, depth)],
+            ..Default::default()
+        });
+    }
+    needs
 }
 
 #[derive(SimpleObject, Clone)]
@@ -267,14 +365,14 @@ impl Article {
     async fn status(&self) -> ArticleStatus {
         self.summary.status.into()
     }
-    async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.summary.published_at
+    async fn published_at(&self) -> Option<Timestamp> {
+        self.summary.published_at.map(Timestamp)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.summary.created_at
+    async fn created_at(&self) -> Timestamp {
+        Timestamp(self.summary.created_at)
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.summary.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        Timestamp(self.summary.updated_at)
     }
     async fn reading_time_minutes(&self) -> i32 {
         self.summary.reading_time_minutes
@@ -534,8 +632,8 @@ impl Comment {
     async fn status(&self) -> CommentStatus {
         self.0.status.into()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Timestamp {
+        Timestamp(self.0.created_at)
     }
     /// Approved replies, oldest first.
     async fn replies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Comment>> {
@@ -578,11 +676,11 @@ impl User {
     async fn avatar_url(&self) -> Option<&str> {
         self.inner.avatar_url.as_deref()
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.inner.created_at
+    async fn created_at(&self) -> Timestamp {
+        Timestamp(self.inner.created_at)
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.inner.updated_at
+    async fn updated_at(&self) -> Timestamp {
+        Timestamp(self.inner.updated_at)
     }
 }
 

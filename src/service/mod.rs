@@ -6,6 +6,7 @@ pub mod articles;
 pub mod auth;
 pub mod comments;
 pub mod paging;
+pub mod prefetch;
 pub mod tags;
 pub mod text;
 

@@ -210,6 +210,35 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Runs a GraphQL request over `POST /graphql` and returns the whole response body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .post("/graphql")
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("graphql request");
+        json_of(res, StatusCode::OK).await
+    }
+
+    /// Runs a GraphQL request that must succeed; returns `data`.
+    pub async fn gql_ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = self.gql(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+}
+
+/// The `extensions.code` of a GraphQL response's first error.
+pub fn gql_code(body: &Value) -> String {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+        .to_owned()
+}
+
 /// Reads a JSON body, asserting the status first.
 pub async fn json_of(res: Response, status: StatusCode) -> Value {
     let got = res.status();

@@ -6,6 +6,7 @@ mod articles;
 mod auth;
 mod comments;
 mod contract;
+mod graphql;
 mod lists;
 mod related;
 mod tags;
