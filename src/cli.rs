@@ -18,7 +18,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Migrate the database if needed, then serve REST (and GraphQL).
+    /// Migrate the database if needed, then serve REST and GraphQL.
     Serve {
         /// First fill an empty database with demo content and a demo admin.
         #[arg(long)]

@@ -1,6 +1,7 @@
 //! newsdesk: a headless news content API over SQLite or PostgreSQL.
 //!
-//! Layers: `config` → `db` (the only diesel) → `service` (rules) → `rest` (thin handlers).
+//! Layers: `config` → `db` (the only diesel) → `service` (rules) → `rest` and `graphql`
+//! (thin handlers and resolvers).
 
 pub mod cli;
 pub mod config;
