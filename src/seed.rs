@@ -8,8 +8,8 @@ use rand::{Rng, SeedableRng};
 
 use crate::cli::SeedArgs;
 use crate::db::{
-    self, ArticleTagLink, DbConn, DbError, NewArticle, NewComment, NewTag, NewUser, RelatedLink,
-    ShareCount,
+    self, ArticleContent, ArticleTagLink, DbConn, DbError, NewArticle, NewComment, NewTag, NewUser,
+    RelatedLink, ShareCount,
 };
 use crate::domain::ShareNetwork;
 use crate::service::{auth, text, AppState};
@@ -251,30 +251,32 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                 }
             }
             rows.push(NewArticle {
-                slug: format!(
-                    "{}-{index}",
-                    crate::domain::Slug::derive(&t)
-                        .map(|s| s.into_string())
-                        .unwrap_or_else(|| "article".into())
-                ),
-                excerpt: text::excerpt(&b),
-                excerpt_is_custom: false,
-                body_html: text::render_article(&b),
-                reading_time_minutes: text::reading_time_minutes(&b),
-                body: b,
-                title: t,
-                subtitle: None,
-                dateline: Some(
-                    ["London", "Washington", "Berlin", "Nairobi", "Tokyo"][index as usize % 5]
-                        .into(),
-                ),
-                image_url: Some(format!("https://cdn.example.com/seed/{index}.webp")),
-                image_alt: None,
-                image_caption: None,
-                image_credit: Some("© Newsdesk Seed".into()),
+                content: ArticleContent {
+                    slug: format!(
+                        "{}-{index}",
+                        crate::domain::Slug::derive(&t)
+                            .map(|s| s.into_string())
+                            .unwrap_or_else(|| "article".into())
+                    ),
+                    excerpt: text::excerpt(&b),
+                    excerpt_is_custom: false,
+                    body_html: text::render_article(&b),
+                    reading_time_minutes: text::reading_time_minutes(&b),
+                    body: b,
+                    title: t,
+                    subtitle: None,
+                    dateline: Some(
+                        ["London", "Washington", "Berlin", "Nairobi", "Tokyo"][index as usize % 5]
+                            .into(),
+                    ),
+                    image_url: Some(format!("https://cdn.example.com/seed/{index}.webp")),
+                    image_alt: None,
+                    image_caption: None,
+                    image_credit: Some("© Newsdesk Seed".into()),
+                    status: status.into(),
+                    published_at: (status != "draft").then_some(published),
+                },
                 author_id: authors[skewed(&mut rng, authors.len())],
-                status: status.into(),
-                published_at: (status != "draft").then_some(published),
                 created_at: published,
                 updated_at: published,
                 view_count: views,
@@ -319,7 +321,7 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                         count: *count,
                     });
                 }
-                if row.status == "published" {
+                if row.content.status == "published" {
                     for k in 0..*comments {
                         let body = format!(
                             "Comment {k} on this story: {}.",

@@ -92,9 +92,11 @@ pub struct AuthorRef {
     pub name: String,
 }
 
+/// The editable content of an article: written whole on insert and on update alike (the
+/// service merges a patch into the stored row first), so nullable fields can be cleared.
 #[derive(Debug, Clone, Insertable, AsChangeset)]
-#[diesel(table_name = articles)]
-pub struct NewArticle {
+#[diesel(table_name = articles, treat_none_as_null = true)]
+pub struct ArticleContent {
     pub slug: String,
     pub title: String,
     pub subtitle: Option<String>,
@@ -107,39 +109,31 @@ pub struct NewArticle {
     pub image_alt: Option<String>,
     pub image_caption: Option<String>,
     pub image_credit: Option<String>,
-    pub author_id: i64,
     pub status: String,
     pub published_at: Option<NaiveDateTime>,
+    pub reading_time_minutes: i32,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = articles)]
+pub struct NewArticle {
+    #[diesel(embed)]
+    pub content: ArticleContent,
+    pub author_id: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    pub reading_time_minutes: i32,
     pub view_count: i64,
     pub share_count: i64,
     pub comment_count: i64,
     pub version: i32,
 }
 
-/// Every editable column of an article, written whole on update (the service merges a patch
-/// into the stored row first), so nullable fields can be cleared.
 #[derive(Debug, Clone, AsChangeset)]
-#[diesel(table_name = articles, treat_none_as_null = true)]
+#[diesel(table_name = articles)]
 pub struct ArticleUpdate {
-    pub slug: String,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub excerpt: String,
-    pub excerpt_is_custom: bool,
-    pub body: String,
-    pub body_html: String,
-    pub dateline: Option<String>,
-    pub image_url: Option<String>,
-    pub image_alt: Option<String>,
-    pub image_caption: Option<String>,
-    pub image_credit: Option<String>,
-    pub status: String,
-    pub published_at: Option<NaiveDateTime>,
+    #[diesel(embed)]
+    pub content: ArticleContent,
     pub updated_at: NaiveDateTime,
-    pub reading_time_minutes: i32,
     pub version: i32,
 }
 

@@ -8,7 +8,7 @@ use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest};
 use super::{require_role, text, AppState, Principal, Viewer};
 use crate::db::articles::{ArticleFilter, KeysetPos, Paging, SortKey, StatusFilter};
 use crate::db::search::SearchTerms;
-use crate::db::{self, ArticleSummaryRow, ArticleUpdate, DbConn, NewArticle};
+use crate::db::{self, ArticleContent, ArticleSummaryRow, ArticleUpdate, DbConn, NewArticle};
 use crate::domain::{
     now, optional_text, parse_http_url, parse_instant, text_field, utc, ArticleStatus, Role,
     ShareNetwork, Slug,
@@ -572,6 +572,31 @@ fn render(f: &Fields, stamp: NaiveDateTime) -> Rendered {
     }
 }
 
+/// The stored columns of validated and rendered fields.
+fn content(slug: String, f: Fields, r: Rendered) -> ArticleContent {
+    let (image_url, image_alt, image_caption, image_credit) = match f.image {
+        Some(i) => (Some(i.url), i.alt, i.caption, i.credit),
+        None => (None, None, None, None),
+    };
+    ArticleContent {
+        slug,
+        title: f.title,
+        subtitle: f.subtitle,
+        excerpt: r.excerpt,
+        excerpt_is_custom: r.excerpt_is_custom,
+        body: f.body,
+        body_html: r.body_html,
+        dateline: f.dateline,
+        image_url,
+        image_alt,
+        image_caption,
+        image_credit,
+        status: f.status.as_str().to_owned(),
+        published_at: r.published_at,
+        reading_time_minutes: r.reading_time,
+    }
+}
+
 /// Resolves tag slugs to ids, in order; unknown slugs are a 422 on `tags`.
 fn resolve_tags(c: &mut DbConn, slugs: &[String]) -> AppResult<Vec<i64>> {
     let found: HashMap<String, i64> = db::tags::find_by_slugs(c, slugs)?
@@ -640,33 +665,18 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: CreateArticle) -> 
                 Some(s) => s.clone(),
                 None => free_slug(c, &fields.title)?,
             };
-            let image = fields.image.clone();
             let row = NewArticle {
-                slug: slug.into_string(),
-                title: fields.title,
-                subtitle: fields.subtitle,
-                excerpt: rendered.excerpt,
-                excerpt_is_custom: rendered.excerpt_is_custom,
-                body: fields.body,
-                body_html: rendered.body_html,
-                dateline: fields.dateline,
-                image_url: image.as_ref().map(|i| i.url.clone()),
-                image_alt: image.as_ref().and_then(|i| i.alt.clone()),
-                image_caption: image.as_ref().and_then(|i| i.caption.clone()),
-                image_credit: image.as_ref().and_then(|i| i.credit.clone()),
+                content: content(slug.into_string(), fields, rendered),
                 author_id: author.user_id,
-                status: fields.status.as_str().to_owned(),
-                published_at: rendered.published_at,
                 created_at: stamp,
                 updated_at: stamp,
-                reading_time_minutes: rendered.reading_time,
                 view_count: 0,
                 share_count: 0,
                 comment_count: 0,
                 version: 1,
             };
             let id = db::articles::insert(c, &row).map_err(|e| match e {
-                db::DbError::Conflict(_) => slug_taken(&row.slug),
+                db::DbError::Conflict(_) => slug_taken(&row.content.slug),
                 other => other.into(),
             })?;
             db::articles::set_tags(c, id, &tag_ids)?;
@@ -750,29 +760,14 @@ pub async fn update(
                 Some(t) => Some(resolve_tags(c, t)?),
                 None => None,
             };
-            let image = fields.image.clone();
             let changes = ArticleUpdate {
-                slug: new_slug,
-                title: fields.title,
-                subtitle: fields.subtitle,
-                excerpt: rendered.excerpt,
-                excerpt_is_custom: rendered.excerpt_is_custom,
-                body: fields.body,
-                body_html: rendered.body_html,
-                dateline: fields.dateline,
-                image_url: image.as_ref().map(|i| i.url.clone()),
-                image_alt: image.as_ref().and_then(|i| i.alt.clone()),
-                image_caption: image.as_ref().and_then(|i| i.caption.clone()),
-                image_credit: image.as_ref().and_then(|i| i.credit.clone()),
-                status: fields.status.as_str().to_owned(),
-                published_at: rendered.published_at,
+                content: content(new_slug, fields, rendered),
                 updated_at: stamp,
-                reading_time_minutes: rendered.reading_time,
                 version: current.version + 1,
             };
             let written = db::articles::update(c, current.id, current.version, &changes).map_err(
                 |e| match e {
-                    db::DbError::Conflict(_) => slug_taken(&changes.slug),
+                    db::DbError::Conflict(_) => slug_taken(&changes.content.slug),
                     other => other.into(),
                 },
             )?;
