@@ -26,6 +26,8 @@ pub struct Settings {
     pub graphql_max_complexity: usize,
     /// GraphQL: whether the schema can be introspected.
     pub graphql_introspection: bool,
+    /// How often counted views and shares are written, in milliseconds.
+    pub counter_flush_ms: u64,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             graphql_max_depth: 10,
             graphql_max_complexity: DEFAULT_GRAPHQL_COMPLEXITY,
             graphql_introspection: true,
+            counter_flush_ms: 500,
         }
     }
 }
@@ -116,6 +119,15 @@ impl Settings {
                 .filter(|n| (1..=10_000_000).contains(n))
                 .ok_or_else(|| {
                     format!("NEWSDESK_GRAPHQL_MAX_COMPLEXITY must be 1 to 10000000, not {v:?}")
+                })?;
+        }
+        if let Some(v) = get("NEWSDESK_COUNTER_FLUSH_MS") {
+            s.counter_flush_ms = v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (10..=1000).contains(n))
+                .ok_or_else(|| {
+                    format!("NEWSDESK_COUNTER_FLUSH_MS must be 10 to 1000, not {v:?}")
                 })?;
         }
         if let Some(v) = get("NEWSDESK_GRAPHQL_INTROSPECTION") {

@@ -361,7 +361,7 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
     }
     bar.finish_and_clear();
     // Fresh statistics, so the planner picks the list indexes on the new corpus.
-    db.analyze(true)?;
+    db.analyze()?;
     println!(
         "seeded {} articles, {} tags, {} authors in {:.1}s",
         args.articles,

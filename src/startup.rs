@@ -10,11 +10,14 @@ use tracing_actix_web::TracingLogger;
 
 use crate::graphql;
 use crate::rest::{self, health::OpenApiJson, RouteTable};
-use crate::service::AppState;
+use std::time::Duration;
+
+use crate::service::{counters, AppState};
 
 pub struct Application {
     port: u16,
     server: Server,
+    state: AppState,
 }
 
 impl Application {
@@ -32,6 +35,7 @@ impl Application {
         let schema = web::Data::new(graphql::build_schema(&state.settings));
         let max_body = state.settings.max_body_bytes;
         let workers = state.settings.workers;
+        let app_state = state.clone();
         let state = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
@@ -82,6 +86,7 @@ impl Application {
         Ok(Application {
             port,
             server: server.run(),
+            state: app_state,
         })
     }
 
@@ -89,9 +94,34 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM (or the handle stops it), finishing requests in flight.
+    /// Serves until SIGINT/SIGTERM (or the handle stops it), finishing requests in flight;
+    /// counted views and shares are written every `counter_flush_ms` and once more at the end.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let state = self.state.clone();
+        let every = Duration::from_millis(state.settings.counter_flush_ms);
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let flusher = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        if let Err(e) = counters::flush(&state).await {
+                            tracing::warn!(error = %e, "counters not written yet; retrying");
+                        }
+                    }
+                    _ = &mut stopped => break,
+                }
+            }
+            // The last counts, after the last request.
+            if let Err(e) = counters::flush(&state).await {
+                tracing::error!(error = %e, "counters could not be written at shutdown");
+            }
+        });
+        let served = self.server.await;
+        let _ = stop.send(());
+        let _ = flusher.await;
+        served
     }
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {

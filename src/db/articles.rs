@@ -408,6 +408,17 @@ pub fn shares_for(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<Vec<(i64, 
         .load(conn)?)
 }
 
+/// Which of `ids` still exist.
+pub fn existing_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(articles::table
+        .filter(articles::id.eq_any(ids.to_vec()))
+        .select(articles::id)
+        .load(conn)?)
+}
+
 pub fn add_views(conn: &mut DbConn, article_id: i64, n: i64) -> DbResult<()> {
     diesel::update(articles::table.find(article_id))
         .set(articles::view_count.eq(articles::view_count + n))

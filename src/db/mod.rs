@@ -122,7 +122,7 @@ impl ManageConnection for ConnectionManager {
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA cache_size = -16000; PRAGMA temp_store = MEMORY;",
+                     PRAGMA cache_size = -4000; PRAGMA temp_store = MEMORY;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 let mut conn = DbConn::Sqlite(conn);
@@ -210,6 +210,9 @@ pub struct Db {
     /// SQLITE_BUSY upgrades into a short wait.
     sqlite_writer: Arc<Mutex<()>>,
     statements: Arc<AtomicU64>,
+    /// One permit per pooled connection: requests beyond the pool wait here, asynchronously,
+    /// instead of each holding a blocking thread while it waits for a connection.
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl Db {
@@ -229,6 +232,8 @@ impl Db {
             .map_err(|e| format!("cannot open the database at {}: {e}", redact(url)))?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
+            // A file cannot drop a connection; a server can, so PostgreSQL's are checked.
+            .test_on_check_out(dialect == Dialect::Postgres)
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| format!("cannot open the database at {}: {e}", redact(url)))?;
@@ -237,6 +242,7 @@ impl Db {
             dialect,
             sqlite_writer: Arc::new(Mutex::new(())),
             statements,
+            permits: Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize)),
         })
     }
 
@@ -258,17 +264,19 @@ impl Db {
         applied.map_err(|e| format!("migration failed: {e}"))
     }
 
-    /// Refreshes the query planner's statistics: after a bulk load (`full`), or the cheap
-    /// SQLite check at start-up that analyzes only tables whose statistics went stale.
-    pub fn analyze(&self, full: bool) -> DbResult<()> {
-        let mut conn = self.get()?;
-        let sql = match (self.dialect, full) {
-            (_, true) => "ANALYZE",
-            (Dialect::Sqlite, false) => "PRAGMA optimize = 0x10002",
-            (Dialect::Postgres, false) => return Ok(()),
-        };
-        conn.batch_execute(sql)?;
+    /// Refreshes the query planner's statistics, after a bulk load. (Not at start-up: on an
+    /// empty database they would describe empty tables and mislead the planner as it grows.)
+    pub fn analyze(&self) -> DbResult<()> {
+        self.get()?.batch_execute("ANALYZE")?;
         Ok(())
+    }
+
+    async fn permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, DbError> {
+        self.permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| DbError::Unavailable("the database pool is closed".into()))
     }
 
     /// Runs `f` with a pooled connection on the blocking pool.
@@ -279,7 +287,9 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let permit = self.permit().await?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut conn = pool.get().map_err(DbError::from)?;
             f(&mut conn)
         })
@@ -297,7 +307,9 @@ impl Db {
     {
         let pool = self.pool.clone();
         let lock = (self.dialect == Dialect::Sqlite).then(|| self.sqlite_writer.clone());
+        let permit = self.permit().await?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let _guard = lock
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));

@@ -12,10 +12,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Context, EmptySubscription, SDLExportOptions, Schema};
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+use async_graphql_actix_web::GraphQLRequest;
 
 use crate::config::Settings;
 use crate::error::AppError;
+use crate::service::cache::CachedBody;
 use crate::service::paging::PageParams;
 use crate::service::{auth, AppState, Viewer};
 
@@ -120,16 +121,46 @@ async fn execute(
     schema.execute(gql.data(loaders)).await
 }
 
-/// `POST /graphql`.
+/// `POST /graphql`. Anonymous queries are answered from the response cache when the same
+/// query with the same variables was answered since the last write.
 pub async fn post(
     schema: web::Data<NewsSchema>,
     state: web::Data<AppState>,
     req: HttpRequest,
     gql: GraphQLRequest,
-) -> GraphQLResponse {
-    execute(&schema, &state, &req, gql.into_inner())
-        .await
-        .into()
+) -> HttpResponse {
+    let gql = gql.into_inner();
+    let cacheable = req.headers().get(header::AUTHORIZATION).is_none() && !is_mutation(&gql.query);
+    if !cacheable {
+        return json(StatusCode::OK, &execute(&schema, &state, &req, gql).await);
+    }
+    let key = format!(
+        "graphql\n{}\n{}\n{}",
+        gql.operation_name.as_deref().unwrap_or(""),
+        serde_json::to_string(&gql.variables).unwrap_or_default(),
+        gql.query
+    );
+    if let Some(hit) = state.cache.get(&key) {
+        return send_cached(&hit);
+    }
+    let generation = state.cache.generation();
+    let res = execute(&schema, &state, &req, gql).await;
+    let cached = std::sync::Arc::new(CachedBody {
+        body: serde_json::to_vec(&res).unwrap_or_default().into(),
+        etag: String::new(),
+        total: None,
+        link: None,
+    });
+    if res.is_ok() {
+        state.cache.put(key, generation, cached.clone());
+    }
+    send_cached(&cached)
+}
+
+fn send_cached(body: &CachedBody) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.body.clone())
 }
 
 fn is_mutation(query: &str) -> bool {

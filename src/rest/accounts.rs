@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::http::{cached_json, list_response, Auth};
+use super::http::{public_get, render_json, render_list, respond, Auth};
 use super::tags::PageQuery;
 use crate::error::{AppResult, Problem};
 use crate::model::{Author, CreateUser, ListResponse, Login, LoginResponse, UpdateUser, User};
@@ -92,7 +92,12 @@ pub async fn list_users(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let page = svc::list(&state, &auth.0, &q.params()).await?;
-    list_response(&req, &auth.0, page)
+    Ok(respond(
+        &req,
+        &auth.0,
+        StatusCode::OK,
+        &render_list(&req, page)?,
+    ))
 }
 
 /// Creates an account (admins).
@@ -190,6 +195,8 @@ pub async fn author(
     slug: Path<String>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let author = svc::author(&state, &slug).await?;
-    cached_json(&req, &auth.0, &author, None, StatusCode::OK)
+    public_get(&state, &req, &auth.0, || async {
+        render_json(&svc::author(&state, &slug).await?, None)
+    })
+    .await
 }

@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, put, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::http::{cached_json, if_match_version, list_response, Auth};
+use super::http::{cached_json, if_match_version, public_get, render_json, render_list, Auth};
 use crate::error::{AppResult, Problem};
 use crate::model::{
     Article, ArticleSummary, CreateArticle, ListResponse, RecordShare, RelatedList, SetRelated,
@@ -84,8 +84,10 @@ pub async fn list(
             before: q.before,
         },
     };
-    let page = svc::list(&state, &auth.0, &params).await?;
-    list_response(&req, &auth.0, page)
+    public_get(&state, &req, &auth.0, || async {
+        render_list(&req, svc::list(&state, &auth.0, &params).await?)
+    })
+    .await
 }
 
 /// One article in full. Drafts and scheduled articles only for editors and their author.
@@ -105,9 +107,11 @@ pub async fn get(
     slug: Path<String>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let article = svc::get(&state, &auth.0, &slug).await?;
-    let version = article.summary.version;
-    cached_json(&req, &auth.0, &article, Some(version), StatusCode::OK)
+    public_get(&state, &req, &auth.0, || async {
+        let article = svc::get(&state, &auth.0, &slug).await?;
+        render_json(&article, Some(article.summary.version))
+    })
+    .await
 }
 
 /// Creates an article (authors and up). The slug is derived from the title when absent.
@@ -224,8 +228,10 @@ pub async fn related(
     q: Query<RelatedQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let items = svc::related(&state, &auth.0, &slug, q.limit).await?;
-    cached_json(&req, &auth.0, &items, None, StatusCode::OK)
+    public_get(&state, &req, &auth.0, || async {
+        render_json(&svc::related(&state, &auth.0, &slug, q.limit).await?, None)
+    })
+    .await
 }
 
 /// The curated related list as stored (editors).

@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::http::{list_response, Auth};
+use super::http::{public_get, render_list, respond, Auth};
 use super::tags::PageQuery;
 use crate::error::{AppResult, Problem};
 use crate::model::{AddComment, Comment, ListResponse, ModerateComment};
@@ -39,8 +39,13 @@ pub async fn list_for_article(
     q: Query<PageQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let page = svc::list_for_article(&state, &auth.0, &slug, &q.params()).await?;
-    list_response(&req, &auth.0, page)
+    public_get(&state, &req, &auth.0, || async {
+        render_list(
+            &req,
+            svc::list_for_article(&state, &auth.0, &slug, &q.params()).await?,
+        )
+    })
+    .await
 }
 
 /// Posts a comment. It waits for moderation (`pending`) unless an editor posts it.
@@ -95,7 +100,12 @@ pub async fn queue(
         ..Default::default()
     };
     let page = svc::queue(&state, &auth.0, q.status.as_deref(), &paging).await?;
-    list_response(&req, &auth.0, page)
+    Ok(respond(
+        &req,
+        &auth.0,
+        StatusCode::OK,
+        &render_list(&req, page)?,
+    ))
 }
 
 /// Moderates a comment (editors).

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::error::AppError;
 use crate::model::{ListMeta, ListResponse};
+use crate::service::cache::CachedBody;
 use crate::service::paging::Page;
 use crate::service::{auth, AppState, Viewer};
 
@@ -68,8 +69,64 @@ fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
         .any(|t| t.trim() == "*" || bare(t) == bare(etag))
 }
 
-/// A JSON response with an `ETag` and `Cache-Control`; `304` when `If-None-Match` matches.
-/// `version` prefixes the tag for resources that take `If-Match` (articles).
+/// The body and validator of a JSON response. `version` prefixes the tag for resources that
+/// take `If-Match` (articles).
+pub fn render_json<T: Serialize>(value: &T, version: Option<i32>) -> Result<CachedBody, AppError> {
+    let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    let etag = match version {
+        Some(v) => format!("\"v{v}-{}\"", hash_hex(&body)),
+        None => format!("\"{}\"", hash_hex(&body)),
+    };
+    Ok(CachedBody {
+        body: body.into(),
+        etag,
+        total: None,
+        link: None,
+    })
+}
+
+/// Sends a rendered body with `ETag` and `Cache-Control`; `304` when `If-None-Match` matches.
+pub fn respond(
+    req: &HttpRequest,
+    viewer: &Viewer,
+    status: StatusCode,
+    r: &CachedBody,
+) -> HttpResponse {
+    let cache = if viewer.is_some() {
+        "private, no-cache"
+    } else {
+        "public, max-age=30, stale-while-revalidate=60"
+    };
+    let mut res = if status == StatusCode::OK && if_none_match_hits(req, &r.etag) {
+        HttpResponse::NotModified().finish()
+    } else {
+        HttpResponse::build(status)
+            .content_type("application/json")
+            .body(r.body.clone())
+    };
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&r.etag) {
+        headers.insert(header::ETAG, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(header::VARY, HeaderValue::from_static("Authorization"));
+    if let Some(total) = r.total {
+        headers.insert(
+            header::HeaderName::from_static("x-total-count"),
+            HeaderValue::from(total),
+        );
+    }
+    if let Some(v) = r
+        .link
+        .as_deref()
+        .and_then(|l| HeaderValue::from_str(l).ok())
+    {
+        headers.insert(header::LINK, v);
+    }
+    res
+}
+
+/// A JSON response with its validator and cache headers.
 pub fn cached_json<T: Serialize>(
     req: &HttpRequest,
     viewer: &Viewer,
@@ -77,29 +134,32 @@ pub fn cached_json<T: Serialize>(
     version: Option<i32>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.to_string()))?;
-    let etag = match version {
-        Some(v) => format!("\"v{v}-{}\"", hash_hex(&body)),
-        None => format!("\"{}\"", hash_hex(&body)),
-    };
-    let cache = if viewer.is_some() {
-        "private, no-cache"
-    } else {
-        "public, max-age=30, stale-while-revalidate=60"
-    };
-    if status == StatusCode::OK && if_none_match_hits(req, &etag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .insert_header((header::CACHE_CONTROL, cache))
-            .insert_header((header::VARY, "Authorization"))
-            .finish());
+    Ok(respond(req, viewer, status, &render_json(value, version)?))
+}
+
+/// A public GET: anonymous requests are served from the response cache, and what they
+/// compute goes into it; signed-in viewers (who may see more) always get a fresh one.
+pub async fn public_get<F, Fut>(
+    state: &AppState,
+    req: &HttpRequest,
+    viewer: &Viewer,
+    make: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<CachedBody, AppError>>,
+{
+    if viewer.is_some() {
+        return Ok(respond(req, viewer, StatusCode::OK, &make().await?));
     }
-    Ok(HttpResponse::build(status)
-        .content_type("application/json")
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, cache))
-        .insert_header((header::VARY, "Authorization"))
-        .body(body))
+    let key = format!("{}{}", req.connection_info().host(), req.uri());
+    if let Some(hit) = state.cache.get(&key) {
+        return Ok(respond(req, viewer, StatusCode::OK, &hit));
+    }
+    let generation = state.cache.generation();
+    let body = std::sync::Arc::new(make().await?);
+    state.cache.put(key, generation, body.clone());
+    Ok(respond(req, viewer, StatusCode::OK, &body))
 }
 
 /// The article version an `If-Match` names (`"v3-..."`), `Some(None)` for `*`, `None` when
@@ -126,30 +186,23 @@ pub fn if_match_version(req: &HttpRequest) -> Result<Option<i32>, AppError> {
         })
 }
 
-/// A list response: `{data, meta}`, `X-Total-Count` and RFC 8288 `Link` headers.
-pub fn list_response<T: Serialize + utoipa::ToSchema>(
+/// A list body: `{data, meta}` with its `X-Total-Count` and RFC 8288 `Link` headers.
+pub fn render_list<T: Serialize + utoipa::ToSchema>(
     req: &HttpRequest,
-    viewer: &Viewer,
     page: Page<T>,
-) -> Result<HttpResponse, AppError> {
-    let links = link_header(req, &page.meta);
+) -> Result<CachedBody, AppError> {
+    let link = link_header(req, &page.meta);
     let total = page.meta.total;
-    let body = ListResponse {
-        data: page.items,
-        meta: page.meta,
-    };
-    let mut res = cached_json(req, viewer, &body, None, StatusCode::OK)?;
-    let headers = res.headers_mut();
-    headers.insert(
-        header::HeaderName::from_static("x-total-count"),
-        HeaderValue::from(total),
-    );
-    if !links.is_empty() {
-        if let Ok(v) = HeaderValue::from_str(&links) {
-            headers.insert(header::LINK, v);
-        }
-    }
-    Ok(res)
+    let mut r = render_json(
+        &ListResponse {
+            data: page.items,
+            meta: page.meta,
+        },
+        None,
+    )?;
+    r.total = Some(total);
+    r.link = (!link.is_empty()).then_some(link);
+    Ok(r)
 }
 
 fn link_header(req: &HttpRequest, meta: &ListMeta) -> String {

@@ -1,10 +1,10 @@
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{delete, get, patch, post, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::http::{cached_json, list_response, Auth};
+use super::http::{public_get, render_json, render_list, Auth};
 use crate::error::{AppResult, Problem};
 use crate::model::{CreateTag, ListResponse, Tag, UpdateTag};
 use crate::service::paging::PageParams;
@@ -48,8 +48,10 @@ pub async fn list(
     q: Query<PageQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let page = svc::list(&state, &q.params()).await?;
-    list_response(&req, &auth.0, page)
+    public_get(&state, &req, &auth.0, || async {
+        render_list(&req, svc::list(&state, &q.params()).await?)
+    })
+    .await
 }
 
 /// One tag.
@@ -68,8 +70,10 @@ pub async fn get(
     slug: Path<String>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let tag = svc::get(&state, &slug).await?;
-    cached_json(&req, &auth.0, &tag, None, StatusCode::OK)
+    public_get(&state, &req, &auth.0, || async {
+        render_json(&svc::get(&state, &slug).await?, None)
+    })
+    .await
 }
 
 /// Creates a tag (editors).

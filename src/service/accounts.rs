@@ -166,7 +166,6 @@ pub async fn create_user(state: &AppState, input: CreateUser) -> AppResult<User>
     };
     let password_hash = hash_password_async(password).await?;
     state
-        .db
         .write(move |c| {
             if db::users::find_by_email(c, email.as_str())?.is_some() {
                 return Err(AppError::Conflict(
@@ -264,7 +263,6 @@ async fn apply(state: &AppState, id: i64, ch: Changes, acting_admin: bool) -> Ap
         None => None,
     };
     state
-        .db
         .write(move |c| {
             let current =
                 db::users::find_by_id(c, id)?.ok_or_else(|| AppError::not_found("user"))?;
@@ -340,7 +338,6 @@ pub async fn delete(
         return Err(FieldErrors::one("reassign_to", "must be another account"));
     }
     state
-        .db
         .write(move |c| {
             let user = db::users::find_by_id(c, id)?.ok_or_else(|| AppError::not_found("user"))?;
             if user.role == "admin" && db::users::count_admins(c)? <= 1 {

@@ -652,7 +652,6 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: CreateArticle) -> 
     let stamp = now();
     let rendered = render(&fields, stamp);
     state
-        .db
         .write(move |c| {
             let tag_ids = match &fields.tags {
                 Some(t) => resolve_tags(c, t)?,
@@ -728,7 +727,6 @@ pub async fn update(
     let writer = require_role(viewer, Role::Author)?.clone();
     let slug = slug.to_owned();
     state
-        .db
         .write(move |c| {
             let current = find_for_write(c, &slug, &writer, expected_version)?;
             let body = bodies(c, &[current.id])?
@@ -794,7 +792,6 @@ pub async fn delete(
     let writer = require_role(viewer, Role::Editor)?.clone();
     let slug = slug.to_owned();
     state
-        .db
         .write(move |c| {
             let row = find_for_write(c, &slug, &writer, expected_version)?;
             db::articles::delete(c, row.id)?;
@@ -951,7 +948,6 @@ pub async fn set_related(
     e.into_result()?;
     let slug = slug.to_owned();
     state
-        .db
         .write(move |c| {
             let article = find_for_write(c, &slug, &writer, None)?;
             let found: HashMap<String, i64> = db::articles::ids_by_slugs(c, &wanted)?
@@ -996,31 +992,21 @@ fn live_id(c: &mut DbConn, slug: &str) -> AppResult<i64> {
     }
 }
 
-/// `POST /articles/{slug}/views`.
+/// `POST /articles/{slug}/views`: counted in memory, written with the next batch.
 pub async fn record_view(state: &AppState, slug: &str) -> AppResult<()> {
     let slug = slug.to_owned();
-    state
-        .db
-        .write(move |c| {
-            let id = live_id(c, &slug)?;
-            db::articles::add_views(c, id, 1)?;
-            Ok(())
-        })
-        .await
+    let id = state.db.read(move |c| live_id(c, &slug)).await?;
+    state.counters.add_view(id);
+    Ok(())
 }
 
-/// `POST /articles/{slug}/shares`.
+/// `POST /articles/{slug}/shares`: counted in memory, written with the next batch.
 pub async fn record_share(state: &AppState, slug: &str, network: &str) -> AppResult<()> {
     let network: ShareNetwork = network
         .parse()
         .map_err(|e: String| FieldErrors::one("network", e))?;
     let slug = slug.to_owned();
-    state
-        .db
-        .write(move |c| {
-            let id = live_id(c, &slug)?;
-            db::articles::add_shares(c, id, network.as_str(), 1)?;
-            Ok(())
-        })
-        .await
+    let id = state.db.read(move |c| live_id(c, &slug)).await?;
+    state.counters.add_share(id, network);
+    Ok(())
 }

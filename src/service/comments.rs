@@ -201,7 +201,6 @@ pub async fn add(
     let viewer = viewer.clone();
     let parent_id = input.parent_id;
     state
-        .db
         .write(move |c| {
             let article_id = readable_article(c, &slug, &viewer)?;
             if let Some(pid) = parent_id {
@@ -306,7 +305,6 @@ pub async fn moderate(
         .parse()
         .map_err(|m: String| FieldErrors::one("status", m))?;
     state
-        .db
         .write(move |c| {
             let row = db::comments::find(c, id)?.ok_or_else(|| AppError::not_found("comment"))?;
             db::comments::set_status(c, id, status.as_str(), now())?;
@@ -321,7 +319,6 @@ pub async fn moderate(
 pub async fn delete(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<()> {
     require_role(viewer, Role::Editor)?;
     state
-        .db
         .write(move |c| {
             let row = db::comments::find(c, id)?.ok_or_else(|| AppError::not_found("comment"))?;
             db::comments::delete(c, id)?;

@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod articles;
 pub mod auth;
+pub mod cache;
 pub mod comments;
+pub mod counters;
 pub mod paging;
 pub mod prefetch;
 pub mod tags;
@@ -15,15 +17,19 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::Role;
+use crate::error::AppResult;
 
 pub use auth::{Principal, TokenKeys};
 
-/// What every use-case needs: the database, the settings and the token keys. Cheap to clone.
+/// What every use-case needs: the database, the settings, the token keys and the counters
+/// not yet written. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub keys: Arc<TokenKeys>,
+    pub counters: Arc<counters::Counters>,
+    pub cache: Arc<cache::ResponseCache>,
 }
 
 impl AppState {
@@ -31,16 +37,36 @@ impl AppState {
     pub async fn open(settings: Settings) -> Result<Self, String> {
         let db = Db::connect(&settings.database_url, settings.pool_size)?;
         db.migrate()?;
-        db.analyze(false)
-            .map_err(|e| format!("cannot refresh planner statistics: {e}"))?;
         let keys = TokenKeys::load(&db, &settings).await?;
         Ok(AppState {
             db,
             settings: Arc::new(settings),
             keys: Arc::new(keys),
+            counters: Arc::new(counters::Counters::default()),
+            cache: Arc::new(cache::ResponseCache::new(
+                RESPONSE_CACHE_BYTES,
+                std::time::Duration::from_millis(RESPONSE_CACHE_TTL_MS),
+            )),
         })
     }
+
+    /// A content write: one transaction, then every cached response is stale.
+    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut crate::db::DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let result = self.db.write(f).await;
+        self.cache.invalidate();
+        result
+    }
 }
+
+/// The response cache's budget: small enough for the server to stay well under 100 MB.
+const RESPONSE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+/// How long a cached response lives: with counters written every 500 ms, a count shows up
+/// within a second.
+const RESPONSE_CACHE_TTL_MS: u64 = 500;
 
 /// Who is asking: nobody, or a signed-in account.
 pub type Viewer = Option<Principal>;

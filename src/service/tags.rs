@@ -121,7 +121,6 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: CreateTag) -> AppR
         return Err(AppError::Internal("validated tag field missing".into()));
     };
     state
-        .db
         .write(move |c| {
             if db::tags::find_by_slug(c, slug.as_str())?.is_some() {
                 return Err(taken(slug.as_str()));
@@ -174,7 +173,6 @@ pub async fn update(
     e.into_result()?;
     let slug = slug.to_owned();
     state
-        .db
         .write(move |c| {
             let current = find(c, &slug)?;
             let target = new_slug
@@ -207,7 +205,6 @@ pub async fn delete(state: &AppState, viewer: &Viewer, slug: &str) -> AppResult<
     require_role(viewer, Role::Editor)?;
     let slug = slug.to_owned();
     state
-        .db
         .write(move |c| {
             let current = find(c, &slug)?;
             db::tags::delete(c, current.id)?;

@@ -361,11 +361,99 @@ both_backends!(
             StatusCode::NOT_FOUND,
         )
         .await;
+        app.settle().await;
         let a = json_of(app.get("/api/v1/articles/shared").send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(a["view_count"], 3);
         assert_eq!(a["share_count"], 3);
         assert_eq!(a["share_counts"]["whatsapp"], 2);
         assert_eq!(a["share_counts"]["x"], 1);
         assert_eq!(a["share_counts"]["telegram"], 0);
+    }
+);
+
+both_backends!(
+    async fn a_write_is_never_hidden_by_a_cached_read(app) {
+        let (editor, _) = app.user("editor").await;
+        app.published(&editor, "Cached Story", &[]).await;
+        let first = json_of(app.get("/api/v1/articles/cached-story").send().await.unwrap(), StatusCode::OK).await;
+        let before = app.state.db.statements_run();
+        let again = json_of(app.get("/api/v1/articles/cached-story").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(app.state.db.statements_run(), before, "the second read came from the cache");
+        assert_eq!(first, again);
+        json_of(
+            app.patch("/api/v1/articles/cached-story").bearer_auth(&editor).json(&json!({"title": "Fresh Title"})).send().await.unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        let after = json_of(app.get("/api/v1/articles/cached-story").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(after["title"], "Fresh Title", "the write is seen at once");
+        let list = json_of(app.get("/api/v1/articles").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(list["data"][0]["title"], "Fresh Title");
+        let gql = app.gql_ok(None, r#"{ article(slug: "cached-story") { title } }"#, json!({})).await;
+        assert_eq!(gql["article"]["title"], "Fresh Title");
+        app.delete("/api/v1/articles/cached-story").bearer_auth(&editor).send().await.unwrap();
+        problem(app.get("/api/v1/articles/cached-story").send().await.unwrap(), StatusCode::NOT_FOUND).await;
+        let gql = app.gql_ok(None, r#"{ article(slug: "cached-story") { title } }"#, json!({})).await;
+        assert!(gql["article"].is_null());
+    }
+);
+
+both_backends!(
+    async fn counted_views_show_within_a_second_on_their_own(app) {
+        let (editor, _) = app.user("editor").await;
+        app.published(&editor, "Read Often", &[]).await;
+        json_of(app.get("/api/v1/articles/read-often").send().await.unwrap(), StatusCode::OK).await;
+        for _ in 0..5 {
+            app.post("/api/v1/articles/read-often/views").send().await.unwrap();
+        }
+        app.post("/api/v1/articles/read-often/shares").json(&json!({"network": "x"})).send().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        let a = json_of(app.get("/api/v1/articles/read-often").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(a["view_count"], 5);
+        assert_eq!(a["share_counts"]["x"], 1);
+    }
+);
+
+both_backends!(
+    async fn no_count_is_lost_across_a_graceful_restart(app) {
+        let mut app = app;
+        let (editor, _) = app.user("editor").await;
+        app.published(&editor, "Busy Story", &[]).await;
+        let sends = (0..40).map(|_| app.post("/api/v1/articles/busy-story/views").send());
+        for res in futures_util::future::join_all(sends).await {
+            assert_eq!(res.unwrap().status(), StatusCode::ACCEPTED);
+        }
+        app.post("/api/v1/articles/busy-story/shares").json(&json!({"network": "whatsapp"})).send().await.unwrap();
+        // Straight away, before any timer: the stop itself writes what is pending.
+        app.restart().await;
+        let a = json_of(app.get("/api/v1/articles/busy-story").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(a["view_count"], 40);
+        assert_eq!(a["share_counts"]["whatsapp"], 1);
+    }
+);
+
+both_backends!(
+    async fn rest_lists_cost_the_same_statements_at_5_and_50(app) {
+        let (editor, _) = app.user("editor").await;
+        app.tag(&editor, "Politics").await;
+        for i in 0..50 {
+            app.published(&editor, &format!("Story {i}"), &["politics"]).await;
+            if i % 5 == 0 {
+                app.post(&format!("/api/v1/articles/story-{i}/shares")).json(&json!({"network": "x"})).send().await.unwrap();
+            }
+        }
+        app.settle().await;
+        let mut counts = Vec::new();
+        for n in [5, 50] {
+            let before = app.state.db.statements_run();
+            let list = json_of(
+                app.get(&format!("/api/v1/articles?per_page={n}&tag=politics")).send().await.unwrap(),
+                StatusCode::OK,
+            )
+            .await;
+            counts.push(app.state.db.statements_run() - before);
+            assert_eq!(list["data"].as_array().unwrap().len(), n);
+        }
+        assert_eq!(counts[0], counts[1], "statements for 5 and 50 summaries: {counts:?}");
     }
 );

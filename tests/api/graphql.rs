@@ -146,6 +146,7 @@ both_backends!(
         let oldest = app.gql_ok(None, "{ articles(first: 2, orderBy: OLDEST) { edges { node { title } } } }", json!({})).await;
         assert_eq!(titles(&oldest["articles"]), ["Story 1", "Story 2"]);
         app.post("/api/v1/articles/story-3/views").send().await.unwrap();
+        app.settle().await;
         let popular = app.gql_ok(None, "{ articles(first: 1, orderBy: POPULAR) { edges { node { title } } } }", json!({})).await;
         assert_eq!(titles(&popular["articles"]), ["Story 3"]);
     }
@@ -209,6 +210,7 @@ both_backends!(
         let id = comment["addComment"]["id"].clone();
         let moderated = app.gql_ok(Some(&editor), "mutation($id: ID!) { moderateComment(id: $id, status: APPROVED) { status } }", json!({"id": id})).await;
         assert_eq!(moderated["moderateComment"]["status"], "APPROVED");
+        app.settle().await;
         let read = app.gql_ok(None, r#"{ article(slug: "oil-slides") { viewCount shareCounts { whatsapp } commentCount } }"#, json!({})).await;
         assert_eq!(read["article"], json!({"viewCount": 1, "shareCounts": {"whatsapp": 1}, "commentCount": 1}));
         let deleted = app.gql_ok(Some(&editor), r#"mutation { a: deleteArticle(slug: "gas-rises") t: deleteTag(slug: "energy") }"#, json!({})).await;
@@ -332,6 +334,7 @@ both_backends!(
         let html = app.get("/graphql").header("accept", "text/html").send().await.unwrap();
         assert_eq!(html.status(), StatusCode::OK);
         assert!(html.text().await.unwrap().to_lowercase().contains("graphiql"));
+        app.settle().await;
         let views = json_of(app.get("/api/v1/articles/second-story").send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(views["view_count"], 0, "the GET mutation did not run");
     }

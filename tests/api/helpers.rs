@@ -33,6 +33,11 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    database_url: String,
+    server: Option<(
+        actix_web::dev::ServerHandle,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    )>,
     cleanup: Cleanup,
 }
 
@@ -90,8 +95,32 @@ impl TestApp {
         if let Ok(filter) = std::env::var("RUST_LOG") {
             newsdesk::telemetry::init(&filter);
         }
-        let settings = Settings {
+        let (base, state, server) = Self::serve(&database_url).await;
+        TestApp {
+            base,
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .expect("http client"),
+            state,
             database_url,
+            server: Some(server),
+            cleanup,
+        }
+    }
+
+    async fn serve(
+        database_url: &str,
+    ) -> (
+        String,
+        AppState,
+        (
+            actix_web::dev::ServerHandle,
+            tokio::task::JoinHandle<std::io::Result<()>>,
+        ),
+    ) {
+        let settings = Settings {
+            database_url: database_url.to_owned(),
             bind: "127.0.0.1:0".into(),
             jwt_secret: Some(JWT_SECRET.into()),
             pool_size: 4,
@@ -102,16 +131,33 @@ impl TestApp {
         let state = AppState::open(settings).await.expect("open the app state");
         let app = Application::build(state.clone()).expect("build the app");
         let base = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
-        TestApp {
-            base,
-            client: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(30))
-                .build()
-                .expect("http client"),
-            state,
-            cleanup,
+        let handle = app.handle();
+        let join = tokio::spawn(app.run_until_stopped());
+        (base, state, (handle, join))
+    }
+
+    /// Stops the server gracefully (as SIGTERM does) and starts a new one on the same
+    /// database, as a deploy would.
+    pub async fn restart(&mut self) {
+        if let Some((handle, join)) = self.server.take() {
+            handle.stop(true).await;
+            join.await
+                .expect("server task")
+                .expect("server stopped cleanly");
         }
+        let (base, state, server) = Self::serve(&self.database_url).await;
+        self.base = base;
+        self.state = state;
+        self.server = Some(server);
+    }
+
+    /// Writes counted views and shares now and lets cached responses go, as the flush timer
+    /// and the cache's short life do within a second.
+    pub async fn settle(&self) {
+        newsdesk::service::counters::flush(&self.state)
+            .await
+            .expect("flush counters");
+        self.state.cache.invalidate();
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -146,6 +146,7 @@ both_backends!(
             app.post("/api/v1/articles/story-1/views").send().await.unwrap();
         }
         app.post("/api/v1/articles/story-3/views").send().await.unwrap();
+        app.settle().await;
         let list = json_of(app.get("/api/v1/articles?sort=popular").send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(slugs(&list), ["story-1", "story-3", "story-2"]);
     }

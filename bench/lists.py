@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Builds the fixed URL lists and GraphQL bodies the scenarios replay, from the running server.
+
+Usage: lists.py BASE_URL OUT_DIR
+Deterministic for a given corpus: the same pages are sampled every time.
+"""
+import json
+import sys
+import urllib.request
+
+base, out = sys.argv[1], sys.argv[2]
+
+
+def get(path):
+    with urllib.request.urlopen(base + path, timeout=60) as r:
+        return json.load(r)
+
+
+total = get("/api/v1/articles?per_page=1")["meta"]["total"]
+pages = max(1, total // 100)
+# 20 pages of 100 spread evenly over the corpus: 2,000 slugs.
+slugs = []
+for k in range(20):
+    page = 1 + (k * pages) // 20
+    slugs += [a["slug"] for a in get(f"/api/v1/articles?per_page=100&page={page}")["data"]]
+tags = [t["slug"] for t in get("/api/v1/tags?per_page=100")["data"]]
+words = ["council", "budget", "election", "energy", "climate", "court", "trade", "housing",
+         "health", "storm", "railway", "festival", "ceasefire", "bank", "solar", "water",
+         "jobs", "tax", "hospital", "museum", "airport", "startup", "privacy", "satellite"]
+depth = get("/api/v1/articles?per_page=20&page=250")["meta"]["next_cursor"]
+
+home = ("query Home { articles(first: 20) { totalCount pageInfo { hasNextPage endCursor } "
+        "edges { node { slug title excerpt publishedAt readingTimeMinutes viewCount commentCount "
+        "image { url alt credit } author { name slug } tags { slug name } } } } }")
+page = ("query ArticlePage($slug: String!) { article(slug: $slug) { id title subtitle dateline "
+        "bodyHtml publishedAt viewCount shareCount commentCount version shareCounts { whatsapp facebook x } "
+        "image { url caption credit } author { name slug bio avatarUrl } tags { slug name } "
+        "related(limit: 10) { slug title excerpt viewCount image { url credit } } "
+        "comments(first: 20) { totalCount edges { node { id authorName bodyHtml createdAt "
+        "replies { id authorName bodyHtml createdAt } } } } } }")
+
+files = {
+    "baseline.txt": ["/healthz"],
+    "article.txt": [f"/api/v1/articles/{s}" for s in slugs],
+    "latest.txt": ["/api/v1/articles"],
+    "tag.txt": [f"/api/v1/articles?tag={t}" for t in tags],
+    "first_page.txt": ["/api/v1/articles?per_page=20"],
+    "depth.txt": [f"/api/v1/articles?per_page=20&cursor={depth}"],
+    "search.txt": [f"/api/v1/articles?q={w}" for w in words],
+    "related.txt": [f"/api/v1/articles/{s}/related" for s in slugs],
+    "graphql_home.txt": [json.dumps({"query": home})],
+    "graphql_article.txt": [json.dumps({"query": page, "variables": {"slug": s}}) for s in slugs],
+    "mixed_reads.txt": [f"/api/v1/articles/{s}" for s in slugs] + ["/api/v1/articles"] * 200,
+    "view_slugs.txt": slugs[:10],
+}
+for name, lines in files.items():
+    with open(f"{out}/{name}", "w") as f:
+        f.write("\n".join(lines) + "\n")
+print(f"lists: {len(slugs)} slugs, {len(tags)} tags, corpus of {total} live articles")

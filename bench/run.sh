@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The benchmark: builds the release binary, seeds a corpus, serves it on 127.0.0.1 and drives
+# it with wrk over fixed URL lists, one bounded run per scenario. Writes bench/RESULTS.md.
+#
+#   bench/run.sh [sqlite|postgres] [articles]      (default: sqlite 100000)
+#
+# BENCH_DURATION (10s), BENCH_CONNECTIONS (64), BENCH_PG_URL (postgres://postgres@127.0.0.1/postgres).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+backend=${1:-sqlite}
+articles=${2:-100000}
+duration=${BENCH_DURATION:-10s}
+connections=${BENCH_CONNECTIONS:-64}
+export BENCH_DURATION=$duration BENCH_CONNECTIONS=$connections
+port=18181
+base="http://127.0.0.1:$port"
+out=bench/out
+mkdir -p "$out"
+
+if ! command -v wrk >/dev/null 2>&1; then
+    echo "installing wrk" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+fi
+
+cargo build --release --locked --bin newsdesk
+bin=target/release/newsdesk
+
+export NEWSDESK_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123
+export RUST_LOG=${RUST_LOG:-warn}
+case "$backend" in
+    sqlite)
+        export DATABASE_URL="sqlite://$out/bench-$articles.db"
+        marker="$out/bench-$articles.db.seeded"
+        ;;
+    postgres)
+        admin=${BENCH_PG_URL:-postgres://postgres@127.0.0.1/postgres}
+        db="newsdesk_bench_$articles"
+        export DATABASE_URL="${admin%/*}/$db"
+        marker="$out/pg-$articles.seeded"
+        if ! psql "$admin" -Atc "select 1 from pg_database where datname = '$db'" | grep -q 1; then
+            psql "$admin" -qc "create database $db"
+            rm -f "$marker"
+        fi
+        ;;
+    *) echo "usage: bench/run.sh [sqlite|postgres] [articles]" >&2; exit 2 ;;
+esac
+
+if [ ! -f "$marker" ]; then
+    [ "$backend" = sqlite ] && rm -f "$out/bench-$articles.db"*
+    "$bin" migrate
+    time "$bin" seed --articles "$articles" --rng-seed 42
+    printf 'bench-editor-password\n' | "$bin" users create --email bench-editor@newsdesk.example \
+        --name "Bench Editor" --role editor --password-stdin
+    touch "$marker"
+fi
+
+NEWSDESK_BIND="127.0.0.1:$port" "$bin" serve &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    curl -fs "$base/readyz" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+curl -fs "$base/readyz" >/dev/null
+
+python3 bench/lists.py "$base" "$out"
+token=$(curl -fs -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
+    -d '{"email":"bench-editor@newsdesk.example","password":"bench-editor-password"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+
+results="$out/results.jsonl"
+: > "$results"
+run() { # name label script [args...]
+    local name=$1 label=$2 script=$3
+    shift 3
+    echo 5 > "/proc/$server/clear_refs" 2>/dev/null || true
+    local line
+    line=$(wrk -t2 -c"$connections" -d"$duration" -s "bench/lua/$script" "$base" -- "$@" | tail -n 1)
+    local rss
+    rss=$(awk '/VmHWM/ {print $2 / 1024}' "/proc/$server/status")
+    echo "$line" | NAME="$name" LABEL="$label" RSS="$rss" python3 -c \
+        'import json,os,sys; r=json.load(sys.stdin); r.update(name=os.environ["NAME"], label=os.environ["LABEL"], rss_mb=float(os.environ["RSS"])); print(json.dumps(r))' \
+        >> "$results"
+    echo "$label: $line (peak RSS ${rss} MB)"
+}
+
+run baseline "static baseline (/healthz)" get.lua "$out/baseline.txt"
+run article "article by slug" get.lua "$out/article.txt"
+run latest "latest page of 20" get.lua "$out/latest.txt"
+run tag "a tag's page" get.lua "$out/tag.txt"
+run first_page "first page (per_page=20)" get.lua "$out/first_page.txt"
+run depth "keyset page at depth 5,000" get.lua "$out/depth.txt"
+run search "full-text search" get.lua "$out/search.txt"
+run related "related articles" get.lua "$out/related.txt"
+run graphql_home "GraphQL home page" graphql.lua "$out/graphql_home.txt"
+run graphql_article "GraphQL article page" graphql.lua "$out/graphql_article.txt"
+run mixed "mixed 90% reads / 10% views" mixed.lua "$out/mixed_reads.txt" "$out/view_slugs.txt"
+# wrk stops counting responses at its deadline, so exactness is checked with a counted burst.
+views=$(python3 bench/views_check.py 127.0.0.1 "$port" "$out/view_slugs.txt" 2000)
+echo "views: $views"
+run editor "editor create+publish loop" editor.lua "$token"
+
+python3 bench/report.py "$results" "$backend" "$articles" "$(nproc)" "$(date -u +%Y-%m-%d)" "$views"

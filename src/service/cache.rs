@@ -1,0 +1,88 @@
+//! A bounded in-memory cache of ready-to-send public responses (bytes and their validator).
+//! Every content write invalidates it at once by advancing a generation: an entry made before
+//! the write is never served after it. Entries also expire after a short time to live, so
+//! counters written in batches show up within about a second.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A response as sent: body, `ETag`, and the list headers when it is a list.
+#[derive(Debug, Clone)]
+pub struct CachedBody {
+    pub body: bytes::Bytes,
+    pub etag: String,
+    pub total: Option<i64>,
+    pub link: Option<String>,
+}
+
+pub struct ResponseCache {
+    entries: moka::sync::Cache<String, (u64, Arc<CachedBody>)>,
+    generation: AtomicU64,
+}
+
+impl ResponseCache {
+    pub fn new(max_bytes: u64, ttl: Duration) -> Self {
+        ResponseCache {
+            entries: moka::sync::Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(|k: &String, (_, v): &(u64, Arc<CachedBody>)| {
+                    u32::try_from(k.len() + v.body.len() + 128).unwrap_or(u32::MAX)
+                })
+                .time_to_live(ttl)
+                .build(),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// The current generation; read it before computing a response to `put`.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn get(&self, key: &str) -> Option<Arc<CachedBody>> {
+        match self.entries.get(key) {
+            Some((g, body)) if g == self.generation() => Some(body),
+            _ => None,
+        }
+    }
+
+    /// Keeps `body` unless something was written since `generation` was read.
+    pub fn put(&self, key: String, generation: u64, body: Arc<CachedBody>) {
+        if generation == self.generation() {
+            self.entries.insert(key, (generation, body));
+        }
+    }
+
+    /// Content changed: nothing cached before now is served again.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(text: &'static str) -> Arc<CachedBody> {
+        Arc::new(CachedBody {
+            body: bytes::Bytes::from_static(text.as_bytes()),
+            etag: "\"x\"".into(),
+            total: None,
+            link: None,
+        })
+    }
+
+    #[test]
+    fn a_write_hides_everything_cached_before_it() {
+        let c = ResponseCache::new(1 << 20, Duration::from_secs(60));
+        let g = c.generation();
+        c.put("a".into(), g, body("one"));
+        assert!(c.get("a").is_some());
+        c.invalidate();
+        assert!(c.get("a").is_none());
+        // A response computed before the write is not kept after it.
+        c.put("b".into(), g, body("two"));
+        assert!(c.get("b").is_none());
+    }
+}
