@@ -176,10 +176,11 @@ pub async fn list(
             limit: per_page + 1,
         },
     };
+    let cache = state.cache.clone();
     state
         .db
         .read(move |c| {
-            let total = db::articles::count(c, &filter)?;
+            let total = cache.count(filter.count_key(), || db::articles::count(c, &filter))?;
             let rows = db::articles::list(c, &filter, sort, paging)?;
             let mut page = Page::build(&req, rows, total, |r| cursor_of(r, sort), |r| r);
             let items = assemble(c, std::mem::take(&mut page.items))?;

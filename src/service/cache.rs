@@ -16,8 +16,13 @@ pub struct CachedBody {
     pub link: Option<String>,
 }
 
+/// How long a list total is reused when nothing is written.
+const COUNT_TTL: Duration = Duration::from_secs(5);
+
 pub struct ResponseCache {
     entries: moka::sync::Cache<String, (u64, Arc<CachedBody>)>,
+    /// List totals by filter: counting a large list costs more than reading a page of it.
+    counts: moka::sync::Cache<String, (u64, i64)>,
     generation: AtomicU64,
 }
 
@@ -31,8 +36,32 @@ impl ResponseCache {
                 })
                 .time_to_live(ttl)
                 .build(),
+            counts: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(COUNT_TTL)
+                .build(),
             generation: AtomicU64::new(0),
         }
+    }
+
+    /// The total of a list, counted at most once per write (or per `COUNT_TTL`, as
+    /// scheduled articles go live without a write).
+    pub fn count<E>(
+        &self,
+        key: String,
+        compute: impl FnOnce() -> Result<i64, E>,
+    ) -> Result<i64, E> {
+        let generation = self.generation();
+        if let Some((g, n)) = self.counts.get(&key) {
+            if g == generation {
+                return Ok(n);
+            }
+        }
+        let n = compute()?;
+        if generation == self.generation() {
+            self.counts.insert(key, (generation, n));
+        }
+        Ok(n)
     }
 
     /// The current generation; read it before computing a response to `put`.
