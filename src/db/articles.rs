@@ -532,10 +532,18 @@ struct Ranked {
     id: i64,
 }
 
+/// How many of a tag's most recent articles are candidates for "related": news relates to
+/// news, and it bounds the work whatever the size of the tag.
+const CANDIDATES_PER_TAG: i64 = 300;
+/// Distinct tags one statement draws candidates from (SQLite allows 500 compound terms);
+/// beyond it, the rarest tags are kept.
+const MAX_CANDIDATE_TAGS: usize = 400;
+
 /// For each source article, the `per_source` live articles sharing the most tag weight with
-/// it (rarer tags weigh more), ties to the more recent; never the source itself. One
-/// statement for any number of sources: a window function ranks within each source.
-/// `source_tags` holds (source, tag, weight).
+/// it (rarer tags weigh more), ties to the more recent; never the source itself. Candidates
+/// are each tag's `CANDIDATES_PER_TAG` newest articles (newest by id, the order the tag index
+/// keeps). One statement for any number of sources: a window function ranks within each
+/// source. `source_tags` holds (source, tag, weight).
 pub fn related_by_tags(
     conn: &mut DbConn,
     source_tags: &[(i64, i64, i64)],
@@ -545,25 +553,39 @@ pub fn related_by_tags(
     if source_tags.is_empty() || per_source <= 0 {
         return Ok(Vec::new());
     }
+    let mut tags: Vec<(i64, i64)> = source_tags.iter().map(|(_, t, w)| (*t, *w)).collect();
+    tags.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    tags.dedup_by_key(|(t, _)| *t);
+    tags.truncate(MAX_CANDIDATE_TAGS);
     // Only integers and an instant we produced go into this text, never input.
     let sources = source_tags
         .iter()
-        .map(|(s, t, w)| {
-            format!("SELECT CAST({s} AS BIGINT) AS source, CAST({t} AS BIGINT) AS tag_id, CAST({w} AS BIGINT) AS weight")
+        .map(|(s, t, w)| format!("({s}, {t}, {w})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let candidates = tags
+        .iter()
+        .map(|(t, _)| {
+            format!(
+                "SELECT CAST({t} AS BIGINT) AS tag_id, article_id FROM (SELECT article_id \
+                 FROM article_tags WHERE tag_id = {t} ORDER BY article_id DESC \
+                 LIMIT {CANDIDATES_PER_TAG}) recent"
+            )
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
     let now = now.format("%Y-%m-%d %H:%M:%S");
     let query = format!(
-        "SELECT source, id FROM (\
-           SELECT s.source AS source, a.id AS id, ROW_NUMBER() OVER (\
-             PARTITION BY s.source ORDER BY SUM(s.weight) DESC, MAX(a.published_at) DESC, a.id DESC\
+        "WITH src(source, tag_id, weight) AS (VALUES {sources}), cand AS ({candidates}) \
+         SELECT source, id FROM (\
+           SELECT CAST(src.source AS BIGINT) AS source, a.id AS id, ROW_NUMBER() OVER (\
+             PARTITION BY src.source \
+             ORDER BY SUM(src.weight) DESC, MAX(a.published_at) DESC, a.id DESC\
            ) AS pos \
-           FROM ({sources}) s \
-           JOIN article_tags t ON t.tag_id = s.tag_id \
-           JOIN articles a ON a.id = t.article_id \
-           WHERE a.status = 'published' AND a.published_at <= '{now}' AND a.id <> s.source \
-           GROUP BY s.source, a.id\
+           FROM src JOIN cand ON cand.tag_id = src.tag_id \
+           JOIN articles a ON a.id = cand.article_id \
+           WHERE a.status = 'published' AND a.published_at <= '{now}' AND a.id <> src.source \
+           GROUP BY src.source, a.id\
          ) ranked WHERE pos <= {per_source} ORDER BY source, pos"
     );
     let rows: Vec<Ranked> = diesel::sql_query(query).load(conn)?;

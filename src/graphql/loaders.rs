@@ -134,6 +134,7 @@ impl Loader<(i64, i64)> for RelatedLoader {
         keys: &[(i64, i64)],
     ) -> Result<HashMap<(i64, i64), Vec<ArticleSummary>>, LoadError> {
         let keys = keys.to_vec();
+        let cache = self.0.cache.clone();
         self.0
             .db
             .read(move |c| {
@@ -143,7 +144,7 @@ impl Loader<(i64, i64)> for RelatedLoader {
                 }
                 let mut out = HashMap::new();
                 for (limit, ids) in by_limit {
-                    for (id, list) in articles::related_for(c, &ids, limit)? {
+                    for (id, list) in articles::related_for(c, &cache, &ids, limit)? {
                         out.insert((id, limit), list);
                     }
                 }

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
 
+use super::cache::ResponseCache;
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest};
 use super::{require_role, text, AppState, Principal, Viewer};
 use crate::db::articles::{ArticleFilter, KeysetPos, Paging, SortKey, StatusFilter};
@@ -835,11 +836,12 @@ pub async fn related(
     let limit = check_related_limit(limit)?;
     let slug = slug.to_owned();
     let viewer = viewer.clone();
+    let cache = state.cache.clone();
     state
         .db
         .read(move |c| {
             let article = find_readable(c, &slug, &viewer)?;
-            Ok(related_for(c, &[article.id], limit)?
+            Ok(related_for(c, &cache, &[article.id], limit)?
                 .remove(&article.id)
                 .unwrap_or_default())
         })
@@ -847,14 +849,16 @@ pub async fn related(
 }
 
 /// Related articles of many articles at once, in a fixed number of statements whatever their
-/// number (REST asks for one, GraphQL for a page).
+/// number (REST asks for one, GraphQL for a page). `cache` keeps the tag sizes the rarity
+/// weights come from.
 pub fn related_for(
     c: &mut DbConn,
+    cache: &ResponseCache,
     sources: &[i64],
     limit: i64,
 ) -> AppResult<HashMap<i64, Vec<ArticleSummary>>> {
     let limit = check_related_limit(Some(limit))?;
-    let ids = related_ids(c, sources, limit)?;
+    let ids = related_ids(c, cache, sources, limit)?;
     let mut wanted: Vec<i64> = ids.values().flatten().copied().collect();
     wanted.sort_unstable();
     wanted.dedup();
@@ -874,7 +878,12 @@ pub fn related_for(
 }
 
 /// The ids of each source's related articles, best first.
-fn related_ids(c: &mut DbConn, sources: &[i64], limit: i64) -> AppResult<HashMap<i64, Vec<i64>>> {
+fn related_ids(
+    c: &mut DbConn,
+    cache: &ResponseCache,
+    sources: &[i64],
+    limit: i64,
+) -> AppResult<HashMap<i64, Vec<i64>>> {
     let now = now();
     let mut out: HashMap<i64, Vec<i64>> = sources.iter().map(|s| (*s, Vec::new())).collect();
     let push = |out: &mut HashMap<i64, Vec<i64>>, source: i64, id: i64| {
@@ -896,13 +905,19 @@ fn related_ids(c: &mut DbConn, sources: &[i64], limit: i64) -> AppResult<HashMap
     }
     let tags = db::articles::tags_for(c, sources)?;
     if !tags.is_empty() {
-        let mut tag_ids: Vec<i64> = tags.iter().map(|(_, t)| t.id).collect();
-        tag_ids.sort_unstable();
-        tag_ids.dedup();
-        let weights: HashMap<i64, i64> =
-            tag_weights(&db::articles::public_counts_by_tag(c, Some(&tag_ids), now)?)
+        let sizes = cache.tag_sizes(|| -> AppResult<HashMap<i64, i64>> {
+            Ok(db::articles::public_counts_by_tag(c, None, now)?
                 .into_iter()
-                .collect();
+                .collect())
+        })?;
+        let weights: HashMap<i64, i64> = tag_weights(
+            &tags
+                .iter()
+                .map(|(_, t)| (t.id, sizes.get(&t.id).copied().unwrap_or(0)))
+                .collect::<Vec<_>>(),
+        )
+        .into_iter()
+        .collect();
         let source_tags: Vec<(i64, i64, i64)> = tags
             .iter()
             .map(|(s, t)| (*s, t.id, weights.get(&t.id).copied().unwrap_or(1)))

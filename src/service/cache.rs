@@ -3,6 +3,7 @@
 //! the write is never served after it. Entries also expire after a short time to live, so
 //! counters written in batches show up within about a second.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,11 +19,15 @@ pub struct CachedBody {
 
 /// How long a list total is reused when nothing is written.
 const COUNT_TTL: Duration = Duration::from_secs(5);
+/// How long tag sizes (for the rarity weights of related articles) are reused: they only
+/// weigh candidates, so a minute's drift changes nothing a reader would notice.
+const TAG_SIZES_TTL: Duration = Duration::from_secs(60);
 
 pub struct ResponseCache {
     entries: moka::sync::Cache<String, (u64, Arc<CachedBody>)>,
     /// List totals by filter: counting a large list costs more than reading a page of it.
     counts: moka::sync::Cache<String, (u64, i64)>,
+    tag_sizes: moka::sync::Cache<(), Arc<HashMap<i64, i64>>>,
     generation: AtomicU64,
 }
 
@@ -40,8 +45,25 @@ impl ResponseCache {
                 .max_capacity(10_000)
                 .time_to_live(COUNT_TTL)
                 .build(),
+            tag_sizes: moka::sync::Cache::builder()
+                .max_capacity(1)
+                .time_to_live(TAG_SIZES_TTL)
+                .build(),
             generation: AtomicU64::new(0),
         }
+    }
+
+    /// How many live articles each tag has, counted at most once a minute.
+    pub fn tag_sizes<E>(
+        &self,
+        compute: impl FnOnce() -> Result<HashMap<i64, i64>, E>,
+    ) -> Result<Arc<HashMap<i64, i64>>, E> {
+        if let Some(sizes) = self.tag_sizes.get(&()) {
+            return Ok(sizes);
+        }
+        let sizes = Arc::new(compute()?);
+        self.tag_sizes.insert((), sizes.clone());
+        Ok(sizes)
     }
 
     /// The total of a list, counted at most once per write (or per `COUNT_TTL`, as
@@ -81,6 +103,12 @@ impl ResponseCache {
         if generation == self.generation() {
             self.entries.insert(key, (generation, body));
         }
+    }
+
+    /// Drops everything, the slowly changing tag sizes too (a cold start, for measurements).
+    pub fn clear(&self) {
+        self.invalidate();
+        self.tag_sizes.invalidate_all();
     }
 
     /// Content changed: nothing cached before now is served again.

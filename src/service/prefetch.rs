@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::cache::ResponseCache;
 use super::paging::{Page, PageParams, PageRequest};
 use super::{accounts, articles, comments, tags, AppState};
 use crate::db::{ArticleBodyRow, DbConn};
@@ -80,11 +81,12 @@ pub async fn load(
     if needs.is_empty() || articles.is_empty() {
         return Ok(Prefetched::default());
     }
+    let cache = state.cache.clone();
     state
         .db
         .read(move |c| {
             let mut out = Prefetched::default();
-            fill(c, &needs, &articles, show_email, &mut out)?;
+            fill(c, &cache, &needs, &articles, show_email, &mut out)?;
             Ok(out)
         })
         .await
@@ -92,6 +94,7 @@ pub async fn load(
 
 fn fill(
     c: &mut DbConn,
+    cache: &ResponseCache,
     needs: &ArticleNeeds,
     items: &[ArticleSummary],
     show_email: bool,
@@ -127,7 +130,7 @@ fn fill(
         );
     }
     for (limit, nested) in &needs.related {
-        let lists = match articles::related_for(c, &ids, *limit) {
+        let lists = match articles::related_for(c, cache, &ids, *limit) {
             Ok(l) => l,
             Err(AppError::Validation(_)) => continue,
             Err(e) => return Err(e),
@@ -141,7 +144,7 @@ fn fill(
             }
             out.related.insert((id, *limit), list);
         }
-        fill(c, nested, &all, show_email, out)?;
+        fill(c, cache, nested, &all, show_email, out)?;
     }
     for (args, reply_depth) in &needs.comments {
         // Bad paging is left for the field itself to report.
