@@ -16,7 +16,7 @@ use async_graphql_actix_web::GraphQLRequest;
 
 use crate::config::Settings;
 use crate::error::AppError;
-use crate::service::cache::CachedBody;
+use crate::service::cache::{CachedBody, Shows};
 use crate::service::paging::PageParams;
 use crate::service::{auth, AppState, Viewer};
 
@@ -150,6 +150,7 @@ pub async fn post(
         etag: String::new(),
         total: None,
         link: None,
+        shows: Shows::Lists,
     });
     if res.is_ok() {
         state.cache.put(key, generation, cached.clone());

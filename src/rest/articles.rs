@@ -11,6 +11,7 @@ use crate::model::{
     UpdateArticle,
 };
 use crate::service::articles::{self as svc, ListArticles};
+use crate::service::cache::Shows;
 use crate::service::paging::PageParams;
 use crate::service::AppState;
 
@@ -109,7 +110,8 @@ pub async fn get(
 ) -> AppResult<HttpResponse> {
     public_get(&state, &req, &auth.0, || async {
         let article = svc::get(&state, &auth.0, &slug).await?;
-        render_json(&article, Some(article.summary.version))
+        Ok(render_json(&article, Some(article.summary.version))?
+            .showing(Shows::Articles(vec![article.summary.id])))
     })
     .await
 }
@@ -229,7 +231,10 @@ pub async fn related(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     public_get(&state, &req, &auth.0, || async {
-        render_json(&svc::related(&state, &auth.0, &slug, q.limit).await?, None)
+        let items = svc::related(&state, &auth.0, &slug, q.limit).await?;
+        // The list changes with the source's tags (a content write) and shows these counters.
+        let shown = items.iter().map(|a| a.id).collect();
+        Ok(render_json(&items, None)?.showing(Shows::Articles(shown)))
     })
     .await
 }

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::error::AppError;
 use crate::model::{ListMeta, ListResponse};
-use crate::service::cache::CachedBody;
+use crate::service::cache::{CachedBody, Shows};
 use crate::service::paging::Page;
 use crate::service::{auth, AppState, Viewer};
 
@@ -82,6 +82,7 @@ pub fn render_json<T: Serialize>(value: &T, version: Option<i32>) -> Result<Cach
         etag,
         total: None,
         link: None,
+        shows: Shows::Other,
     })
 }
 
@@ -202,7 +203,7 @@ pub fn render_list<T: Serialize + utoipa::ToSchema>(
     )?;
     r.total = Some(total);
     r.link = (!link.is_empty()).then_some(link);
-    Ok(r)
+    Ok(r.showing(Shows::Lists))
 }
 
 fn link_header(req: &HttpRequest, meta: &ListMeta) -> String {

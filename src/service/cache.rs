@@ -1,12 +1,24 @@
 //! A bounded in-memory cache of ready-to-send public responses (bytes and their validator).
 //! Every content write invalidates it at once by advancing a generation: an entry made before
-//! the write is never served after it. Entries also expire after a short time to live, so
-//! counters written in batches show up within about a second.
+//! the write is never served after it. Written counters invalidate precisely: the entries
+//! that show those articles, and the lists. Lists also live only a second, so a scheduled
+//! article appears on time without any write.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// What a cached response shows, so a change can find the entries it makes stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shows {
+    /// These articles (with their counters), and nothing that goes live by itself.
+    Articles(Vec<i64>),
+    /// A list or a query: anything may be in it, including articles going live.
+    Lists,
+    /// No counters and no article (tags, authors).
+    Other,
+}
 
 /// A response as sent: body, `ETag`, and the list headers when it is a list.
 #[derive(Debug, Clone)]
@@ -15,6 +27,35 @@ pub struct CachedBody {
     pub etag: String,
     pub total: Option<i64>,
     pub link: Option<String>,
+    pub shows: Shows,
+}
+
+impl CachedBody {
+    pub fn showing(mut self, shows: Shows) -> Self {
+        self.shows = shows;
+        self
+    }
+}
+
+/// Lists live a second (scheduled articles go live without a write); the rest live longer,
+/// as every change to them invalidates them.
+struct LifeByKind;
+
+const LIST_TTL: Duration = Duration::from_secs(1);
+const ENTRY_TTL: Duration = Duration::from_secs(60);
+
+impl moka::Expiry<String, (u64, Arc<CachedBody>)> for LifeByKind {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        (_, body): &(u64, Arc<CachedBody>),
+        _created_at: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(match body.shows {
+            Shows::Lists => LIST_TTL,
+            Shows::Articles(_) | Shows::Other => ENTRY_TTL,
+        })
+    }
 }
 
 /// How long a list total is reused when nothing is written.
@@ -32,14 +73,15 @@ pub struct ResponseCache {
 }
 
 impl ResponseCache {
-    pub fn new(max_bytes: u64, ttl: Duration) -> Self {
+    pub fn new(max_bytes: u64) -> Self {
         ResponseCache {
             entries: moka::sync::Cache::builder()
                 .max_capacity(max_bytes)
                 .weigher(|k: &String, (_, v): &(u64, Arc<CachedBody>)| {
                     u32::try_from(k.len() + v.body.len() + 128).unwrap_or(u32::MAX)
                 })
-                .time_to_live(ttl)
+                .expire_after(LifeByKind)
+                .support_invalidation_closures()
                 .build(),
             counts: moka::sync::Cache::builder()
                 .max_capacity(10_000)
@@ -111,6 +153,22 @@ impl ResponseCache {
         self.tag_sizes.invalidate_all();
     }
 
+    /// Counters of `articles` were written: the entries showing them, and every list, go.
+    pub fn counted(&self, articles: &[i64]) {
+        let ids: std::collections::HashSet<i64> = articles.iter().copied().collect();
+        let result = self
+            .entries
+            .invalidate_entries_if(move |_, (_, body)| match &body.shows {
+                Shows::Lists => true,
+                Shows::Articles(shown) => shown.iter().any(|a| ids.contains(a)),
+                Shows::Other => false,
+            });
+        if result.is_err() {
+            // Cannot happen with the builder above; stay correct regardless.
+            self.invalidate();
+        }
+    }
+
     /// Content changed: nothing cached before now is served again.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -122,17 +180,37 @@ mod tests {
     use super::*;
 
     fn body(text: &'static str) -> Arc<CachedBody> {
+        shown(text, Shows::Other)
+    }
+
+    fn shown(text: &'static str, shows: Shows) -> Arc<CachedBody> {
         Arc::new(CachedBody {
             body: bytes::Bytes::from_static(text.as_bytes()),
             etag: "\"x\"".into(),
             total: None,
             link: None,
+            shows,
         })
     }
 
     #[test]
+    fn written_counters_drop_only_what_shows_them() {
+        let c = ResponseCache::new(1 << 20);
+        let g = c.generation();
+        c.put("one".into(), g, shown("1", Shows::Articles(vec![1])));
+        c.put("two".into(), g, shown("2", Shows::Articles(vec![2])));
+        c.put("list".into(), g, shown("l", Shows::Lists));
+        c.put("tags".into(), g, shown("t", Shows::Other));
+        c.counted(&[1]);
+        assert!(c.get("one").is_none());
+        assert!(c.get("list").is_none());
+        assert!(c.get("two").is_some());
+        assert!(c.get("tags").is_some());
+    }
+
+    #[test]
     fn a_write_hides_everything_cached_before_it() {
-        let c = ResponseCache::new(1 << 20, Duration::from_secs(60));
+        let c = ResponseCache::new(1 << 20);
         let g = c.generation();
         c.put("a".into(), g, body("one"));
         assert!(c.get("a").is_some());

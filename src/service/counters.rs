@@ -90,7 +90,11 @@ pub async fn flush(state: &AppState) -> AppResult<usize> {
         })
         .await;
     match result {
-        Ok(()) => Ok(n),
+        Ok(()) => {
+            let ids: Vec<i64> = batch.keys().copied().collect();
+            state.cache.counted(&ids);
+            Ok(n)
+        }
         Err(e) => {
             state.counters.put_back(batch);
             Err(e.into())

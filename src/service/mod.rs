@@ -43,10 +43,7 @@ impl AppState {
             settings: Arc::new(settings),
             keys: Arc::new(keys),
             counters: Arc::new(counters::Counters::default()),
-            cache: Arc::new(cache::ResponseCache::new(
-                RESPONSE_CACHE_BYTES,
-                std::time::Duration::from_millis(RESPONSE_CACHE_TTL_MS),
-            )),
+            cache: Arc::new(cache::ResponseCache::new(RESPONSE_CACHE_BYTES)),
         })
     }
 
@@ -64,9 +61,6 @@ impl AppState {
 
 /// The response cache's budget: small enough for the server to stay well under 100 MB.
 const RESPONSE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
-/// How long a cached response lives: with counters written every 500 ms, a count shows up
-/// within a second.
-const RESPONSE_CACHE_TTL_MS: u64 = 500;
 
 /// Who is asking: nobody, or a signed-in account.
 pub type Viewer = Option<Principal>;
