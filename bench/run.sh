@@ -74,6 +74,9 @@ results="$out/results.jsonl"
 run() { # name label script [args...]
     local name=$1 label=$2 script=$3
     shift 3
+    # Start from an idle server: what the previous scenario queued has drained.
+    curl -fs --max-time 60 "$base/readyz" >/dev/null || true
+    sleep 1
     echo 5 > "/proc/$server/clear_refs" 2>/dev/null || true
     local line
     line=$(wrk -t2 -c"$connections" -d"$duration" -s "bench/lua/$script" "$base" -- "$@" | tail -n 1)

@@ -126,10 +126,13 @@ fn is_public(now: NaiveDateTime) -> Predicate {
     )
 }
 
+/// The list's rows; `counting` picks the plan that counts them cheaply rather than the one
+/// that pages through them in order.
 fn filtered<'a, ST: 'a>(
     mut q: articles::BoxedQuery<'a, Backend, ST>,
     f: &ArticleFilter,
     conn: &DbConn,
+    counting: bool,
 ) -> articles::BoxedQuery<'a, Backend, ST> {
     q = match f.status {
         StatusFilter::Public | StatusFilter::Published => q.filter(is_public(f.now)),
@@ -155,16 +158,28 @@ fn filtered<'a, ST: 'a>(
         );
     }
     if let Some(slug) = &f.tag_slug {
-        // A correlated EXISTS, so the planner walks the list's own index in order and stops
-        // at the page's end, instead of gathering and sorting every article of a large tag.
-        q = q.filter(
-            sql::<Bool>(
-                "EXISTS (SELECT 1 FROM article_tags tagged JOIN tags ON tags.id = tagged.tag_id \
-                 WHERE tagged.article_id = articles.id AND tags.slug = ",
+        q = if counting {
+            // Counting walks the tag's own rows: work in proportion to the tag, not the corpus.
+            q.filter(
+                articles::id.eq_any(
+                    article_tags::table
+                        .inner_join(tags::table)
+                        .filter(tags::slug.eq(slug.clone()))
+                        .select(article_tags::article_id),
+                ),
             )
-            .bind::<Text, _>(slug.clone())
-            .sql(")"),
-        );
+        } else {
+            // A page walks the list's own index in order and stops at the page's end, instead
+            // of gathering and sorting every article of a large tag.
+            q.filter(
+                sql::<Bool>(
+                    "EXISTS (SELECT 1 FROM article_tags tagged JOIN tags ON tags.id = tagged.tag_id \
+                     WHERE tagged.article_id = articles.id AND tags.slug = ",
+                )
+                .bind::<Text, _>(slug.clone())
+                .sql(")"),
+            )
+        };
     }
     if let Some(terms) = &f.search {
         q = q.filter(search::matches(conn.dialect(), terms));
@@ -183,7 +198,7 @@ fn filtered<'a, ST: 'a>(
 
 /// The total a list's `meta` reports.
 pub fn count(conn: &mut DbConn, f: &ArticleFilter) -> DbResult<i64> {
-    let q = filtered(articles::table.into_boxed(), f, conn);
+    let q = filtered(articles::table.into_boxed(), f, conn, true);
     Ok(q.select(count_star()).get_result(conn)?)
 }
 
@@ -200,6 +215,7 @@ pub fn list(
             .into_boxed(),
         f,
         conn,
+        false,
     );
     // Paging backwards walks the same order reversed from the position.
     let (limit, pos, reverse) = match paging {

@@ -150,6 +150,9 @@ impl ManageConnection for ConnectionManager {
 }
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// The longest a request waits for a database connection.
+const QUEUE_TIMEOUT: Duration = Duration::from_secs(3);
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 
 /// Errors of the storage layer, mapped to API errors by `crate::error`.
@@ -271,12 +274,14 @@ impl Db {
         Ok(())
     }
 
+    /// Waits for a turn on the database, at most `QUEUE_TIMEOUT`: past that the server is
+    /// overloaded and says so (503 with `Retry-After`) rather than queueing without end.
     async fn permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, DbError> {
-        self.permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| DbError::Unavailable("the database pool is closed".into()))
+        match tokio::time::timeout(QUEUE_TIMEOUT, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_)) => Err(DbError::Unavailable("the database pool is closed".into())),
+            Err(_) => Err(DbError::Unavailable("the database is busy".into())),
+        }
     }
 
     /// Runs `f` with a pooled connection on the blocking pool.

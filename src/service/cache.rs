@@ -58,8 +58,9 @@ impl moka::Expiry<String, (u64, Arc<CachedBody>)> for LifeByKind {
     }
 }
 
-/// How long a list total is reused when nothing is written.
-const COUNT_TTL: Duration = Duration::from_secs(5);
+/// How long a list total is reused when nothing is written (a write recounts at once; an
+/// article going live on its schedule shows in totals within this time).
+const COUNT_TTL: Duration = Duration::from_secs(30);
 /// How long tag sizes (for the rarity weights of related articles) are reused: they only
 /// weigh candidates, so a minute's drift changes nothing a reader would notice.
 const TAG_SIZES_TTL: Duration = Duration::from_secs(60);
