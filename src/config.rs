@@ -79,56 +79,26 @@ impl Settings {
             s.jwt_secret = Some(v);
         }
         if let Some(v) = get("NEWSDESK_TOKEN_TTL") {
-            s.token_ttl_secs = v
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (60..=31_536_000).contains(n))
-                .ok_or_else(|| {
-                    format!("NEWSDESK_TOKEN_TTL must be seconds between 60 and 31536000, not {v:?}")
-                })?;
+            s.token_ttl_secs = in_range("NEWSDESK_TOKEN_TTL", &v, 60..=31_536_000)?;
         }
         if let Some(v) = get("RUST_LOG") {
             s.log_filter = v;
         }
         if let Some(v) = get("NEWSDESK_POOL_SIZE") {
-            s.pool_size = v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=256).contains(n))
-                .ok_or_else(|| format!("NEWSDESK_POOL_SIZE must be 1 to 256, not {v:?}"))?;
+            s.pool_size = in_range("NEWSDESK_POOL_SIZE", &v, 1..=256)?;
         }
         if let Some(v) = get("NEWSDESK_WORKERS") {
-            s.workers = Some(
-                v.parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=256).contains(n))
-                    .ok_or_else(|| format!("NEWSDESK_WORKERS must be 1 to 256, not {v:?}"))?,
-            );
+            s.workers = Some(in_range("NEWSDESK_WORKERS", &v, 1..=256)?);
         }
         if let Some(v) = get("NEWSDESK_GRAPHQL_MAX_DEPTH") {
-            s.graphql_max_depth = v
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| format!("NEWSDESK_GRAPHQL_MAX_DEPTH must be 1 to 100, not {v:?}"))?;
+            s.graphql_max_depth = in_range("NEWSDESK_GRAPHQL_MAX_DEPTH", &v, 1..=100)?;
         }
         if let Some(v) = get("NEWSDESK_GRAPHQL_MAX_COMPLEXITY") {
-            s.graphql_max_complexity = v
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=10_000_000).contains(n))
-                .ok_or_else(|| {
-                    format!("NEWSDESK_GRAPHQL_MAX_COMPLEXITY must be 1 to 10000000, not {v:?}")
-                })?;
+            s.graphql_max_complexity =
+                in_range("NEWSDESK_GRAPHQL_MAX_COMPLEXITY", &v, 1..=10_000_000)?;
         }
         if let Some(v) = get("NEWSDESK_COUNTER_FLUSH_MS") {
-            s.counter_flush_ms = v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (10..=1000).contains(n))
-                .ok_or_else(|| {
-                    format!("NEWSDESK_COUNTER_FLUSH_MS must be 10 to 1000, not {v:?}")
-                })?;
+            s.counter_flush_ms = in_range("NEWSDESK_COUNTER_FLUSH_MS", &v, 10..=1000)?;
         }
         if let Some(v) = get("NEWSDESK_GRAPHQL_INTROSPECTION") {
             s.graphql_introspection = match v.as_str() {
@@ -143,6 +113,24 @@ impl Settings {
         }
         Ok(s)
     }
+}
+
+/// A whole number within `range`, or the line that says what `name` takes.
+fn in_range<T>(name: &str, value: &str, range: std::ops::RangeInclusive<T>) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    value
+        .parse::<T>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            format!(
+                "{name} must be a whole number from {} to {}, not {value:?}",
+                range.start(),
+                range.end()
+            )
+        })
 }
 
 #[cfg(test)]

@@ -112,18 +112,9 @@ fn free_user_slug(c: &mut DbConn, name: &str) -> AppResult<String> {
     let base = Slug::derive(name)
         .or_else(|| Slug::derive("author"))
         .ok_or_else(|| AppError::Internal("cannot make a profile slug".into()))?;
-    if !db::users::slug_exists(c, base.as_str())? {
-        return Ok(base.into_string());
-    }
-    for n in 2..10_000 {
-        let s = base.with_suffix(n);
-        if !db::users::slug_exists(c, s.as_str())? {
-            return Ok(s.into_string());
-        }
-    }
-    Err(AppError::Conflict(
-        "no free profile slug for this name".into(),
-    ))
+    super::first_free_slug(base, 10_000, |s| Ok(db::users::slug_exists(c, s)?))?
+        .map(Slug::into_string)
+        .ok_or_else(|| AppError::Conflict("no free profile slug for this name".into()))
 }
 
 /// Creates an account (the admin's `POST /users`, and the command line).

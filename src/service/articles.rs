@@ -628,19 +628,12 @@ fn free_slug(c: &mut DbConn, title: &str) -> AppResult<Slug> {
             "cannot be derived from this title; give a slug of letters and digits",
         )
     })?;
-    if !db::articles::slug_exists(c, base.as_str())? {
-        return Ok(base);
-    }
-    for n in 2..1000 {
-        let candidate = base.with_suffix(n);
-        if !db::articles::slug_exists(c, candidate.as_str())? {
-            return Ok(candidate);
-        }
-    }
-    Err(AppError::Conflict(format!(
-        "too many articles are called {:?}; give a slug",
-        base.as_str()
-    )))
+    let name = base.as_str().to_owned();
+    super::first_free_slug(base, 1000, |s| Ok(db::articles::slug_exists(c, s)?))?.ok_or_else(|| {
+        AppError::Conflict(format!(
+            "too many articles are called {name:?}; give a slug"
+        ))
+    })
 }
 
 fn slug_taken(slug: &str) -> AppError {

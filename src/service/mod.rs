@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::Role;
+use crate::domain::{self, Role};
 use crate::error::AppResult;
 
 pub use auth::{Principal, TokenKeys};
@@ -95,4 +95,22 @@ pub(crate) fn require_role(
             "this needs the {role} role or higher"
         )))
     }
+}
+
+/// The first of `base`, `base-2`, `base-3`... below `base-{limit}` that `taken` says is free.
+pub(crate) fn first_free_slug(
+    base: domain::Slug,
+    limit: u32,
+    mut taken: impl FnMut(&str) -> AppResult<bool>,
+) -> AppResult<Option<domain::Slug>> {
+    if !taken(base.as_str())? {
+        return Ok(Some(base));
+    }
+    for n in 2..limit {
+        let candidate = base.with_suffix(n);
+        if !taken(candidate.as_str())? {
+            return Ok(Some(candidate));
+        }
+    }
+    Ok(None)
 }
