@@ -30,6 +30,42 @@ pub type NewsSchema = Schema<Query, Mutation, EmptySubscription>;
 pub struct RequestCtx {
     pub state: AppState,
     pub viewer: Viewer,
+    /// What the response shows, for the response cache.
+    pub shown: std::sync::Arc<Shown>,
+}
+
+/// The articles a response shows, and whether it shows a list (which can change without a
+/// write, as scheduled articles go live).
+#[derive(Default)]
+pub struct Shown {
+    articles: std::sync::Mutex<Vec<i64>>,
+    lists: std::sync::atomic::AtomicBool,
+}
+
+impl Shown {
+    pub fn articles(&self, ids: impl IntoIterator<Item = i64>) {
+        let mut shown = self.articles.lock().unwrap_or_else(|p| p.into_inner());
+        shown.extend(ids);
+    }
+
+    pub fn list(&self) {
+        self.lists.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn shows(&self) -> Shows {
+        if self.lists.load(std::sync::atomic::Ordering::Relaxed) {
+            Shows::Lists
+        } else {
+            let mut ids = self
+                .articles
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            ids.sort_unstable();
+            ids.dedup();
+            Shows::Articles(ids)
+        }
+    }
 }
 
 pub(crate) fn request<'a>(ctx: &'a Context<'_>) -> &'a RequestCtx {
@@ -104,21 +140,24 @@ async fn execute(
     state: &AppState,
     req: &HttpRequest,
     gql: async_graphql::Request,
-) -> async_graphql::Response {
+) -> (async_graphql::Response, Shows) {
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let viewer = match auth::viewer_from_header(state, header).await {
         Ok(v) => v,
-        Err(e) => return error_response(&e),
+        Err(e) => return (error_response(&e), Shows::Lists),
     };
     let loaders = Loaders::new(state, &viewer);
+    let shown = std::sync::Arc::new(Shown::default());
     let gql = gql.data(RequestCtx {
         state: state.clone(),
         viewer,
+        shown: shown.clone(),
     });
-    schema.execute(gql.data(loaders)).await
+    let res = schema.execute(gql.data(loaders)).await;
+    (res, shown.shows())
 }
 
 /// `POST /graphql`. Anonymous queries are answered from the response cache when the same
@@ -132,7 +171,7 @@ pub async fn post(
     let gql = gql.into_inner();
     let cacheable = req.headers().get(header::AUTHORIZATION).is_none() && !is_mutation(&gql.query);
     if !cacheable {
-        return json(StatusCode::OK, &execute(&schema, &state, &req, gql).await);
+        return json(StatusCode::OK, &execute(&schema, &state, &req, gql).await.0);
     }
     let key = format!(
         "graphql\n{}\n{}\n{}",
@@ -144,13 +183,13 @@ pub async fn post(
         return send_cached(&hit);
     }
     let generation = state.cache.generation();
-    let res = execute(&schema, &state, &req, gql).await;
+    let (res, shows) = execute(&schema, &state, &req, gql).await;
     let cached = std::sync::Arc::new(CachedBody {
         body: serde_json::to_vec(&res).unwrap_or_default().into(),
         etag: String::new(),
         total: None,
         link: None,
-        shows: Shows::Lists,
+        shows,
     });
     if res.is_ok() {
         state.cache.put(key, generation, cached.clone());
@@ -214,7 +253,7 @@ pub async fn get(
             }
         }
     }
-    let res = execute(&schema, &state, &req, gql).await;
+    let (res, _) = execute(&schema, &state, &req, gql).await;
     let mut out = json(StatusCode::OK, &res);
     if res.is_ok() && req.headers().get(header::AUTHORIZATION).is_none() {
         out.headers_mut().insert(

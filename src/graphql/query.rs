@@ -32,6 +32,7 @@ impl ArticlesQuery {
         let Some(a) = none_if_missing(articles::get(&r.state, &r.viewer, &slug).await)? else {
             return Ok(None);
         };
+        r.shown.articles([a.summary.id]);
         prefetch_for(ctx, needs_of(&ctx.look_ahead()), vec![a.summary.clone()]).await?;
         Ok(Some(Article::full(a)))
     }
@@ -72,6 +73,7 @@ impl TagsQuery {
     /// One tag; `null` when missing.
     async fn tag(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Tag>> {
         let r = request(ctx);
+        r.shown.list();
         Ok(none_if_missing(tags::get(&r.state, &slug).await)?.map(Tag::full))
     }
 
@@ -84,6 +86,7 @@ impl TagsQuery {
         after: Option<String>,
     ) -> async_graphql::Result<TagConnection> {
         let r = request(ctx);
+        r.shown.list();
         let page = tags::list(&r.state, &page_params(first, after, None, None)?)
             .await
             .gql()?;
@@ -122,6 +125,7 @@ impl CommentsQuery {
         after: Option<String>,
     ) -> async_graphql::Result<CommentConnection> {
         let r = request(ctx);
+        r.shown.list();
         let status = crate::domain::CommentStatus::from(status);
         let page = comments::queue(
             &r.state,

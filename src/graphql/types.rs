@@ -182,6 +182,7 @@ pub async fn list_articles(
     let page = articles_svc::list(&r.state, &r.viewer, &params)
         .await
         .gql()?;
+    r.shown.list();
     let sel = ctx.look_ahead();
     let needs = needs_of(&sel.field("edges").field("node")).merge(needs_of(&sel.field("nodes")));
     prefetch_for(ctx, needs, page.items.clone()).await?;
@@ -417,6 +418,7 @@ impl Article {
             .await
             .gql()?
             .unwrap_or_default();
+        request(ctx).shown.articles(list.iter().map(|a| a.id));
         Ok(list.into_iter().map(Article::summary).collect())
     }
     /// Approved top-level comments, oldest first; each carries its `replies`.
@@ -498,6 +500,8 @@ impl Tag {
     }
     /// Live published articles carrying the tag.
     async fn article_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        // Counts change as scheduled articles go live: cache it as briefly as a list.
+        request(ctx).shown.list();
         Ok(self.details(ctx).await?.article_count)
     }
     /// The tag's articles, newest first by default.

@@ -403,6 +403,8 @@ both_backends!(
         let (editor, _) = app.user("editor").await;
         app.published(&editor, "Read Often", &[]).await;
         json_of(app.get("/api/v1/articles/read-often").send().await.unwrap(), StatusCode::OK).await;
+        let query = r#"{ article(slug: "read-often") { viewCount } }"#;
+        assert_eq!(app.gql_ok(None, query, json!({})).await["article"]["viewCount"], 0);
         for _ in 0..5 {
             app.post("/api/v1/articles/read-often/views").send().await.unwrap();
         }
@@ -411,6 +413,7 @@ both_backends!(
         let a = json_of(app.get("/api/v1/articles/read-often").send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(a["view_count"], 5);
         assert_eq!(a["share_counts"]["x"], 1);
+        assert_eq!(app.gql_ok(None, query, json!({})).await["article"]["viewCount"], 5);
     }
 );
 
