@@ -48,19 +48,14 @@ pub fn pages_for(
     req: &PageRequest,
     show_email: bool,
 ) -> AppResult<HashMap<i64, Page<Comment>>> {
-    let from = match req {
-        PageRequest::Offset { .. } => RootsFrom::Offset(offset_of(req)),
-        PageRequest::After { cursor, .. } if cursor.k == "comments" => {
+    let from = match req.forward_cursor("comments", "comments")? {
+        None => RootsFrom::Offset(offset_of(req)),
+        Some(cursor) => {
             let t = cursor
                 .t
                 .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
                 .ok_or_else(CursorKey::mismatch)?;
             RootsFrom::After(t.naive_utc(), cursor.i.ok_or_else(CursorKey::mismatch)?)
-        }
-        PageRequest::After { .. } => return Err(CursorKey::mismatch()),
-        PageRequest::Before { .. } => {
-            req.forward_only("comments")?;
-            RootsFrom::Offset(0)
         }
     };
     let totals: HashMap<i64, i64> = db::comments::count_approved_roots(c, article_ids)?
@@ -261,17 +256,10 @@ pub async fn queue(
         ),
     };
     let req = PageRequest::parse(paging)?;
-    let after = match &req {
-        PageRequest::After { cursor, .. } if cursor.k == "comment" => {
-            Some(cursor.i.ok_or_else(CursorKey::mismatch)?)
-        }
-        PageRequest::After { .. } => return Err(CursorKey::mismatch()),
-        PageRequest::Before { .. } => {
-            req.forward_only("comments")?;
-            None
-        }
-        PageRequest::Offset { .. } => None,
-    };
+    let after = req
+        .forward_cursor("comment", "comments")?
+        .map(|c| c.i.ok_or_else(CursorKey::mismatch))
+        .transpose()?;
     state
         .db
         .read(move |c| {

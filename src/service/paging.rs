@@ -95,14 +95,17 @@ impl PageRequest {
         })
     }
 
-    /// The keyset-only requests, for lists that have no page numbers.
-    pub fn forward_only(&self, list: &str) -> Result<(), AppError> {
+    /// For lists that page forwards only: the cursor to continue after (made for `kind`),
+    /// `None` for a numbered page; a cursor of another list, or paging backwards, is a 422.
+    pub fn forward_cursor(&self, kind: &str, list: &str) -> Result<Option<&CursorKey>, AppError> {
         match self {
+            PageRequest::Offset { .. } => Ok(None),
+            PageRequest::After { cursor, .. } if cursor.k == kind => Ok(Some(cursor)),
+            PageRequest::After { .. } => Err(CursorKey::mismatch()),
             PageRequest::Before { .. } => Err(FieldErrors::one(
                 "before",
                 format!("{list} page forwards only"),
             )),
-            _ => Ok(()),
         }
     }
 }
@@ -212,16 +215,6 @@ impl<T> Page<T> {
             },
             has_previous,
             has_next,
-        }
-    }
-
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            cursors: self.cursors,
-            meta: self.meta,
-            has_previous: self.has_previous,
-            has_next: self.has_next,
         }
     }
 

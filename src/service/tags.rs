@@ -35,17 +35,10 @@ pub fn by_ids(c: &mut DbConn, ids: &[i64]) -> AppResult<Vec<Tag>> {
 /// `GET /tags`: all tags by slug, each with its count of live articles.
 pub async fn list(state: &AppState, paging: &PageParams) -> AppResult<Page<Tag>> {
     let req = PageRequest::parse(paging)?;
-    let after = match &req {
-        PageRequest::After { cursor, .. } if cursor.k == "tag" => {
-            Some(cursor.s.clone().ok_or_else(CursorKey::mismatch)?)
-        }
-        PageRequest::After { .. } => return Err(CursorKey::mismatch()),
-        PageRequest::Before { .. } => {
-            req.forward_only("tags")?;
-            None
-        }
-        PageRequest::Offset { .. } => None,
-    };
+    let after = req
+        .forward_cursor("tag", "tags")?
+        .map(|c| c.s.clone().ok_or_else(CursorKey::mismatch))
+        .transpose()?;
     state
         .db
         .read(move |c| {
