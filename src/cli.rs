@@ -110,7 +110,8 @@ async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
             Ok(())
         }
         Command::Migrate => {
-            let db = crate::db::Db::connect(&settings.database_url, 1)?;
+            let db =
+                crate::db::Db::connect(&crate::db::DbOptions::primary(&settings.database_url, 1))?;
             let n = db.migrate()?;
             println!("applied {n} migration(s)");
             Ok(())

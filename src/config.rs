@@ -28,6 +28,12 @@ pub struct Settings {
     pub graphql_introspection: bool,
     /// How often counted views and shares are written, in milliseconds.
     pub counter_flush_ms: u64,
+    /// A PostgreSQL read replica (`DATABASE_REPLICA_URL`).
+    pub database_replica_url: Option<String>,
+    /// How long after a write reads stay on the primary, in milliseconds.
+    pub replica_sticky_ms: u64,
+    /// The response cache's budget, in bytes.
+    pub cache_bytes: u64,
 }
 
 impl Default for Settings {
@@ -45,11 +51,24 @@ impl Default for Settings {
             graphql_max_complexity: DEFAULT_GRAPHQL_COMPLEXITY,
             graphql_introspection: true,
             counter_flush_ms: 500,
+            database_replica_url: None,
+            replica_sticky_ms: 2000,
+            cache_bytes: 32 * 1024 * 1024,
         }
     }
 }
 
 impl Settings {
+    /// Where the database is and how to use it.
+    pub fn db_options(&self) -> crate::db::DbOptions {
+        crate::db::DbOptions {
+            url: self.database_url.clone(),
+            pool_size: self.pool_size,
+            replica_url: self.database_replica_url.clone(),
+            replica_sticky: std::time::Duration::from_millis(self.replica_sticky_ms),
+        }
+    }
+
     pub fn from_env() -> Result<Self, String> {
         Self::from_map(&std::env::vars().collect())
     }
@@ -66,6 +85,19 @@ impl Settings {
             s.database_url = v;
         }
         crate::db::DbTarget::parse(&s.database_url)?;
+        if let Some(v) = get("DATABASE_REPLICA_URL") {
+            // Whether both are PostgreSQL is checked when the pools open.
+            crate::db::DbTarget::parse(&v)
+                .map_err(|e| e.replacen("DATABASE_URL", "DATABASE_REPLICA_URL", 1))?;
+            s.database_replica_url = Some(v);
+        }
+        if let Some(v) = get("NEWSDESK_REPLICA_STICKY_MS") {
+            s.replica_sticky_ms = in_range("NEWSDESK_REPLICA_STICKY_MS", &v, 0..=60_000)?;
+        }
+        if let Some(v) = get("NEWSDESK_CACHE_MB") {
+            let mb: u64 = in_range("NEWSDESK_CACHE_MB", &v, 0..=65_536)?;
+            s.cache_bytes = mb * 1024 * 1024;
+        }
         if let Some(v) = get("NEWSDESK_BIND") {
             s.bind = v;
         }
@@ -161,5 +193,7 @@ mod tests {
         assert!(scheme.unwrap_err().contains("unknown scheme"));
         let ttl = Settings::from_map(&vars(&[("NEWSDESK_TOKEN_TTL", "soon")]));
         assert!(ttl.unwrap_err().contains("NEWSDESK_TOKEN_TTL"));
+        let replica = Settings::from_map(&vars(&[("DATABASE_REPLICA_URL", "replica")]));
+        assert!(replica.unwrap_err().contains("DATABASE_REPLICA_URL"));
     }
 }

@@ -12,7 +12,11 @@ use crate::graphql;
 use crate::rest::{self, health::OpenApiJson, RouteTable};
 use std::time::Duration;
 
-use crate::service::{counters, AppState};
+use crate::service::{changes, counters, AppState};
+
+/// How often a node reads the change feed from the others (well within the second the
+/// contract allows for another node's write to show).
+const CHANGE_POLL: Duration = Duration::from_millis(100);
 
 pub struct Application {
     port: u16,
@@ -118,14 +122,82 @@ impl Application {
                 tracing::error!(error = %e, "counters could not be written at shutdown");
             }
         });
+        let (stop_listening, stopped_listening) = tokio::sync::oneshot::channel::<()>();
+        let listener = tokio::spawn(listen_to_other_nodes(self.state.clone(), stopped_listening));
         let served = self.server.await;
         let _ = stop.send(());
+        let _ = stop_listening.send(());
         let _ = flusher.await;
+        let _ = listener.await;
         served
     }
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+}
+
+/// One look at the change feed.
+enum Feed {
+    /// SQLite: nobody else to hear.
+    None,
+    /// Newly connected: announcements may have been missed while not listening.
+    Connected(crate::db::changes::Listener),
+    Received(crate::db::changes::Listener, Vec<String>),
+    Lost(crate::db::DbError),
+}
+
+fn look(url: &str, listener: Option<crate::db::changes::Listener>) -> Feed {
+    use crate::db::changes::Listener;
+    match listener {
+        None => match Listener::open(url) {
+            Ok(Some(l)) => Feed::Connected(l),
+            Ok(None) => Feed::None,
+            Err(e) => Feed::Lost(e),
+        },
+        Some(mut l) => match l.received() {
+            Ok(got) => Feed::Received(l, got),
+            Err(e) => Feed::Lost(e),
+        },
+    }
+}
+
+/// Applies the other nodes' announcements to this node's cache until `stopped`. On SQLite
+/// there is no feed and this returns at once.
+async fn listen_to_other_nodes(state: AppState, mut stopped: tokio::sync::oneshot::Receiver<()>) {
+    let mut listener = None;
+    // Warn once per outage, not at every retry.
+    let mut lost = false;
+    let mut tick = tokio::time::interval(CHANGE_POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = &mut stopped => return,
+        }
+        let url = state.settings.database_url.clone();
+        let current = listener.take();
+        match tokio::task::spawn_blocking(move || look(&url, current)).await {
+            Ok(Feed::None) => return,
+            Ok(Feed::Connected(l)) => {
+                changes::missed(&state);
+                listener = Some(l);
+                if std::mem::take(&mut lost) {
+                    tracing::info!("change feed restored");
+                }
+            }
+            Ok(Feed::Received(l, got)) => {
+                changes::apply(&state, &got);
+                listener = Some(l);
+            }
+            Ok(Feed::Lost(e)) => {
+                if !std::mem::replace(&mut lost, true) {
+                    tracing::warn!(error = %e, "change feed lost; reconnecting");
+                }
+                changes::missed(&state);
+            }
+            Err(e) => tracing::error!(error = %e, "change feed poll failed"),
+        }
     }
 }
 

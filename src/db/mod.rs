@@ -3,6 +3,7 @@
 //! (full-text search, bulk inserts, upserts).
 
 pub mod articles;
+pub mod changes;
 pub mod comments;
 pub mod models;
 pub mod schema;
@@ -13,7 +14,7 @@ pub mod users;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -204,7 +205,7 @@ impl<E> From<diesel::result::Error> for TxError<E> {
     }
 }
 
-/// A handle on the pool. Every call runs on the blocking thread pool, never on an actix worker.
+/// A handle on the pools. Every call runs on the blocking thread pool, never on an actix worker.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
@@ -216,37 +217,131 @@ pub struct Db {
     /// One permit per pooled connection: requests beyond the pool wait here, asynchronously,
     /// instead of each holding a blocking thread while it waits for a connection.
     permits: Arc<tokio::sync::Semaphore>,
+    /// A read replica, when one is configured; see [`Db::read`].
+    replica: Option<Replica>,
+}
+
+/// A read-only copy of the primary, and when reads may go to it.
+#[derive(Clone)]
+struct Replica {
+    pool: Pool,
+    permits: Arc<tokio::sync::Semaphore>,
+    /// How long after a write reads stay on the primary (the replica's worst expected lag).
+    sticky: Duration,
+    started: Instant,
+    /// Milliseconds after `started` until which reads go to the primary.
+    primary_until: Arc<AtomicU64>,
+}
+
+impl Replica {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn usable(&self) -> bool {
+        self.now_ms() >= self.primary_until.load(Ordering::Acquire)
+    }
+
+    fn stick_to_primary(&self) {
+        let until = self.now_ms().saturating_add(self.sticky.as_millis() as u64);
+        self.primary_until.fetch_max(until, Ordering::AcqRel);
+    }
+}
+
+/// Where a database is and how to use it.
+#[derive(Clone, Debug)]
+pub struct DbOptions {
+    pub url: String,
+    pub pool_size: u32,
+    /// A PostgreSQL replica for reads (`DATABASE_REPLICA_URL`).
+    pub replica_url: Option<String>,
+    /// How long after a write reads stay on the primary.
+    pub replica_sticky: Duration,
+}
+
+impl DbOptions {
+    /// The primary alone, with `pool_size` connections (command-line tools, tests).
+    pub fn primary(url: &str, pool_size: u32) -> Self {
+        DbOptions {
+            url: url.to_owned(),
+            pool_size,
+            replica_url: None,
+            replica_sticky: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Opens a pool of `size` connections to `url` (checking first that one connection works).
+fn open_pool(url: &str, size: u32, statements: Arc<AtomicU64>) -> Result<Pool, String> {
+    let target = DbTarget::parse(url)?;
+    let dialect = target.dialect();
+    let manager = ConnectionManager { target, statements };
+    // One connection first: it creates the file and switches it to WAL, so the pool's
+    // connections do not race each other for that.
+    manager
+        .connect()
+        .map_err(|e| format!("cannot open the database at {}: {e}", redact(url)))?;
+    r2d2::Pool::builder()
+        .max_size(size.max(1))
+        // A file cannot drop a connection; a server can, so PostgreSQL's are checked.
+        .test_on_check_out(dialect == Dialect::Postgres)
+        .connection_timeout(Duration::from_secs(5))
+        .build(manager)
+        .map_err(|e| format!("cannot open the database at {}: {e}", redact(url)))
 }
 
 impl Db {
-    /// Connects, checks the database answers, and applies pending migrations.
-    pub fn connect(url: &str, pool_size: u32) -> Result<Self, String> {
-        let target = DbTarget::parse(url)?;
-        let dialect = target.dialect();
+    /// Connects to the primary (and the replica, if any), checking that each answers.
+    pub fn connect(options: &DbOptions) -> Result<Self, String> {
+        let dialect = DbTarget::parse(&options.url)?.dialect();
         let statements = Arc::new(AtomicU64::new(0));
-        let manager = ConnectionManager {
-            target,
-            statements: statements.clone(),
+        let pool = open_pool(&options.url, options.pool_size, statements.clone())?;
+        let replica = match &options.replica_url {
+            None => None,
+            Some(url) => {
+                if DbTarget::parse(url)?.dialect() != Dialect::Postgres
+                    || dialect != Dialect::Postgres
+                {
+                    return Err(
+                        "DATABASE_REPLICA_URL: a replica needs PostgreSQL for both the primary \
+                         and the replica"
+                            .into(),
+                    );
+                }
+                Some(Replica {
+                    pool: open_pool(url, options.pool_size, statements.clone())?,
+                    permits: Arc::new(tokio::sync::Semaphore::new(
+                        options.pool_size.max(1) as usize
+                    )),
+                    sticky: options.replica_sticky,
+                    started: Instant::now(),
+                    primary_until: Arc::new(AtomicU64::new(0)),
+                })
+            }
         };
-        // One connection first: it creates the file and switches it to WAL, so the pool's
-        // connections do not race each other for that.
-        manager
-            .connect()
-            .map_err(|e| format!("cannot open the database at {}: {e}", redact(url)))?;
-        let pool = r2d2::Pool::builder()
-            .max_size(pool_size.max(1))
-            // A file cannot drop a connection; a server can, so PostgreSQL's are checked.
-            .test_on_check_out(dialect == Dialect::Postgres)
-            .connection_timeout(Duration::from_secs(5))
-            .build(manager)
-            .map_err(|e| format!("cannot open the database at {}: {e}", redact(url)))?;
         Ok(Db {
             pool,
             dialect,
             sqlite_writer: Arc::new(Mutex::new(())),
             statements,
-            permits: Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize)),
+            permits: Arc::new(tokio::sync::Semaphore::new(
+                options.pool_size.max(1) as usize
+            )),
+            replica,
         })
+    }
+
+    /// Something was written (here or by another node): reads go to the primary until the
+    /// replica has had time to catch up.
+    pub fn saw_write(&self) {
+        if let Some(r) = &self.replica {
+            r.stick_to_primary();
+        }
+    }
+
+    /// Whether reads go to the replica right now.
+    pub fn reads_from_replica(&self) -> bool {
+        self.replica.as_ref().is_some_and(Replica::usable)
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -276,23 +371,49 @@ impl Db {
 
     /// Waits for a turn on the database, at most `QUEUE_TIMEOUT`: past that the server is
     /// overloaded and says so (503 with `Retry-After`) rather than queueing without end.
-    async fn permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, DbError> {
-        match tokio::time::timeout(QUEUE_TIMEOUT, self.permits.clone().acquire_owned()).await {
+    async fn permit(
+        permits: &Arc<tokio::sync::Semaphore>,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, DbError> {
+        match tokio::time::timeout(QUEUE_TIMEOUT, permits.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             Ok(Err(_)) => Err(DbError::Unavailable("the database pool is closed".into())),
             Err(_) => Err(DbError::Unavailable("the database is busy".into())),
         }
     }
 
-    /// Runs `f` with a pooled connection on the blocking pool.
+    /// Runs `f` with a pooled connection on the blocking pool: the replica's when there is
+    /// one and nothing was written lately, else the primary's (a node reads its own writes).
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        let permit = self.permit().await?;
+        self.read_on(true, f).await
+    }
+
+    /// Runs `f` on the primary, whatever the replica: for reads that must never lag
+    /// (a revoked token, a changed password).
+    pub async fn read_primary<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.read_on(false, f).await
+    }
+
+    async fn read_on<T, E, F>(&self, replica_ok: bool, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let (pool, permits) = match &self.replica {
+            Some(r) if replica_ok && r.usable() => (r.pool.clone(), &r.permits),
+            _ => (self.pool.clone(), &self.permits),
+        };
+        let permit = Self::permit(permits).await?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut conn = pool.get().map_err(DbError::from)?;
@@ -310,10 +431,32 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        self.transaction(f, true).await
+    }
+
+    /// Like [`Db::write`], for counters: these may lag on a replica, so reads stay there.
+    pub async fn write_counters<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.transaction(f, false).await
+    }
+
+    async fn transaction<T, E, F>(&self, f: F, read_own_write: bool) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
         let pool = self.pool.clone();
         let lock = (self.dialect == Dialect::Sqlite).then(|| self.sqlite_writer.clone());
-        let permit = self.permit().await?;
-        tokio::task::spawn_blocking(move || {
+        let permit = Self::permit(&self.permits).await?;
+        if read_own_write {
+            self.saw_write();
+        }
+        let result = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let _guard = lock
                 .as_ref()
@@ -326,7 +469,12 @@ impl Db {
                 })
         })
         .await
-        .map_err(|e| E::from(DbError::Other(format!("blocking task failed: {e}"))))?
+        .map_err(|e| E::from(DbError::Other(format!("blocking task failed: {e}"))))?;
+        if read_own_write {
+            // Counted from the commit too: the replica's lag starts there.
+            self.saw_write();
+        }
+        result
     }
 
     /// A connection for synchronous callers (command line, seeding).

@@ -154,7 +154,8 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Principal>
         .map_err(|_| AppError::Unauthorized("the token is not valid".into()))?;
     let user = state
         .db
-        .read(move |c| db::users::find_by_id(c, id))
+        // The primary: a revoked token stops at once, whatever a replica's lag.
+        .read_primary(move |c| db::users::find_by_id(c, id))
         .await?
         .ok_or_else(|| AppError::Unauthorized("the token's account no longer exists".into()))?;
     if user.token_version != claims.ver || user.role != claims.role {
@@ -183,7 +184,7 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> AppResult<L
     };
     let user = state
         .db
-        .read(move |c| db::users::find_by_email(c, email.as_str()))
+        .read_primary(move |c| db::users::find_by_email(c, email.as_str()))
         .await?;
     let hash = user
         .as_ref()

@@ -71,9 +71,10 @@ pub async fn flush(state: &AppState) -> AppResult<usize> {
     }
     let n = batch.len();
     let written = batch.clone();
+    let node = state.node.clone();
     let result = state
         .db
-        .write(move |c| {
+        .write_counters(move |c| {
             // Counts for articles deleted since are dropped with them.
             let ids: Vec<i64> = written.keys().copied().collect();
             let live: std::collections::HashSet<i64> =
@@ -86,6 +87,7 @@ pub async fn flush(state: &AppState) -> AppResult<usize> {
                     db::articles::add_shares(c, *id, network.as_str(), *count)?;
                 }
             }
+            super::changes::announce_counted(c, &node, &ids)?;
             Ok::<_, db::DbError>(())
         })
         .await;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod articles;
 pub mod auth;
 pub mod cache;
+pub mod changes;
 pub mod comments;
 pub mod counters;
 pub mod paging;
@@ -30,37 +31,46 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub counters: Arc<counters::Counters>,
     pub cache: Arc<cache::ResponseCache>,
+    /// This process's name in the change feed between nodes.
+    pub node: Arc<str>,
 }
 
 impl AppState {
     /// Opens the database, applies migrations and loads (or creates) the signing secret.
     pub async fn open(settings: Settings) -> Result<Self, String> {
-        let db = Db::connect(&settings.database_url, settings.pool_size)?;
+        let db = Db::connect(&settings.db_options())?;
         db.migrate()?;
         let keys = TokenKeys::load(&db, &settings).await?;
         Ok(AppState {
             db,
-            settings: Arc::new(settings),
             keys: Arc::new(keys),
             counters: Arc::new(counters::Counters::default()),
-            cache: Arc::new(cache::ResponseCache::new(RESPONSE_CACHE_BYTES)),
+            cache: Arc::new(cache::ResponseCache::new(settings.cache_bytes)),
+            node: changes::new_node_id().into(),
+            settings: Arc::new(settings),
         })
     }
 
-    /// A content write: one transaction, then every cached response is stale.
+    /// A content write: one transaction that also tells the other nodes, then every cached
+    /// response is stale.
     pub async fn write<T, F>(&self, f: F) -> AppResult<T>
     where
         F: FnOnce(&mut crate::db::DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let result = self.db.write(f).await;
+        let node = self.node.clone();
+        let result = self
+            .db
+            .write(move |c| {
+                let out = f(c)?;
+                changes::announce_content(c, &node)?;
+                Ok(out)
+            })
+            .await;
         self.cache.invalidate();
         result
     }
 }
-
-/// The response cache's budget: small enough for the server to stay well under 100 MB.
-const RESPONSE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Who is asking: nobody, or a signed-in account.
 pub type Viewer = Option<Principal>;

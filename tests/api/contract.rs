@@ -173,7 +173,7 @@ fn seeding_is_reproducible_and_fills_the_corpus() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let db = newsdesk::db::Db::connect(&url, 1).unwrap();
+        let db = newsdesk::db::Db::connect(&newsdesk::db::DbOptions::primary(&url, 1)).unwrap();
         let mut c = db.get().unwrap();
         let mut all = ArticleFilter::public(chrono::Utc::now().naive_utc());
         all.status = StatusFilter::Any;

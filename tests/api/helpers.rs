@@ -29,16 +29,22 @@ fn rand_suffix() -> u32 {
         .unwrap_or(0)
 }
 
+/// Changes a test makes to the settings every server of its app starts with.
+pub type Tweak = fn(&mut Settings, &str);
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub state: AppState,
     database_url: String,
+    tweak: Option<(Tweak, String)>,
     server: Option<(
         actix_web::dev::ServerHandle,
         tokio::task::JoinHandle<std::io::Result<()>>,
     )>,
     cleanup: Cleanup,
+    /// A second database the test asked for.
+    extra: Option<Cleanup>,
 }
 
 enum Cleanup {
@@ -48,7 +54,16 @@ enum Cleanup {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        match &self.cleanup {
+        self.cleanup.run();
+        if let Some(extra) = &self.extra {
+            extra.run();
+        }
+    }
+}
+
+impl Cleanup {
+    fn run(&self) {
+        match self {
             Cleanup::SqliteFile(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -65,37 +80,70 @@ impl Drop for TestApp {
     }
 }
 
+/// `TEST_DATABASE_URL`; `None` (with a notice) when unset, except on CI where it fails.
+fn admin_url() -> Option<String> {
+    let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("TEST_DATABASE_URL must be set on CI: the suite runs on PostgreSQL too");
+        }
+        eprintln!("notice: TEST_DATABASE_URL is unset; skipping the PostgreSQL run");
+        return None;
+    };
+    Some(admin_url)
+}
+
 impl TestApp {
     pub async fn sqlite() -> TestApp {
         let path = std::env::temp_dir().join(format!("{}.db", unique("newsdesk_test")));
         let url = format!("sqlite://{}", path.display());
-        Self::spawn(url, Cleanup::SqliteFile(path)).await
+        Self::spawn(url, Cleanup::SqliteFile(path), None).await
     }
 
-    /// `None` (with a notice) when `TEST_DATABASE_URL` is unset, except on CI where it fails.
+    /// `None` when `TEST_DATABASE_URL` is unset (see [`admin_url`]).
     pub async fn postgres() -> Option<TestApp> {
-        let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("TEST_DATABASE_URL must be set on CI: the suite runs on PostgreSQL too");
-            }
-            eprintln!("notice: TEST_DATABASE_URL is unset; skipping the PostgreSQL run");
-            return None;
-        };
+        Self::postgres_tweaked(None).await
+    }
+
+    /// A PostgreSQL app whose settings `tweak` changes, given the URL of a second fresh
+    /// database (dropped with the app) to point them at.
+    pub async fn postgres_with(tweak: Tweak) -> Option<TestApp> {
+        let admin_url = admin_url()?;
+        let name = unique("newsdesk_extra");
+        let (admin, n) = (admin_url.clone(), name.clone());
+        let url = tokio::task::spawn_blocking(move || {
+            let url = newsdesk::db::create_pg_database(&admin, &n)?;
+            let db = newsdesk::db::Db::connect(&newsdesk::db::DbOptions::primary(&url, 1))?;
+            db.migrate().map(|_| url)
+        })
+        .await
+        .expect("create database task")
+        .expect("create and migrate a second test database");
+        let mut app = Self::postgres_tweaked(Some((tweak, url))).await?;
+        app.extra = Some(Cleanup::Postgres { admin_url, name });
+        Some(app)
+    }
+
+    async fn postgres_tweaked(tweak: Option<(Tweak, String)>) -> Option<TestApp> {
+        let admin_url = admin_url()?;
         let name = unique("newsdesk_test");
         let (admin, n) = (admin_url.clone(), name.clone());
         let url = tokio::task::spawn_blocking(move || newsdesk::db::create_pg_database(&admin, &n))
             .await
             .expect("create database task")
             .expect("create a test database");
-        Some(Self::spawn(url, Cleanup::Postgres { admin_url, name }).await)
+        Some(Self::spawn(url, Cleanup::Postgres { admin_url, name }, tweak).await)
     }
 
-    async fn spawn(database_url: String, cleanup: Cleanup) -> TestApp {
+    async fn spawn(
+        database_url: String,
+        cleanup: Cleanup,
+        tweak: Option<(Tweak, String)>,
+    ) -> TestApp {
         // Server logs only when asked for (RUST_LOG=...), to debug a failing test.
         if let Ok(filter) = std::env::var("RUST_LOG") {
             newsdesk::telemetry::init(&filter);
         }
-        let (base, state, server) = Self::serve(&database_url).await;
+        let (base, state, server) = Self::serve(&database_url, &tweak).await;
         TestApp {
             base,
             client: reqwest::Client::builder()
@@ -104,13 +152,16 @@ impl TestApp {
                 .expect("http client"),
             state,
             database_url,
+            tweak,
             server: Some(server),
             cleanup,
+            extra: None,
         }
     }
 
     async fn serve(
         database_url: &str,
+        tweak: &Option<(Tweak, String)>,
     ) -> (
         String,
         AppState,
@@ -119,7 +170,7 @@ impl TestApp {
             tokio::task::JoinHandle<std::io::Result<()>>,
         ),
     ) {
-        let settings = Settings {
+        let mut settings = Settings {
             database_url: database_url.to_owned(),
             bind: "127.0.0.1:0".into(),
             jwt_secret: Some(JWT_SECRET.into()),
@@ -128,6 +179,9 @@ impl TestApp {
             max_body_bytes: 256 * 1024,
             ..Settings::default()
         };
+        if let Some((tweak, url)) = tweak {
+            tweak(&mut settings, url);
+        }
         let state = AppState::open(settings).await.expect("open the app state");
         let app = Application::build(state.clone()).expect("build the app");
         let base = format!("http://127.0.0.1:{}", app.port());
@@ -145,7 +199,7 @@ impl TestApp {
                 .expect("server task")
                 .expect("server stopped cleanly");
         }
-        let (base, state, server) = Self::serve(&self.database_url).await;
+        let (base, state, server) = Self::serve(&self.database_url, &self.tweak).await;
         self.base = base;
         self.state = state;
         self.server = Some(server);
@@ -162,6 +216,44 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Starts a second node, the real binary in its own process, on this app's database.
+    pub async fn second_node(&self) -> Node {
+        // A free port: bind, read it, let it go (the child binds it a moment later).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+            .arg("serve")
+            .env("DATABASE_URL", &self.database_url)
+            .env("NEWSDESK_BIND", format!("127.0.0.1:{port}"))
+            .env("NEWSDESK_JWT_SECRET", JWT_SECRET)
+            .env("NEWSDESK_POOL_SIZE", "2")
+            .env("NEWSDESK_WORKERS", "1")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start a second newsdesk process");
+        let node = Node {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+        };
+        for _ in 0..200 {
+            if let Ok(res) = self
+                .client
+                .get(format!("{}/readyz", node.base))
+                .send()
+                .await
+            {
+                if res.status() == StatusCode::OK {
+                    return node;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the second node did not become ready");
     }
 
     pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
@@ -253,6 +345,36 @@ impl TestApp {
             json!({"title": title, "body": format!("Body of {title}."), "tags": tags, "status": "published"}),
         )
         .await
+    }
+}
+
+/// Another `newsdesk` process serving the same database; killed when dropped.
+pub struct Node {
+    pub base: String,
+    child: std::process::Child,
+}
+
+impl Node {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops the process as a deploy does (SIGTERM), and waits for it to finish.
+    pub fn stop_gracefully(&mut self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("send SIGTERM");
+        assert!(status.success());
+        let exit = self.child.wait().expect("wait for the node");
+        assert!(exit.success(), "the node exited with {exit}");
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -8,6 +8,7 @@ mod comments;
 mod contract;
 mod graphql;
 mod lists;
+mod nodes;
 mod related;
 mod tags;
 mod users;
