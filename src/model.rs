@@ -146,6 +146,12 @@ pub struct ListMeta {
     pub per_page: i64,
     pub total: i64,
     pub total_pages: i64,
+    /// `false` when counting stopped early (a search matching more than 10,000 articles):
+    /// `total` is then a lower bound.
+    pub total_exact: bool,
+    /// When `total` was counted. Totals are reused until the next write (for at most 30 s),
+    /// so an article going live on its schedule may take that long to be counted.
+    pub total_counted_at: DateTime<Utc>,
     /// Pass as `cursor` to get the page after this one; `null` on the last page.
     pub next_cursor: Option<String>,
     /// Pass as `before` to get the page before this one (keyset lists); `null` on the first.

@@ -197,9 +197,21 @@ fn filtered<'a, ST: 'a>(
 }
 
 /// The total a list's `meta` reports.
-pub fn count(conn: &mut DbConn, f: &ArticleFilter) -> DbResult<i64> {
+/// How many articles match, and whether that is exact: with a `cap`, counting stops there
+/// and the answer is a lower bound.
+pub fn count(conn: &mut DbConn, f: &ArticleFilter, cap: Option<i64>) -> DbResult<(i64, bool)> {
     let q = filtered(articles::table.into_boxed(), f, conn, true);
-    Ok(q.select(count_star()).get_result(conn)?)
+    match cap {
+        None => Ok((q.select(count_star()).get_result(conn)?, true)),
+        Some(cap) => {
+            let found = q
+                .select(articles::id)
+                .limit(cap + 1)
+                .load::<i64>(conn)?
+                .len() as i64;
+            Ok((found.min(cap), found <= cap))
+        }
+    }
 }
 
 /// One page of summaries in list order.

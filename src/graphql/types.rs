@@ -130,6 +130,9 @@ pub struct ArticleFilter {
 pub struct Total {
     /// How many items the whole list holds.
     pub total_count: i64,
+    /// `false` when counting stopped early (a search matching more than 10,000 articles):
+    /// `totalCount` is then a lower bound.
+    pub total_exact: bool,
 }
 
 pub type ArticleConnection = Connection<String, Article, Total>;
@@ -146,6 +149,7 @@ pub fn connection<T, N: async_graphql::OutputType>(
         page.has_next,
         Total {
             total_count: page.meta.total,
+            total_exact: page.meta.total_exact,
         },
     );
     conn.edges = page

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDateTime;
 
 use super::cache::ResponseCache;
-use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest};
+use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest, Total};
 use super::{require_role, text, AppState, Principal, Viewer};
 use crate::db::articles::{ArticleFilter, KeysetPos, Paging, SortKey, StatusFilter};
 use crate::db::search::SearchTerms;
@@ -155,6 +155,9 @@ fn list_filter(viewer: &Viewer, p: &ListArticles) -> AppResult<(ArticleFilter, S
     Ok((f, sort))
 }
 
+/// Searches count their matches up to this many; past it `meta.total_exact` is false.
+pub const SEARCH_COUNT_CAP: i64 = 10_000;
+
 /// `GET /articles`: one page of summaries, in a fixed number of statements.
 pub async fn list(
     state: &AppState,
@@ -181,7 +184,13 @@ pub async fn list(
     state
         .db
         .read(move |c| {
-            let total = cache.count(filter.count_key(), || db::articles::count(c, &filter))?;
+            let total = cache.count(filter.count_key(), || {
+                // A search can match most of the corpus; counting all of it costs more than
+                // the page, so it stops at a cap and says so.
+                let cap = filter.search.is_some().then_some(SEARCH_COUNT_CAP);
+                let (n, exact) = db::articles::count(c, &filter, cap)?;
+                Ok::<_, AppError>(Total::counted(n, exact))
+            })?;
             let rows = db::articles::list(c, &filter, sort, paging)?;
             let mut page = Page::build(&req, rows, total, |r| cursor_of(r, sort), |r| r);
             let items = assemble(c, std::mem::take(&mut page.items))?;

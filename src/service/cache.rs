@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::paging::Total;
+
 /// What a cached response shows, so a change can find the entries it makes stale.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Shows {
@@ -68,7 +70,7 @@ const TAG_SIZES_TTL: Duration = Duration::from_secs(60);
 pub struct ResponseCache {
     entries: moka::sync::Cache<String, (u64, Arc<CachedBody>)>,
     /// List totals by filter: counting a large list costs more than reading a page of it.
-    counts: moka::sync::Cache<String, (u64, i64)>,
+    counts: moka::sync::Cache<String, (u64, Total)>,
     tag_sizes: moka::sync::Cache<(), Arc<HashMap<i64, i64>>>,
     generation: AtomicU64,
 }
@@ -114,8 +116,8 @@ impl ResponseCache {
     pub fn count<E>(
         &self,
         key: String,
-        compute: impl FnOnce() -> Result<i64, E>,
-    ) -> Result<i64, E> {
+        compute: impl FnOnce() -> Result<Total, E>,
+    ) -> Result<Total, E> {
         let generation = self.generation();
         if let Some((g, n)) = self.counts.get(&key) {
             if g == generation {

@@ -159,6 +159,32 @@ impl CursorKey {
     }
 }
 
+/// A list's total as counted: exactly (perhaps a little while ago), or up to a cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub count: i64,
+    /// `false`: counting stopped at a cap and `count` is a lower bound.
+    pub exact: bool,
+    pub counted_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Total {
+    /// A count made just now, `exact` or stopped at a cap.
+    pub fn counted(count: i64, exact: bool) -> Self {
+        Total {
+            count,
+            exact,
+            counted_at: chrono::Utc::now(),
+        }
+    }
+}
+
+impl From<i64> for Total {
+    fn from(count: i64) -> Self {
+        Total::counted(count, true)
+    }
+}
+
 /// A page of items, each item's cursor, and the `meta` that describes the page.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
@@ -175,11 +201,12 @@ impl<T> Page<T> {
     pub fn build<R>(
         req: &PageRequest,
         mut rows: Vec<R>,
-        total: i64,
+        total: impl Into<Total>,
         cursor_of: impl Fn(&R) -> CursorKey,
         map: impl FnMut(R) -> T,
     ) -> Page<T> {
         let per_page = req.per_page();
+        let total = total.into();
         let more = rows.len() as i64 > per_page;
         rows.truncate(per_page as usize);
         let (has_previous, has_next, page) = match req {
@@ -208,8 +235,10 @@ impl<T> Page<T> {
             meta: ListMeta {
                 page,
                 per_page,
-                total,
-                total_pages: (total + per_page - 1) / per_page,
+                total: total.count,
+                total_pages: (total.count + per_page - 1) / per_page,
+                total_exact: total.exact,
+                total_counted_at: total.counted_at,
                 next_cursor,
                 prev_cursor,
             },

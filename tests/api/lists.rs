@@ -39,7 +39,11 @@ both_backends!(
         let body = json_of(res, StatusCode::OK).await;
         assert_eq!(slugs(&body), ["story-3", "story-2"]);
         assert_eq!(body["meta"], json!({"page": 2, "per_page": 2, "total": 5, "total_pages": 3,
+                                        "total_exact": true,
+                                        "total_counted_at": body["meta"]["total_counted_at"],
                                         "next_cursor": body["meta"]["next_cursor"], "prev_cursor": null}));
+        let counted_at = body["meta"]["total_counted_at"].as_str().unwrap();
+        assert!(chrono::DateTime::parse_from_rfc3339(counted_at).is_ok(), "{counted_at}");
         assert!(body["data"][0].get("body").is_none(), "summaries carry no body");
         let oldest = json_of(app.get("/api/v1/articles?sort=oldest&per_page=1").send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(slugs(&oldest), ["story-1"]);
@@ -174,5 +178,26 @@ both_backends!(
         assert_eq!(public["meta"]["total"], 0);
         let res = app.get("/api/v1/articles?status=any").bearer_auth(&editor).send().await.unwrap();
         assert!(res.headers()["cache-control"].to_str().unwrap().contains("private"));
+    }
+);
+
+both_backends!(
+    async fn a_count_with_a_cap_stops_there_and_says_it_is_not_exact(app) {
+        use newsdesk::db::articles::{count, ArticleFilter};
+        let (author, _) = app.user("author").await;
+        stories(&app, &author, 3).await;
+        let mut filter = ArticleFilter::public(chrono::Utc::now().naive_utc());
+        filter.search = newsdesk::db::search::SearchTerms::parse("story");
+        let mut c = app.state.db.get().unwrap();
+        assert_eq!(count(&mut c, &filter, Some(2)).unwrap(), (2, false));
+        assert_eq!(count(&mut c, &filter, Some(3)).unwrap(), (3, true));
+        assert_eq!(count(&mut c, &filter, None).unwrap(), (3, true));
+        drop(c);
+        // Under the cap, a search's total is exact.
+        let found = json_of(app.get("/api/v1/articles?q=story").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(found["meta"]["total"], 3);
+        assert_eq!(found["meta"]["total_exact"], true);
+        let gql = app.gql_ok(None, r#"{ articles(filter: {search: "story"}) { totalCount totalExact } }"#, json!({})).await;
+        assert_eq!(gql["articles"], json!({"totalCount": 3, "totalExact": true}));
     }
 );
