@@ -4,7 +4,8 @@
 #
 #   bench/run.sh [sqlite|postgres] [articles]      (default: sqlite 100000)
 #
-# BENCH_DURATION (10s), BENCH_CONNECTIONS (64), BENCH_PG_URL (postgres://postgres@127.0.0.1/postgres).
+# BENCH_DURATION (10s), BENCH_CONNECTIONS (64), BENCH_PG_URL (postgres://postgres@127.0.0.1/postgres),
+# BENCH_ONLY ("article search ...": run only these scenarios, plus the baseline; no RESULTS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,9 +72,13 @@ token=$(curl -fs -X POST "$base/api/v1/auth/login" -H 'content-type: application
 
 results="$out/results.jsonl"
 : > "$results"
+only=${BENCH_ONLY:-}
 run() { # name label script [args...]
     local name=$1 label=$2 script=$3
     shift 3
+    if [ -n "$only" ] && [ "$name" != baseline ] && [[ " $only " != *" $name "* ]]; then
+        return 0
+    fi
     # Start from an idle server: what the previous scenario queued has drained.
     curl -fs --max-time 60 "$base/readyz" >/dev/null || true
     sleep 1
@@ -100,8 +105,14 @@ run graphql_home "GraphQL home page" graphql.lua "$out/graphql_home.txt"
 run graphql_article "GraphQL article page" graphql.lua "$out/graphql_article.txt"
 run mixed "mixed 90% reads / 10% views" mixed.lua "$out/mixed_reads.txt" "$out/view_slugs.txt"
 # wrk stops counting responses at its deadline, so exactness is checked with a counted burst.
-views=$(python3 bench/views_check.py 127.0.0.1 "$port" "$out/view_slugs.txt" 2000)
-echo "views: $views"
+views=skipped
+if [ -z "$only" ] || [[ " $only " == *" mixed "* ]]; then
+    views=$(python3 bench/views_check.py 127.0.0.1 "$port" "$out/view_slugs.txt" 2000)
+    echo "views: $views"
+fi
 run editor "editor create+publish loop" editor.lua "$token"
 
+if [ -n "$only" ]; then
+    exit 0
+fi
 python3 bench/report.py "$results" "$backend" "$articles" "$(nproc)" "$(date -u +%Y-%m-%d)" "$views"

@@ -12,10 +12,10 @@ use crate::graphql;
 use crate::rest::{self, health::OpenApiJson, RouteTable};
 use std::time::Duration;
 
-use crate::service::{changes, counters, AppState};
+use crate::service::{changes, counters, schedule, AppState};
 
 /// How often a node reads the change feed from the others (well within the second the
-/// contract allows for another node's write to show).
+/// contract allows for another node's write to show) and looks at the publishing schedule.
 const CHANGE_POLL: Duration = Duration::from_millis(100);
 
 pub struct Application {
@@ -122,13 +122,13 @@ impl Application {
                 tracing::error!(error = %e, "counters could not be written at shutdown");
             }
         });
-        let (stop_listening, stopped_listening) = tokio::sync::oneshot::channel::<()>();
-        let listener = tokio::spawn(listen_to_other_nodes(self.state.clone(), stopped_listening));
+        let (stop_watching, stopped_watching) = tokio::sync::oneshot::channel::<()>();
+        let watcher = tokio::spawn(watch(self.state.clone(), stopped_watching));
         let served = self.server.await;
         let _ = stop.send(());
-        let _ = stop_listening.send(());
+        let _ = stop_watching.send(());
         let _ = flusher.await;
-        let _ = listener.await;
+        let _ = watcher.await;
         served
     }
 
@@ -162,10 +162,11 @@ fn look(url: &str, listener: Option<crate::db::changes::Listener>) -> Feed {
     }
 }
 
-/// Applies the other nodes' announcements to this node's cache until `stopped`. On SQLite
-/// there is no feed and this returns at once.
-async fn listen_to_other_nodes(state: AppState, mut stopped: tokio::sync::oneshot::Receiver<()>) {
+/// Until `stopped`: applies the other nodes' announcements to this node's cache (PostgreSQL),
+/// and drops cached responses when a scheduled article goes live.
+async fn watch(state: AppState, mut stopped: tokio::sync::oneshot::Receiver<()>) {
     let mut listener = None;
+    let mut feed = true;
     // Warn once per outage, not at every retry.
     let mut lost = false;
     let mut tick = tokio::time::interval(CHANGE_POLL);
@@ -175,28 +176,40 @@ async fn listen_to_other_nodes(state: AppState, mut stopped: tokio::sync::onesho
             _ = tick.tick() => {}
             _ = &mut stopped => return,
         }
-        let url = state.settings.database_url.clone();
-        let current = listener.take();
-        match tokio::task::spawn_blocking(move || look(&url, current)).await {
-            Ok(Feed::None) => return,
-            Ok(Feed::Connected(l)) => {
-                changes::missed(&state);
-                listener = Some(l);
-                if std::mem::take(&mut lost) {
-                    tracing::info!("change feed restored");
+        // Without the feed's connection the database is likely out of reach: the schedule
+        // waits for it rather than queue for a connection.
+        let mut reachable = true;
+        if feed {
+            let url = state.settings.database_url.clone();
+            let current = listener.take();
+            match tokio::task::spawn_blocking(move || look(&url, current)).await {
+                Ok(Feed::None) => feed = false,
+                Ok(Feed::Connected(l)) => {
+                    changes::reconnected(&state);
+                    listener = Some(l);
+                    if std::mem::take(&mut lost) {
+                        tracing::info!("change feed restored");
+                    }
                 }
-            }
-            Ok(Feed::Received(l, got)) => {
-                changes::apply(&state, &got);
-                listener = Some(l);
-            }
-            Ok(Feed::Lost(e)) => {
-                if !std::mem::replace(&mut lost, true) {
-                    tracing::warn!(error = %e, "change feed lost; reconnecting");
+                Ok(Feed::Received(l, got)) => {
+                    changes::apply(&state, &got);
+                    listener = Some(l);
                 }
-                changes::missed(&state);
+                Ok(Feed::Lost(e)) => {
+                    reachable = false;
+                    if !std::mem::replace(&mut lost, true) {
+                        tracing::warn!(error = %e, "change feed lost; reconnecting");
+                    }
+                    changes::missed(&state);
+                }
+                Err(e) => tracing::error!(error = %e, "change feed poll failed"),
             }
-            Err(e) => tracing::error!(error = %e, "change feed poll failed"),
+        }
+        if !reachable {
+            continue;
+        }
+        if let Err(e) = schedule::tick(&state).await {
+            tracing::warn!(error = %e, "could not read the publishing schedule; retrying");
         }
     }
 }

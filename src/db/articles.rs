@@ -620,6 +620,15 @@ pub fn related_by_tags(
     Ok(rows.into_iter().map(|r| (r.source, r.id)).collect())
 }
 
+/// When the first published article due after `after` goes live (scheduled articles).
+pub fn next_go_live(conn: &mut DbConn, after: NaiveDateTime) -> DbResult<Option<NaiveDateTime>> {
+    Ok(articles::table
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.gt(after))
+        .select(diesel::dsl::min(articles::published_at))
+        .first::<Option<NaiveDateTime>>(conn)?)
+}
+
 /// The most recent live articles, skipping `exclude`.
 pub fn latest_ids(
     conn: &mut DbConn,

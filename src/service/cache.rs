@@ -1,8 +1,8 @@
 //! A bounded in-memory cache of ready-to-send public responses (bytes and their validator).
 //! Every content write invalidates it at once by advancing a generation: an entry made before
 //! the write is never served after it. Written counters invalidate precisely: the entries
-//! that show those articles, and the lists. Lists also live only a second, so a scheduled
-//! article appears on time without any write.
+//! that show those articles, and the lists. A scheduled article going live advances the
+//! generation too (see `schedule`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,29 +39,13 @@ impl CachedBody {
     }
 }
 
-/// Lists live a second (scheduled articles go live without a write); the rest live longer,
-/// as every change to them invalidates them.
-struct LifeByKind;
-
-const LIST_TTL: Duration = Duration::from_secs(1);
+/// How long an entry lives when nothing it shows changes. Every change drops what it makes
+/// stale at once (writes, counters, other nodes' announcements, scheduled articles going live:
+/// see `schedule`), so this only bounds memory held by entries nobody asks for.
 const ENTRY_TTL: Duration = Duration::from_secs(60);
 
-impl moka::Expiry<String, (u64, Arc<CachedBody>)> for LifeByKind {
-    fn expire_after_create(
-        &self,
-        _key: &String,
-        (_, body): &(u64, Arc<CachedBody>),
-        _created_at: std::time::Instant,
-    ) -> Option<Duration> {
-        Some(match body.shows {
-            Shows::Lists => LIST_TTL,
-            Shows::Articles(_) | Shows::Other => ENTRY_TTL,
-        })
-    }
-}
-
-/// How long a list total is reused when nothing is written (a write recounts at once; an
-/// article going live on its schedule shows in totals within this time).
+/// How long a list total is reused when nothing is written (a write, or an article going live
+/// on its schedule, recounts at once).
 const COUNT_TTL: Duration = Duration::from_secs(30);
 /// How long tag sizes (for the rarity weights of related articles) are reused: they only
 /// weigh candidates, so a minute's drift changes nothing a reader would notice.
@@ -83,7 +67,7 @@ impl ResponseCache {
                 .weigher(|k: &String, (_, v): &(u64, Arc<CachedBody>)| {
                     u32::try_from(k.len() + v.body.len() + 128).unwrap_or(u32::MAX)
                 })
-                .expire_after(LifeByKind)
+                .time_to_live(ENTRY_TTL)
                 .support_invalidation_closures()
                 .build(),
             counts: moka::sync::Cache::builder()

@@ -56,6 +56,7 @@ pub fn apply(state: &AppState, payloads: &[String]) {
                 // Reads go to the primary too: a replica may not have the change yet.
                 state.db.saw_write();
                 state.cache.invalidate();
+                state.schedule.changed();
             }
             Change::Counted(ids) => state.cache.counted(&ids),
         }
@@ -66,6 +67,12 @@ pub fn apply(state: &AppState, payloads: &[String]) {
 pub fn missed(state: &AppState) {
     state.db.saw_write();
     state.cache.invalidate();
+}
+
+/// Listening again after a break: what was missed may include the schedule.
+pub fn reconnected(state: &AppState) {
+    missed(state);
+    state.schedule.changed();
 }
 
 #[cfg(test)]

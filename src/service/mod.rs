@@ -10,6 +10,7 @@ pub mod comments;
 pub mod counters;
 pub mod paging;
 pub mod prefetch;
+pub mod schedule;
 pub mod tags;
 pub mod text;
 
@@ -33,6 +34,8 @@ pub struct AppState {
     pub cache: Arc<cache::ResponseCache>,
     /// This process's name in the change feed between nodes.
     pub node: Arc<str>,
+    /// When the next scheduled article goes live.
+    pub schedule: Arc<schedule::Schedule>,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             counters: Arc::new(counters::Counters::default()),
             cache: Arc::new(cache::ResponseCache::new(settings.cache_bytes)),
             node: changes::new_node_id().into(),
+            schedule: Arc::default(),
             settings: Arc::new(settings),
         })
     }
@@ -68,6 +72,7 @@ impl AppState {
             })
             .await;
         self.cache.invalidate();
+        self.schedule.changed();
         result
     }
 }

@@ -376,6 +376,7 @@ both_backends!(
         let (editor, _) = app.user("editor").await;
         app.published(&editor, "Cached Story", &[]).await;
         let first = json_of(app.get("/api/v1/articles/cached-story").send().await.unwrap(), StatusCode::OK).await;
+        app.quiet().await;
         let before = app.state.db.statements_run();
         let again = json_of(app.get("/api/v1/articles/cached-story").send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(app.state.db.statements_run(), before, "the second read came from the cache");
@@ -446,6 +447,7 @@ both_backends!(
             }
         }
         app.settle().await;
+        app.quiet().await;
         let mut counts = Vec::new();
         for n in [5, 50] {
             // Cold: nothing cached, not even the list's total.

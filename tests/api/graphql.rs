@@ -261,6 +261,7 @@ both_backends!(
 both_backends!(
     async fn over_deep_and_over_costly_queries_are_refused_before_the_database(app) {
         newsroom(&app).await;
+        app.quiet().await;
         let before = app.state.db.statements_run();
         let nested = (0..9).fold("title".to_owned(), |inner, _| format!("related(limit: 1) {{ {inner} }}"));
         let deep = format!("{{ articles(first: 1) {{ edges {{ node {{ {nested} }} }} }} }}");
@@ -309,6 +310,7 @@ both_backends!(
             title body author { name bio } tags { slug description articleCount }
             related(limit: 3) { title tags { slug articleCount } author { bio } }
             comments(first: 3) { totalCount edges { node { body replies { body } } } } } } } }";
+        app.quiet().await;
         let mut counts = Vec::new();
         for n in [5, 50] {
             // Cold: nothing cached, not even the list's total.

@@ -218,6 +218,20 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// Waits until the server's background work (the schedule look after a write) is done,
+    /// so that statements counted next are the request's own.
+    pub async fn quiet(&self) {
+        let mut last = self.state.db.statements_run();
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            let now = self.state.db.statements_run();
+            if now == last {
+                return;
+            }
+            last = now;
+        }
+    }
+
     /// Starts a second node, the real binary in its own process, on this app's database.
     pub async fn second_node(&self) -> Node {
         // A free port: bind, read it, let it go (the child binds it a moment later).

@@ -201,3 +201,34 @@ both_backends!(
         assert_eq!(gql["articles"], json!({"totalCount": 3, "totalExact": true}));
     }
 );
+
+both_backends!(
+    async fn a_scheduled_article_joins_cached_lists_when_it_goes_live(app) {
+        let (editor, _) = app.user("editor").await;
+        let at = chrono::Utc::now() + chrono::Duration::seconds(2);
+        let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        app.article(&editor, json!({"title": "On The Hour", "body": "x", "status": "published",
+                                    "published_at": at_text})).await;
+        let query = r#"{ articles(first: 5) { totalCount nodes { slug } } }"#;
+        // Before its instant, twice: the second answers come from the cache.
+        for _ in 0..2 {
+            let list = json_of(app.get("/api/v1/articles").send().await.unwrap(), StatusCode::OK).await;
+            assert_eq!(list["meta"]["total"], 0);
+            assert_eq!(app.gql_ok(None, query, json!({})).await["articles"]["totalCount"], 0);
+        }
+        let live = chrono::DateTime::parse_from_rfc3339(&at_text).unwrap();
+        let wait = (live.with_timezone(&chrono::Utc) - chrono::Utc::now()).to_std().unwrap_or_default();
+        tokio::time::sleep(wait).await;
+        // No write happens; within a second of its instant it is in both lists.
+        let start = std::time::Instant::now();
+        loop {
+            let list = json_of(app.get("/api/v1/articles").send().await.unwrap(), StatusCode::OK).await;
+            let gql = app.gql_ok(None, query, json!({})).await;
+            if slugs(&list) == ["on-the-hour"] && gql["articles"]["totalCount"] == 1 {
+                break;
+            }
+            assert!(start.elapsed() < std::time::Duration::from_secs(1), "still hidden: {list} {gql}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+);
