@@ -146,7 +146,7 @@ pub struct ListMeta {
     pub per_page: i64,
     pub total: i64,
     pub total_pages: i64,
-    /// `false` when counting stopped early (a search matching more than 10,000 articles):
+    /// `false` when counting stopped early (a tag or a search matching more than 10,000 articles):
     /// `total` is then a lower bound.
     pub total_exact: bool,
     /// When `total` was counted. Totals are reused until the next write (for at most 30 s),

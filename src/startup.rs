@@ -22,6 +22,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    /// The change feed, listening before the first request is served.
+    listener: Option<crate::db::changes::Listener>,
 }
 
 impl Application {
@@ -87,10 +89,14 @@ impl Application {
         if let Some(n) = workers {
             server = server.workers(n);
         }
+        // Listening starts before serving, so nothing cached can miss an announcement.
+        let listener = crate::db::changes::Listener::open(&app_state.settings.database_url)
+            .map_err(|e| format!("cannot listen for other nodes' changes: {e}"))?;
         Ok(Application {
             port,
             server: server.run(),
             state: app_state,
+            listener,
         })
     }
 
@@ -123,7 +129,7 @@ impl Application {
             }
         });
         let (stop_watching, stopped_watching) = tokio::sync::oneshot::channel::<()>();
-        let watcher = tokio::spawn(watch(self.state.clone(), stopped_watching));
+        let watcher = tokio::spawn(watch(self.state.clone(), self.listener, stopped_watching));
         let served = self.server.await;
         let _ = stop.send(());
         let _ = stop_watching.send(());
@@ -164,9 +170,12 @@ fn look(url: &str, listener: Option<crate::db::changes::Listener>) -> Feed {
 
 /// Until `stopped`: applies the other nodes' announcements to this node's cache (PostgreSQL),
 /// and drops cached responses when a scheduled article goes live.
-async fn watch(state: AppState, mut stopped: tokio::sync::oneshot::Receiver<()>) {
-    let mut listener = None;
-    let mut feed = true;
+async fn watch(
+    state: AppState,
+    mut listener: Option<crate::db::changes::Listener>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let mut feed = listener.is_some();
     // Warn once per outage, not at every retry.
     let mut lost = false;
     let mut tick = tokio::time::interval(CHANGE_POLL);

@@ -126,13 +126,23 @@ fn is_public(now: NaiveDateTime) -> Predicate {
     )
 }
 
-/// The list's rows; `counting` picks the plan that counts them cheaply rather than the one
-/// that pages through them in order.
+/// How a list filtered by tag or search finds its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Gather the matching rows from the tag's rows or the search index, then sort them:
+    /// work in proportion to the matches, best when few match (and for counting).
+    Gather,
+    /// Walk the list's own index in order, checking each row, and stop at the page's end:
+    /// best when many match, as it never gathers or sorts them all.
+    Walk,
+}
+
+/// The list's rows, found by `plan`.
 fn filtered<'a, ST: 'a>(
     mut q: articles::BoxedQuery<'a, Backend, ST>,
     f: &ArticleFilter,
     conn: &DbConn,
-    counting: bool,
+    plan: Plan,
 ) -> articles::BoxedQuery<'a, Backend, ST> {
     q = match f.status {
         StatusFilter::Public | StatusFilter::Published => q.filter(is_public(f.now)),
@@ -158,8 +168,7 @@ fn filtered<'a, ST: 'a>(
         );
     }
     if let Some(slug) = &f.tag_slug {
-        q = if counting {
-            // Counting walks the tag's own rows: work in proportion to the tag, not the corpus.
+        q = if plan == Plan::Gather {
             q.filter(
                 articles::id.eq_any(
                     article_tags::table
@@ -169,8 +178,6 @@ fn filtered<'a, ST: 'a>(
                 ),
             )
         } else {
-            // A page walks the list's own index in order and stops at the page's end, instead
-            // of gathering and sorting every article of a large tag.
             q.filter(
                 sql::<Bool>(
                     "EXISTS (SELECT 1 FROM article_tags tagged JOIN tags ON tags.id = tagged.tag_id \
@@ -182,7 +189,7 @@ fn filtered<'a, ST: 'a>(
         };
     }
     if let Some(terms) = &f.search {
-        q = q.filter(search::matches(conn.dialect(), terms));
+        q = q.filter(search::matches(conn.dialect(), terms, plan));
     }
     if f.match_nothing {
         q = q.filter(articles::id.lt(0));
@@ -200,7 +207,7 @@ fn filtered<'a, ST: 'a>(
 /// How many articles match, and whether that is exact: with a `cap`, counting stops there
 /// and the answer is a lower bound.
 pub fn count(conn: &mut DbConn, f: &ArticleFilter, cap: Option<i64>) -> DbResult<(i64, bool)> {
-    let q = filtered(articles::table.into_boxed(), f, conn, true);
+    let q = filtered(articles::table.into_boxed(), f, conn, Plan::Gather);
     match cap {
         None => Ok((q.select(count_star()).get_result(conn)?, true)),
         Some(cap) => {
@@ -220,6 +227,7 @@ pub fn list(
     f: &ArticleFilter,
     sort: SortKey,
     paging: Paging,
+    plan: Plan,
 ) -> DbResult<Vec<ArticleSummaryRow>> {
     let mut q = filtered(
         articles::table
@@ -227,7 +235,7 @@ pub fn list(
             .into_boxed(),
         f,
         conn,
-        false,
+        plan,
     );
     // Paging backwards walks the same order reversed from the position.
     let (limit, pos, reverse) = match paging {

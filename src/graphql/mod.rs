@@ -179,22 +179,25 @@ pub async fn post(
         serde_json::to_string(&gql.variables).unwrap_or_default(),
         gql.query
     );
-    if let Some(hit) = state.cache.get(&key) {
-        return send_cached(&hit);
+    let made = state
+        .cache
+        .get_or_make(key, || async {
+            let (res, shows) = execute(&schema, &state, &req, gql).await;
+            let body = CachedBody {
+                body: serde_json::to_vec(&res).unwrap_or_default().into(),
+                etag: String::new(),
+                total: None,
+                link: None,
+                shows,
+            };
+            // Answers with errors are not kept.
+            Ok::<_, std::convert::Infallible>((body, res.is_ok()))
+        })
+        .await;
+    match made {
+        Ok(cached) => send_cached(&cached),
+        Err(never) => match never {},
     }
-    let generation = state.cache.generation();
-    let (res, shows) = execute(&schema, &state, &req, gql).await;
-    let cached = std::sync::Arc::new(CachedBody {
-        body: serde_json::to_vec(&res).unwrap_or_default().into(),
-        etag: String::new(),
-        total: None,
-        link: None,
-        shows,
-    });
-    if res.is_ok() {
-        state.cache.put(key, generation, cached.clone());
-    }
-    send_cached(&cached)
 }
 
 fn send_cached(body: &CachedBody) -> HttpResponse {

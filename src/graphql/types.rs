@@ -130,7 +130,7 @@ pub struct ArticleFilter {
 pub struct Total {
     /// How many items the whole list holds.
     pub total_count: i64,
-    /// `false` when counting stopped early (a search matching more than 10,000 articles):
+    /// `false` when counting stopped early (a tag or a search matching more than 10,000 articles):
     /// `totalCount` is then a lower bound.
     pub total_exact: bool,
 }

@@ -154,12 +154,10 @@ where
         return Ok(respond(req, viewer, StatusCode::OK, &make().await?));
     }
     let key = format!("{}{}", req.connection_info().host(), req.uri());
-    if let Some(hit) = state.cache.get(&key) {
-        return Ok(respond(req, viewer, StatusCode::OK, &hit));
-    }
-    let generation = state.cache.generation();
-    let body = std::sync::Arc::new(make().await?);
-    state.cache.put(key, generation, body.clone());
+    let body = state
+        .cache
+        .get_or_make(key, || async { make().await.map(|body| (body, true)) })
+        .await?;
     Ok(respond(req, viewer, StatusCode::OK, &body))
 }
 

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use super::cache::ResponseCache;
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest, Total};
 use super::{require_role, text, AppState, Principal, Viewer};
-use crate::db::articles::{ArticleFilter, KeysetPos, Paging, SortKey, StatusFilter};
+use crate::db::articles::{ArticleFilter, KeysetPos, Paging, Plan, SortKey, StatusFilter};
 use crate::db::search::SearchTerms;
 use crate::db::{self, ArticleContent, ArticleSummaryRow, ArticleUpdate, DbConn, NewArticle};
 use crate::domain::{
@@ -155,8 +155,9 @@ fn list_filter(viewer: &Viewer, p: &ListArticles) -> AppResult<(ArticleFilter, S
     Ok((f, sort))
 }
 
-/// Searches count their matches up to this many; past it `meta.total_exact` is false.
-pub const SEARCH_COUNT_CAP: i64 = 10_000;
+/// Lists by tag or search count their matches up to this many; past it `meta.total_exact`
+/// is false.
+pub const COUNT_CAP: i64 = 10_000;
 
 /// `GET /articles`: one page of summaries, in a fixed number of statements.
 pub async fn list(
@@ -185,13 +186,24 @@ pub async fn list(
         .db
         .read(move |c| {
             let total = cache.count(filter.count_key(), || {
-                // A search can match most of the corpus; counting all of it costs more than
-                // the page, so it stops at a cap and says so.
-                let cap = filter.search.is_some().then_some(SEARCH_COUNT_CAP);
+                // A tag or a search can match most of the corpus, and counting every match
+                // costs far more than the page: counting stops at a cap and says so.
+                let capped = filter.search.is_some() || filter.tag_slug.is_some();
+                let cap = capped.then_some(COUNT_CAP);
                 let (n, exact) = db::articles::count(c, &filter, cap)?;
                 Ok::<_, AppError>(Total::counted(n, exact))
             })?;
-            let rows = db::articles::list(c, &filter, sort, paging)?;
+            // Few matches are gathered and sorted; many are met walking the list in order.
+            let plan = if total.exact {
+                Plan::Gather
+            } else {
+                Plan::Walk
+            };
+            let rows = if total.count == 0 {
+                Vec::new()
+            } else {
+                db::articles::list(c, &filter, sort, paging, plan)?
+            };
             let mut page = Page::build(&req, rows, total, |r| cursor_of(r, sort), |r| r);
             let items = assemble(c, std::mem::take(&mut page.items))?;
             Ok(page.with_items(items))

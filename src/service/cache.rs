@@ -57,6 +57,9 @@ pub struct ResponseCache {
     counts: moka::sync::Cache<String, (u64, Total)>,
     tag_sizes: moka::sync::Cache<(), Arc<HashMap<i64, i64>>>,
     generation: AtomicU64,
+    /// Keys being computed now: requests missing the same key queue behind one computation
+    /// instead of each running it (a cold start under load, a popular entry just dropped).
+    inflight: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl ResponseCache {
@@ -79,7 +82,49 @@ impl ResponseCache {
                 .time_to_live(TAG_SIZES_TTL)
                 .build(),
             generation: AtomicU64::new(0),
+            inflight: std::sync::Mutex::default(),
         }
+    }
+
+    /// The cached response for `key`, or the one `make` computes (kept when it says so).
+    /// Concurrent misses of one key wait for the first one's answer.
+    pub async fn get_or_make<E, Fut>(
+        &self,
+        key: String,
+        make: impl FnOnce() -> Fut,
+    ) -> Result<Arc<CachedBody>, E>
+    where
+        Fut: std::future::Future<Output = Result<(CachedBody, bool), E>>,
+    {
+        if let Some(hit) = self.get(&key) {
+            return Ok(hit);
+        }
+        let gate = {
+            let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+            inflight.entry(key.clone()).or_default().clone()
+        };
+        let turn = gate.lock().await;
+        let result = match self.get(&key) {
+            // Made while this request waited its turn.
+            Some(hit) => Ok(hit),
+            None => {
+                let generation = self.generation();
+                make().await.map(|(body, keep)| {
+                    let body = Arc::new(body);
+                    if keep {
+                        self.put(key.clone(), generation, body.clone());
+                    }
+                    body
+                })
+            }
+        };
+        drop(turn);
+        let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+        // Nobody else holds the gate (the map's copy and this one): the last one out clears it.
+        if Arc::strong_count(&gate) == 2 {
+            inflight.remove(&key);
+        }
+        result
     }
 
     /// How many live articles each tag has, counted at most once a minute.
@@ -193,6 +238,28 @@ mod tests {
         assert!(c.get("list").is_none());
         assert!(c.get("two").is_some());
         assert!(c.get("tags").is_some());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_misses_of_one_key_make_it_once() {
+        let c = Arc::new(ResponseCache::new(1 << 20));
+        let made = Arc::new(AtomicU64::new(0));
+        let requests = (0..10).map(|_| {
+            let (c, made) = (c.clone(), made.clone());
+            tokio::spawn(async move {
+                c.get_or_make("k".into(), || async {
+                    made.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Ok::<_, ()>(((*body("made")).clone(), true))
+                })
+                .await
+            })
+        });
+        for r in futures_util::future::join_all(requests).await {
+            assert_eq!(&r.unwrap().unwrap().body[..], b"made");
+        }
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+        assert!(c.inflight.lock().unwrap().is_empty(), "gates are cleared");
     }
 
     #[test]

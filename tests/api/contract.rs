@@ -185,6 +185,7 @@ fn seeding_is_reproducible_and_fills_the_corpus() {
                 offset: 0,
                 limit: 100,
             },
+            articles::Plan::Gather,
         )
         .unwrap();
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();

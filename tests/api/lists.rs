@@ -232,3 +232,37 @@ both_backends!(
         }
     }
 );
+
+both_backends!(
+    async fn gathering_and_walking_find_the_same_pages(app) {
+        use newsdesk::db::articles::{list, ArticleFilter, Paging, Plan, SortKey};
+        let (editor, _) = app.user("editor").await;
+        app.tag(&editor, "Harbour").await;
+        for i in 0..12 {
+            let tags: &[&str] = if i % 3 == 0 { &["harbour"] } else { &[] };
+            let title = if i % 2 == 0 { format!("Ferry News {i}") } else { format!("Other News {i}") };
+            app.article(&editor, json!({"title": title, "body": "Text.", "status": "published", "tags": tags,
+                                        "published_at": format!("2025-03-19T14:{:02}:00Z", i)})).await;
+        }
+        let now = chrono::Utc::now().naive_utc();
+        let mut by_tag = ArticleFilter::public(now);
+        by_tag.tag_slug = Some("harbour".into());
+        let mut by_word = ArticleFilter::public(now);
+        by_word.search = newsdesk::db::search::SearchTerms::parse("ferry");
+        let mut c = app.state.db.get().unwrap();
+        for (filter, expected) in [(&by_tag, 4), (&by_word, 6)] {
+            for sort in [SortKey::Latest, SortKey::Oldest, SortKey::Popular] {
+                let mut page = |plan, offset| {
+                    let rows = list(&mut c, filter, sort, Paging::Offset { offset, limit: 3 }, plan).unwrap();
+                    rows.into_iter().map(|r| r.slug).collect::<Vec<_>>()
+                };
+                let mut walked = page(Plan::Walk, 0);
+                walked.extend(page(Plan::Walk, 3));
+                let mut gathered = page(Plan::Gather, 0);
+                gathered.extend(page(Plan::Gather, 3));
+                assert_eq!(walked, gathered, "{sort:?}");
+                assert_eq!(walked.len(), expected);
+            }
+        }
+    }
+);
