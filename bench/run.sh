@@ -82,15 +82,23 @@ run() { # name label script [args...]
     # Start from an idle server: what the previous scenario queued has drained.
     curl -fs --max-time 60 "$base/readyz" >/dev/null || true
     sleep 1
+    # A cold pass first, one request per URL: wrk then measures the warm server, and the
+    # table shows what the first visitor of each URL waited.
+    local cold='{}'
+    case "$script" in
+        get.lua) cold=$(python3 bench/warm.py 127.0.0.1 "$port" "$1") ;;
+        graphql.lua) cold=$(python3 bench/warm.py 127.0.0.1 "$port" "$1" graphql) ;;
+        mixed.lua) cold=$(python3 bench/warm.py 127.0.0.1 "$port" "$1") ;;
+    esac
     echo 5 > "/proc/$server/clear_refs" 2>/dev/null || true
     local line
     line=$(wrk -t2 -c"$connections" -d"$duration" -s "bench/lua/$script" "$base" -- "$@" | tail -n 1)
     local rss
     rss=$(awk '/VmHWM/ {print $2 / 1024}' "/proc/$server/status")
-    echo "$line" | NAME="$name" LABEL="$label" RSS="$rss" python3 -c \
-        'import json,os,sys; r=json.load(sys.stdin); r.update(name=os.environ["NAME"], label=os.environ["LABEL"], rss_mb=float(os.environ["RSS"])); print(json.dumps(r))' \
+    echo "$line" | NAME="$name" LABEL="$label" RSS="$rss" COLD="$cold" python3 -c \
+        'import json,os,sys; r=json.load(sys.stdin); r.update(json.loads(os.environ["COLD"])); r.update(name=os.environ["NAME"], label=os.environ["LABEL"], rss_mb=float(os.environ["RSS"])); print(json.dumps(r))' \
         >> "$results"
-    echo "$label: $line (peak RSS ${rss} MB)"
+    echo "$label: $line $cold (peak RSS ${rss} MB)"
 }
 
 run baseline "static baseline (/healthz)" get.lua "$out/baseline.txt"

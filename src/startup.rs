@@ -69,6 +69,7 @@ impl Application {
                 .app_data(doc.clone())
                 .app_data(table.clone())
                 .app_data(rest::json_config(max_body))
+                .app_data(web::PayloadConfig::new(max_body))
                 .app_data(rest::query_config())
                 .app_data(rest::path_config())
                 .app_data(schema.clone())

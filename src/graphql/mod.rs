@@ -12,7 +12,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Context, EmptySubscription, SDLExportOptions, Schema};
-use async_graphql_actix_web::GraphQLRequest;
 
 use crate::config::Settings;
 use crate::error::AppError;
@@ -161,24 +160,34 @@ async fn execute(
 }
 
 /// `POST /graphql`. Anonymous queries are answered from the response cache when the same
-/// query with the same variables was answered since the last write.
+/// request body was answered since the last change. The cache is asked before anything is
+/// parsed: a hit costs a lookup, and only queries (never mutations) are ever kept.
 pub async fn post(
     schema: web::Data<NewsSchema>,
     state: web::Data<AppState>,
     req: HttpRequest,
-    gql: GraphQLRequest,
+    body: web::Bytes,
 ) -> HttpResponse {
-    let gql = gql.into_inner();
-    let cacheable = req.headers().get(header::AUTHORIZATION).is_none() && !is_mutation(&gql.query);
-    if !cacheable {
-        return json(StatusCode::OK, &execute(&schema, &state, &req, gql).await.0);
+    let anonymous = req.headers().get(header::AUTHORIZATION).is_none();
+    let key = anonymous
+        .then(|| std::str::from_utf8(&body).ok())
+        .flatten()
+        .map(|text| format!("graphql\n{text}"));
+    if let Some(hit) = key.as_deref().and_then(|k| state.cache.get(k)) {
+        return send_cached(&hit);
     }
-    let key = format!(
-        "graphql\n{}\n{}\n{}",
-        gql.operation_name.as_deref().unwrap_or(""),
-        serde_json::to_string(&gql.variables).unwrap_or_default(),
-        gql.query
-    );
+    let gql = match parse_request(&req, &body) {
+        Ok(gql) => gql,
+        Err(e) => {
+            return json(
+                actix_web::ResponseError::status_code(&e),
+                &error_response(&e),
+            )
+        }
+    };
+    let Some(key) = key.filter(|_| !is_mutation(&gql.query)) else {
+        return json(StatusCode::OK, &execute(&schema, &state, &req, gql).await.0);
+    };
     let made = state
         .cache
         .get_or_make(key, || async {
@@ -198,6 +207,32 @@ pub async fn post(
         Ok(cached) => send_cached(&cached),
         Err(never) => match never {},
     }
+}
+
+/// A GraphQL request from a JSON body (`query`, `operationName`, `variables`).
+fn parse_request(req: &HttpRequest, body: &[u8]) -> Result<async_graphql::Request, AppError> {
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_none_or(|t| {
+            let t = t.trim();
+            t.eq_ignore_ascii_case("application/json") || t.ends_with("+json")
+        });
+    if !json {
+        return Err(AppError::UnsupportedMediaType(
+            "send GraphQL requests as JSON with Content-Type: application/json".into(),
+        ));
+    }
+    let gql: async_graphql::Request = serde_json::from_slice(body)
+        .map_err(|e| AppError::BadRequest(format!("the GraphQL request is not valid JSON: {e}")))?;
+    if gql.query.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            "the GraphQL request has no query; send {\"query\": \"...\"}".into(),
+        ));
+    }
+    Ok(gql)
 }
 
 fn send_cached(body: &CachedBody) -> HttpResponse {

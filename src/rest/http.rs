@@ -284,12 +284,16 @@ pub fn path_config() -> web::PathConfig {
 /// timeouts...) into one, keeping its status.
 pub fn error_handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
-        let is_problem = res
+        // Problems are ours already, and so are JSON answers (GraphQL's errors are JSON in
+        // GraphQL's shape); anything else (actix's own plain text) becomes a problem.
+        let ours = res
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/problem+json"));
-        if is_problem {
+            .is_some_and(|v| {
+                v.starts_with("application/problem+json") || v.starts_with("application/json")
+            });
+        if ours {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status();

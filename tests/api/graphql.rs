@@ -353,3 +353,25 @@ fn schema_file_matches_the_code() {
         "schema.graphql is out of date; refresh it with `cargo run -- schema > schema.graphql`"
     );
 }
+
+both_backends!(
+    async fn malformed_graphql_requests_get_graphql_errors_not_500s(app) {
+        let send = |body: &'static str, ctype: &'static str| {
+            app.post("/graphql").header("content-type", ctype).body(body).send()
+        };
+        let res = send("{not json", "application/json").await.unwrap();
+        let body = json_of(res, StatusCode::BAD_REQUEST).await;
+        assert_eq!(gql_code(&body), "BAD_USER_INPUT", "{body}");
+        let res = send(r#"{"query": "{ articles { totalCount } }"}"#, "text/plain").await.unwrap();
+        let body = json_of(res, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("JSON"), "{body}");
+        let res = send(r#"{"variables": {}}"#, "application/json").await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let huge = format!(r#"{{"query": "{{ articles {{ totalCount }} }}", "pad": "{}"}}"#, "x".repeat(300 * 1024));
+        let res = app.post("/graphql").header("content-type", "application/json").body(huge).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        // A query still works, with or without a charset in its media type.
+        let res = send(r#"{"query": "{ articles { totalCount } }"}"#, "application/json; charset=utf-8").await.unwrap();
+        assert_eq!(json_of(res, StatusCode::OK).await["data"]["articles"]["totalCount"], 0);
+    }
+);
