@@ -53,7 +53,7 @@ impl Default for Settings {
             counter_flush_ms: 500,
             database_replica_url: None,
             replica_sticky_ms: 2000,
-            cache_bytes: 32 * 1024 * 1024,
+            cache_bytes: 24 * 1024 * 1024,
         }
     }
 }

@@ -126,7 +126,8 @@ fn is_public(now: NaiveDateTime) -> Predicate {
     )
 }
 
-/// How a list filtered by tag or search finds its rows.
+/// How a list filtered by tag finds its rows. (Search has one plan per engine: see
+/// `search::matches`.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Plan {
     /// Gather the matching rows from the tag's rows or the search index, then sort them:
@@ -189,7 +190,7 @@ fn filtered<'a, ST: 'a>(
         };
     }
     if let Some(terms) = &f.search {
-        q = q.filter(search::matches(conn.dialect(), terms, plan));
+        q = q.filter(search::matches(conn.dialect(), terms));
     }
     if f.match_nothing {
         q = q.filter(articles::id.lt(0));

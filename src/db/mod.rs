@@ -123,7 +123,7 @@ impl ManageConnection for ConnectionManager {
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA cache_size = -4000;",
+                     PRAGMA cache_size = -2000;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 let mut conn = DbConn::Sqlite(conn);
