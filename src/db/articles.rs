@@ -1,6 +1,8 @@
 //! Article queries. One builder serves every list (REST, GraphQL, feeds to come): optional
 //! filters, one sort, offset or keyset paging, all in one boxed query.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
@@ -253,14 +255,33 @@ pub fn list(
     paging: Paging,
     plan: Plan,
 ) -> DbResult<Vec<ArticleSummaryRow>> {
-    let mut q = filtered(
-        articles::table
+    if plan == Plan::Gather {
+        let q = articles::table
             .select(ArticleSummaryRow::as_select())
-            .into_boxed(),
-        f,
-        conn,
-        plan,
-    );
+            .into_boxed();
+        return Ok(paged(filtered(q, f, conn, plan), f, sort, paging)?.load(conn)?);
+    }
+    // Walking: the page's ids first, from the list's index alone (no row is read for the
+    // rows the walk passes over), then those rows.
+    let q = articles::table.select(articles::id).into_boxed();
+    let ids: Vec<i64> = paged(filtered(q, f, conn, plan), f, sort, paging)?.load(conn)?;
+    let mut rows: HashMap<i64, ArticleSummaryRow> = articles::table
+        .filter(articles::id.eq_any(&ids))
+        .select(ArticleSummaryRow::as_select())
+        .load::<ArticleSummaryRow>(conn)?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+}
+
+/// Orders `q` for `sort` and cuts out the page `paging` asks for.
+fn paged<'a, ST: 'a>(
+    mut q: articles::BoxedQuery<'a, Backend, ST>,
+    f: &ArticleFilter,
+    sort: SortKey,
+    paging: Paging,
+) -> DbResult<articles::BoxedQuery<'a, Backend, ST>> {
     // Paging backwards walks the same order reversed from the position.
     let (limit, pos, reverse) = match paging {
         Paging::Offset { offset, limit } => {
@@ -313,7 +334,7 @@ pub fn list(
             };
         }
     }
-    Ok(q.limit(limit).load(conn)?)
+    Ok(q.limit(limit))
 }
 
 /// The keyset position of a row under a sort, for `next_cursor`.
