@@ -59,6 +59,17 @@ pub struct ArticleFilter {
 }
 
 impl ArticleFilter {
+    /// The tag whose timeline alone answers this list: the public articles of one tag, with
+    /// at most a date window (the common tag page). Other combinations take the general plan.
+    fn timeline_tag(&self) -> Option<&str> {
+        let public = matches!(self.status, StatusFilter::Public | StatusFilter::Published);
+        let alone = self.only_author_id.is_none()
+            && self.author_slug.is_none()
+            && self.search.is_none()
+            && !self.match_nothing;
+        self.tag_slug.as_deref().filter(|_| public && alone)
+    }
+
     /// What identifies the list's rows, without the instant: the key of its cached total.
     pub fn count_key(&self) -> String {
         format!(
@@ -233,6 +244,14 @@ fn filtered<'a, ST: 'a>(
 /// How many articles match, and whether that is exact: with a `cap`, counting stops there
 /// and the answer is a lower bound.
 pub fn count(conn: &mut DbConn, f: &ArticleFilter, cap: Option<i64>) -> DbResult<(i64, bool)> {
+    if let Some(slug) = f.timeline_tag() {
+        // One range of the tag's timeline index: exact, however large the tag.
+        let Some(tag) = tag_id(conn, slug)? else {
+            return Ok((0, true));
+        };
+        let n = timeline(tag, f).select(count_star()).get_result(conn)?;
+        return Ok((n, true));
+    }
     let q = filtered(articles::table.into_boxed(), f, conn, Plan::Gather);
     match cap {
         None => Ok((q.select(count_star()).get_result(conn)?, true)),
@@ -255,6 +274,13 @@ pub fn list(
     paging: Paging,
     plan: Plan,
 ) -> DbResult<Vec<ArticleSummaryRow>> {
+    if let (Some(slug), SortKey::Latest | SortKey::Oldest) = (f.timeline_tag(), sort) {
+        let Some(tag) = tag_id(conn, slug)? else {
+            return Ok(Vec::new());
+        };
+        let ids = timeline_page(conn, tag, f, sort, paging)?;
+        return rows_in_order(conn, &ids);
+    }
     if plan == Plan::Gather {
         let q = articles::table
             .select(ArticleSummaryRow::as_select())
@@ -265,14 +291,88 @@ pub fn list(
     // rows the walk passes over), then those rows.
     let q = articles::table.select(articles::id).into_boxed();
     let ids: Vec<i64> = paged(filtered(q, f, conn, plan), f, sort, paging)?.load(conn)?;
+    rows_in_order(conn, &ids)
+}
+
+/// The summaries of `ids`, in that order.
+fn rows_in_order(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<ArticleSummaryRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut rows: HashMap<i64, ArticleSummaryRow> = articles::table
-        .filter(articles::id.eq_any(&ids))
+        .filter(articles::id.eq_any(ids))
         .select(ArticleSummaryRow::as_select())
         .load::<ArticleSummaryRow>(conn)?
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
     Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+}
+
+fn tag_id(conn: &mut DbConn, slug: &str) -> DbResult<Option<i64>> {
+    Ok(tags::table
+        .filter(tags::slug.eq(slug))
+        .select(tags::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The tag's live links, within the list's date window.
+fn timeline<'a>(tag: i64, f: &ArticleFilter) -> article_tags::BoxedQuery<'a, Backend> {
+    let mut q = article_tags::table
+        .filter(article_tags::tag_id.eq(tag))
+        .filter(article_tags::live_at.le(f.now))
+        .into_boxed();
+    if let Some(after) = f.published_after {
+        q = q.filter(article_tags::live_at.gt(after));
+    }
+    if let Some(before) = f.published_before {
+        q = q.filter(article_tags::live_at.lt(before));
+    }
+    q
+}
+
+/// One page of a tag's timeline, newest (or oldest) first: article ids in list order.
+fn timeline_page(
+    conn: &mut DbConn,
+    tag: i64,
+    f: &ArticleFilter,
+    sort: SortKey,
+    paging: Paging,
+) -> DbResult<Vec<i64>> {
+    let mut q = timeline(tag, f).select(article_tags::article_id);
+    let (limit, pos, reverse) = match paging {
+        Paging::Offset { offset, limit } => {
+            q = q.offset(offset);
+            (limit, None, false)
+        }
+        Paging::After { pos, limit } => (limit, Some(pos), false),
+        Paging::Before { pos, limit } => (limit, pos, true),
+    };
+    let desc = (sort == SortKey::Latest) != reverse;
+    if let Some(pos) = pos {
+        let KeysetPos::Time(t, id) = pos else {
+            return Err(DbError::Other("cursor does not fit the sort".into()));
+        };
+        let op = if desc { "<" } else { ">" };
+        q = q.filter(
+            sql::<Bool>(&format!(
+                "(article_tags.live_at, article_tags.article_id) {op} ("
+            ))
+            .bind::<Timestamp, _>(t)
+            .sql(", ")
+            .bind::<BigInt, _>(id)
+            .sql(")"),
+        );
+    }
+    q = if desc {
+        q.order_by(article_tags::live_at.desc())
+            .then_order_by(article_tags::article_id.desc())
+    } else {
+        q.order_by(article_tags::live_at.asc())
+            .then_order_by(article_tags::article_id.asc())
+    };
+    Ok(q.limit(limit).load(conn)?)
 }
 
 /// Orders `q` for `sort` and cuts out the page `paging` asks for.

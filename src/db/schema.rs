@@ -62,6 +62,8 @@ diesel::table! {
         article_id -> BigInt,
         tag_id -> BigInt,
         position -> Integer,
+        /// The article's `published_at` while it is published, else null (kept by triggers).
+        live_at -> Nullable<Timestamp>,
     }
 }
 

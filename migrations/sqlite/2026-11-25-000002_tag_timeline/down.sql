@@ -1,0 +1,4 @@
+DROP TRIGGER IF EXISTS article_tags_live_on_publish;
+DROP TRIGGER IF EXISTS article_tags_live_on_link;
+DROP INDEX IF EXISTS article_tags_timeline;
+ALTER TABLE article_tags DROP COLUMN live_at;
