@@ -739,18 +739,19 @@ pub fn related_by_tags(
         .map(|(s, t, w)| format!("({s}, {t}, {w})"))
         .collect::<Vec<_>>()
         .join(", ");
+    let now = now.format("%Y-%m-%d %H:%M:%S");
+    // Each tag's newest live articles, read off the end of its timeline.
     let candidates = tags
         .iter()
         .map(|(t, _)| {
             format!(
                 "SELECT CAST({t} AS BIGINT) AS tag_id, article_id FROM (SELECT article_id \
-                 FROM article_tags WHERE tag_id = {t} ORDER BY article_id DESC \
-                 LIMIT {CANDIDATES_PER_TAG}) recent"
+                 FROM article_tags WHERE tag_id = {t} AND live_at <= '{now}' \
+                 ORDER BY live_at DESC, article_id DESC LIMIT {CANDIDATES_PER_TAG}) recent"
             )
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let now = now.format("%Y-%m-%d %H:%M:%S");
     let query = format!(
         "WITH src(source, tag_id, weight) AS (VALUES {sources}), cand AS ({candidates}) \
          SELECT source, id FROM (\
