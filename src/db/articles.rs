@@ -100,6 +100,31 @@ impl ArticleFilter {
     }
 }
 
+/// A page request taken apart: rows to skip, rows to take, where a keyset page starts, and
+/// whether it reads backwards (the same order reversed from the position).
+struct Window {
+    offset: Option<i64>,
+    limit: i64,
+    pos: Option<KeysetPos>,
+    reverse: bool,
+}
+
+impl Paging {
+    fn window(self) -> Window {
+        let (offset, limit, pos, reverse) = match self {
+            Paging::Offset { offset, limit } => (Some(offset), limit, None, false),
+            Paging::After { pos, limit } => (None, limit, Some(pos), false),
+            Paging::Before { pos, limit } => (None, limit, pos, true),
+        };
+        Window {
+            offset,
+            limit,
+            pos,
+            reverse,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub enum Paging {
     Offset {
@@ -135,18 +160,23 @@ fn time_key(status: StatusFilter) -> TimeKey {
 /// comparison is one range on the list's index for both engines; the expanded form
 /// `key < k OR (key = k AND id < i)` makes PostgreSQL filter every row from the index's end
 /// to the position (9 ms at depth 5,000 of a million, against 0.1 ms).
-fn past(pos: KeysetPos, op: &'static str) -> Predicate {
+/// `columns` names the key column and the id column, as in `"articles.published_at,
+/// articles.id"`; `pos` must hold the key's kind.
+fn past<T: 'static>(
+    columns: &str,
+    pos: KeysetPos,
+    op: &'static str,
+) -> Box<dyn BoxableExpression<T, Backend, SqlType = Bool>> {
+    let head = sql::<Bool>(&format!("({columns}) {op} ("));
     match pos {
         KeysetPos::Time(t, id) => Box::new(
-            sql::<Bool>(&format!("(articles.published_at, articles.id) {op} ("))
-                .bind::<Timestamp, _>(t)
+            head.bind::<Timestamp, _>(t)
                 .sql(", ")
                 .bind::<BigInt, _>(id)
                 .sql(")"),
         ),
         KeysetPos::Count(views, id) => Box::new(
-            sql::<Bool>(&format!("(articles.view_count, articles.id) {op} ("))
-                .bind::<BigInt, _>(views)
+            head.bind::<BigInt, _>(views)
                 .sql(", ")
                 .bind::<BigInt, _>(id)
                 .sql(")"),
@@ -341,29 +371,26 @@ fn timeline_page(
     paging: Paging,
 ) -> DbResult<Vec<i64>> {
     let mut q = timeline(tag, f).select(article_tags::article_id);
-    let (limit, pos, reverse) = match paging {
-        Paging::Offset { offset, limit } => {
-            q = q.offset(offset);
-            (limit, None, false)
-        }
-        Paging::After { pos, limit } => (limit, Some(pos), false),
-        Paging::Before { pos, limit } => (limit, pos, true),
-    };
+    let Window {
+        offset,
+        limit,
+        pos,
+        reverse,
+    } = paging.window();
+    if let Some(offset) = offset {
+        q = q.offset(offset);
+    }
     let desc = (sort == SortKey::Latest) != reverse;
     if let Some(pos) = pos {
-        let KeysetPos::Time(t, id) = pos else {
+        let KeysetPos::Time(..) = pos else {
             return Err(DbError::Other("cursor does not fit the sort".into()));
         };
         let op = if desc { "<" } else { ">" };
-        q = q.filter(
-            sql::<Bool>(&format!(
-                "(article_tags.live_at, article_tags.article_id) {op} ("
-            ))
-            .bind::<Timestamp, _>(t)
-            .sql(", ")
-            .bind::<BigInt, _>(id)
-            .sql(")"),
-        );
+        q = q.filter(past(
+            "article_tags.live_at, article_tags.article_id",
+            pos,
+            op,
+        ));
     }
     q = if desc {
         q.order_by(article_tags::live_at.desc())
@@ -382,15 +409,15 @@ fn paged<'a, ST: 'a>(
     sort: SortKey,
     paging: Paging,
 ) -> DbResult<articles::BoxedQuery<'a, Backend, ST>> {
-    // Paging backwards walks the same order reversed from the position.
-    let (limit, pos, reverse) = match paging {
-        Paging::Offset { offset, limit } => {
-            q = q.offset(offset);
-            (limit, None, false)
-        }
-        Paging::After { pos, limit } => (limit, Some(pos), false),
-        Paging::Before { pos, limit } => (limit, pos, true),
-    };
+    let Window {
+        offset,
+        limit,
+        pos,
+        reverse,
+    } = paging.window();
+    if let Some(offset) = offset {
+        q = q.offset(offset);
+    }
     match sort {
         SortKey::Latest | SortKey::Oldest => {
             let key = || time_key(f.status);
@@ -408,7 +435,7 @@ fn paged<'a, ST: 'a>(
                     StatusFilter::Draft | StatusFilter::Any => {
                         q.filter(key().gt(t).or(key().eq(t).and(articles::id.gt(id))))
                     }
-                    _ => q.filter(past(pos, op)),
+                    _ => q.filter(past("articles.published_at, articles.id", pos, op)),
                 };
             }
             q = if desc {
@@ -423,7 +450,7 @@ fn paged<'a, ST: 'a>(
                     return Err(DbError::Other("cursor does not fit the sort".into()));
                 };
                 let op = if reverse { ">" } else { "<" };
-                q = q.filter(past(pos, op));
+                q = q.filter(past("articles.view_count, articles.id", pos, op));
             }
             q = if reverse {
                 q.order_by(articles::view_count.asc())
