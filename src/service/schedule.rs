@@ -37,10 +37,14 @@ impl Schedule {
         self.with(|k| k.stale = true);
     }
 
-    /// Whether the database must be asked: never asked, content changed, or an article is due.
-    fn due(&self, now: NaiveDateTime) -> Option<Option<NaiveDateTime>> {
+    /// Whether the database must be asked (never asked, content changed, or an article is
+    /// due), and from when; taking the answer clears the change.
+    fn take_due(&self, now: NaiveDateTime) -> Option<Option<NaiveDateTime>> {
         self.with(|k| {
             let ask = k.checked_until.is_none() || k.stale || k.next.is_some_and(|n| n <= now);
+            if ask {
+                k.stale = false;
+            }
             ask.then_some(k.checked_until)
         })
     }
@@ -50,11 +54,10 @@ impl Schedule {
 /// next one does. Cheap when nothing is due: no database call.
 pub async fn tick(state: &AppState) -> AppResult<()> {
     let now = chrono::Utc::now().naive_utc();
-    let Some(checked_until) = state.schedule.due(now) else {
+    let Some(checked_until) = state.schedule.take_due(now) else {
         return Ok(());
     };
-    state.schedule.with(|k| k.stale = false);
-    let (went_live, next) = state
+    let looked = state
         .db
         .read(move |c| {
             // Anything due between the last look and now went live unseen.
@@ -64,7 +67,15 @@ pub async fn tick(state: &AppState) -> AppResult<()> {
             };
             Ok::<_, db::DbError>((went_live, db::articles::next_go_live(c, now)?))
         })
-        .await?;
+        .await;
+    let (went_live, next) = match looked {
+        Ok(found) => found,
+        Err(e) => {
+            // Look again at the next tick: the change that asked for this look still stands.
+            state.schedule.changed();
+            return Err(e.into());
+        }
+    };
     if went_live {
         state.cache.invalidate();
     }
