@@ -90,7 +90,10 @@ pub fn main() -> i32 {
             return 1;
         }
     };
-    match runtime.block_on(run(cli, settings)) {
+    let outcome = runtime.block_on(run(cli, settings));
+    // Blocking work still running (a statement cut off at shutdown) is not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match outcome {
         Ok(()) => 0,
         Err(e) => {
             // One line, whatever the cause printed (libpq's messages span several).
@@ -168,7 +171,7 @@ async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
             Ok(())
         }
         Command::Seed(args) => {
-            let state = AppState::open(settings).await?;
+            let state = AppState::open_for_batch(settings).await?;
             crate::seed::run(&state, &args).await
         }
     }

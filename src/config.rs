@@ -2,6 +2,7 @@
 //! so tests can start many servers side by side.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 /// Enough for a page of 100 articles with their tags, author and 5 related articles.
 pub const DEFAULT_GRAPHQL_COMPLEXITY: usize = 10_000;
@@ -34,6 +35,53 @@ pub struct Settings {
     pub replica_sticky_ms: u64,
     /// The response cache's budget, in bytes.
     pub cache_bytes: u64,
+    /// How a request is bounded: body and handler deadlines, connections, GraphQL cost.
+    pub limits: Limits,
+}
+
+/// Bounds on what one request or one client can make the server do.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// From accepting a connection to its request head being read (then 408).
+    pub header_timeout: Duration,
+    /// From the request head to the end of its body (then 408).
+    pub body_timeout: Duration,
+    /// From the request head to the response: past it the handler is cancelled (503).
+    pub request_timeout: Duration,
+    /// How long an idle keep-alive connection stays open.
+    pub keep_alive: Duration,
+    /// Open connections, all clients together (split across the workers).
+    pub max_connections: usize,
+    /// Open connections from one address; `0` for no bound (behind a proxy).
+    pub max_connections_per_client: usize,
+    /// After SIGTERM: how long requests in flight may take before they are cut off.
+    pub shutdown_grace: Duration,
+    /// GraphQL: fields once fragments are expanded, over the whole document.
+    pub graphql_max_nodes: u64,
+    /// GraphQL: response keys one field may have in one selection set.
+    pub graphql_max_aliases: usize,
+    /// GraphQL: root fields of one mutation request.
+    pub graphql_max_mutations: usize,
+    /// GraphQL: errors in one response; the rest are summed up in one last error.
+    pub graphql_max_errors: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(15),
+            keep_alive: Duration::from_secs(5),
+            max_connections: 10_000,
+            max_connections_per_client: 512,
+            shutdown_grace: Duration::from_secs(10),
+            graphql_max_nodes: 2_000,
+            graphql_max_aliases: 30,
+            graphql_max_mutations: 50,
+            graphql_max_errors: 20,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -54,6 +102,7 @@ impl Default for Settings {
             database_replica_url: None,
             replica_sticky_ms: 2000,
             cache_bytes: 24 * 1024 * 1024,
+            limits: Limits::default(),
         }
     }
 }
@@ -65,7 +114,10 @@ impl Settings {
             url: self.database_url.clone(),
             pool_size: self.pool_size,
             replica_url: self.database_replica_url.clone(),
-            replica_sticky: std::time::Duration::from_millis(self.replica_sticky_ms),
+            replica_sticky: Duration::from_millis(self.replica_sticky_ms),
+            // A statement may not outlive the request that runs it (by more than a second:
+            // the request's own deadline answers first).
+            statement_timeout: Some(self.limits.request_timeout + Duration::from_secs(1)),
         }
     }
 
@@ -143,7 +195,56 @@ impl Settings {
                 }
             };
         }
+        s.limits = Limits::from_map(&get)?;
         Ok(s)
+    }
+}
+
+impl Limits {
+    fn from_map(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut l = Limits::default();
+        let secs = |name: &str, max: u64, slot: &mut Duration| -> Result<(), String> {
+            if let Some(v) = get(name) {
+                *slot = Duration::from_secs(in_range(name, &v, 1..=max)?);
+            }
+            Ok(())
+        };
+        secs("NEWSDESK_HEADER_TIMEOUT_SECS", 300, &mut l.header_timeout)?;
+        secs("NEWSDESK_BODY_TIMEOUT_SECS", 3600, &mut l.body_timeout)?;
+        secs(
+            "NEWSDESK_REQUEST_TIMEOUT_SECS",
+            3600,
+            &mut l.request_timeout,
+        )?;
+        secs("NEWSDESK_KEEP_ALIVE_SECS", 3600, &mut l.keep_alive)?;
+        secs("NEWSDESK_SHUTDOWN_GRACE_SECS", 3600, &mut l.shutdown_grace)?;
+        if let Some(v) = get("NEWSDESK_MAX_CONNECTIONS") {
+            l.max_connections = in_range("NEWSDESK_MAX_CONNECTIONS", &v, 16..=1_000_000)?;
+        }
+        if let Some(v) = get("NEWSDESK_MAX_CONNECTIONS_PER_CLIENT") {
+            l.max_connections_per_client =
+                in_range("NEWSDESK_MAX_CONNECTIONS_PER_CLIENT", &v, 0..=1_000_000)?;
+        }
+        if let Some(v) = get("NEWSDESK_GRAPHQL_MAX_NODES") {
+            l.graphql_max_nodes = in_range("NEWSDESK_GRAPHQL_MAX_NODES", &v, 10..=1_000_000)?;
+        }
+        if let Some(v) = get("NEWSDESK_GRAPHQL_MAX_ALIASES") {
+            l.graphql_max_aliases = in_range("NEWSDESK_GRAPHQL_MAX_ALIASES", &v, 1..=10_000)?;
+        }
+        if let Some(v) = get("NEWSDESK_GRAPHQL_MAX_MUTATIONS") {
+            l.graphql_max_mutations = in_range("NEWSDESK_GRAPHQL_MAX_MUTATIONS", &v, 1..=10_000)?;
+        }
+        if let Some(v) = get("NEWSDESK_GRAPHQL_MAX_ERRORS") {
+            l.graphql_max_errors = in_range("NEWSDESK_GRAPHQL_MAX_ERRORS", &v, 2..=10_000)?;
+        }
+        if l.body_timeout > l.request_timeout {
+            return Err(format!(
+                "NEWSDESK_BODY_TIMEOUT_SECS ({}) must not exceed NEWSDESK_REQUEST_TIMEOUT_SECS ({})",
+                l.body_timeout.as_secs(),
+                l.request_timeout.as_secs()
+            ));
+        }
+        Ok(l)
     }
 }
 
@@ -195,5 +296,26 @@ mod tests {
         assert!(ttl.unwrap_err().contains("NEWSDESK_TOKEN_TTL"));
         let replica = Settings::from_map(&vars(&[("DATABASE_REPLICA_URL", "replica")]));
         assert!(replica.unwrap_err().contains("DATABASE_REPLICA_URL"));
+        let nodes = Settings::from_map(&vars(&[("NEWSDESK_GRAPHQL_MAX_NODES", "0")]));
+        assert!(nodes.unwrap_err().contains("NEWSDESK_GRAPHQL_MAX_NODES"));
+        let body = Settings::from_map(&vars(&[
+            ("NEWSDESK_BODY_TIMEOUT_SECS", "60"),
+            ("NEWSDESK_REQUEST_TIMEOUT_SECS", "30"),
+        ]));
+        assert!(body.unwrap_err().contains("must not exceed"));
+    }
+
+    #[test]
+    fn limits_are_read_in_seconds_and_counts() {
+        let s = Settings::from_map(&vars(&[
+            ("NEWSDESK_REQUEST_TIMEOUT_SECS", "20"),
+            ("NEWSDESK_MAX_CONNECTIONS_PER_CLIENT", "0"),
+            ("NEWSDESK_GRAPHQL_MAX_MUTATIONS", "5"),
+        ]))
+        .unwrap();
+        assert_eq!(s.limits.request_timeout, Duration::from_secs(20));
+        assert_eq!(s.limits.max_connections_per_client, 0);
+        assert_eq!(s.limits.graphql_max_mutations, 5);
+        assert_eq!(s.limits.shutdown_grace, Duration::from_secs(10));
     }
 }

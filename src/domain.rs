@@ -82,6 +82,12 @@ pub struct Slug(String);
 impl Slug {
     pub const MAX: usize = 120;
 
+    /// Whether `s` is a slug: a lookup by anything else can only miss, so it never needs to
+    /// reach the database (which may refuse it: PostgreSQL refuses NUL).
+    pub fn is_valid(s: &str) -> bool {
+        Self::parse(s).is_ok()
+    }
+
     pub fn parse(s: &str) -> Result<Slug, String> {
         let ok_chars = s
             .bytes()
@@ -162,6 +168,7 @@ pub fn parse_http_url(s: &str) -> Result<String, String> {
     if s.len() > 2048 {
         return Err("must be at most 2048 characters".into());
     }
+    check_chars(s)?;
     match url::Url::parse(s.trim()) {
         Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => {
             Ok(u.to_string())
@@ -186,9 +193,27 @@ pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(t, Utc)
 }
 
+/// Whether a client's text may hold `c`: anything but the C0 control characters (NUL among
+/// them), except tab, newline and carriage return. No field has a use for them, PostgreSQL
+/// refuses NUL outright, and SQLite would store it: refusing them here keeps both alike.
+fn allowed_char(c: char) -> bool {
+    !c.is_ascii_control() || matches!(c, '\t' | '\n' | '\r') || c == '\u{7f}'
+}
+
+/// Refuses text holding a control character (see [`allowed_char`]).
+pub fn check_chars(value: &str) -> Result<&str, String> {
+    match value.chars().find(|c| !allowed_char(*c)) {
+        None => Ok(value),
+        Some(c) => Err(format!(
+            "must not contain control characters (found U+{:04X})",
+            c as u32
+        )),
+    }
+}
+
 /// Checks that a required text is present, not blank, and at most `max` characters.
 pub fn text_field(value: &str, max: usize) -> Result<String, String> {
-    let t = value.trim();
+    let t = check_chars(value)?.trim();
     if t.is_empty() {
         Err("must not be empty".into())
     } else if t.chars().count() > max {
@@ -200,7 +225,7 @@ pub fn text_field(value: &str, max: usize) -> Result<String, String> {
 
 /// An optional text: blank becomes `None`.
 pub fn optional_text(value: Option<&str>, max: usize) -> Result<Option<String>, String> {
-    match value.map(str::trim) {
+    match value.map(check_chars).transpose()?.map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) if t.chars().count() > max => Err(format!("must be at most {max} characters")),
         Some(t) => Ok(Some(t.to_owned())),
@@ -248,6 +273,26 @@ mod tests {
         assert!(parse_http_url("https://cdn.example.com/a.webp").is_ok());
         assert!(parse_http_url("javascript:alert(1)").is_err());
         assert!(parse_http_url("ftp://example.com/x").is_err());
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_every_text() {
+        for bad in ["a\u{0}b", "\u{1b}[31m", "x\u{8}", "\u{0}"] {
+            assert!(text_field(bad, 100).is_err(), "{bad:?}");
+            assert!(optional_text(Some(bad), 100).is_err(), "{bad:?}");
+            assert!(check_chars(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            text_field(" two\nlines\tand tab\r\n ", 100).unwrap(),
+            "two\nlines\tand tab"
+        );
+        assert_eq!(
+            text_field("émoji 🗞 and DEL\u{7f}", 100).unwrap(),
+            "émoji 🗞 and DEL\u{7f}"
+        );
+        assert!(parse_http_url("https://e.com/a\u{0}b").is_err());
+        assert!(Slug::parse("a\u{0}").is_err());
+        assert!(Email::parse("a\u{0}@example.com").is_err());
     }
 
     #[test]

@@ -74,6 +74,20 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Unavailable(String),
+    /// A GraphQL document over one of its bounds; `reason` names which (`QUERY_TOO_COMPLEX`...).
+    #[error("{detail}")]
+    TooComplex {
+        reason: &'static str,
+        detail: String,
+    },
+    /// The request body did not arrive in time.
+    #[error("{0}")]
+    RequestTimeout(String),
+    /// The request ran past its deadline and was cancelled.
+    #[error("{0}")]
+    Timeout(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -104,7 +118,11 @@ impl AppError {
             | AppError::BadRequest(_)
             | AppError::PayloadTooLarge(_)
             | AppError::UnsupportedMediaType(_)
-            | AppError::MethodNotAllowed(_) => "BAD_USER_INPUT",
+            | AppError::MethodNotAllowed(_)
+            | AppError::TooComplex { .. } => "BAD_USER_INPUT",
+            AppError::RequestTimeout(_) => "REQUEST_TIMEOUT",
+            AppError::Timeout(_) => "TIMEOUT",
+            AppError::TooManyRequests(_) => "RATE_LIMITED",
             AppError::Unauthorized(_) => "UNAUTHENTICATED",
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::NotFound(_) => "NOT_FOUND",
@@ -127,8 +145,32 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "payload-too-large",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::Unavailable(_) => "unavailable",
+            AppError::TooComplex { .. } => "query-too-complex",
+            AppError::RequestTimeout(_) => "request-timeout",
+            AppError::Timeout(_) => "timeout",
+            AppError::TooManyRequests(_) => "too-many-requests",
             AppError::Internal(_) => "internal",
         }
+    }
+
+    /// Seconds a client should wait before trying again, where waiting helps.
+    pub fn retry_after(&self) -> Option<&'static str> {
+        match self {
+            AppError::Unavailable(_) | AppError::Timeout(_) => Some("5"),
+            AppError::TooManyRequests(_) => Some("1"),
+            _ => None,
+        }
+    }
+
+    /// Whether the connection is closed after this answer: the rest of its body is not read
+    /// (a body too slow or too large), or its client holds too many connections.
+    pub fn closes_connection(&self) -> bool {
+        matches!(
+            self,
+            AppError::RequestTimeout(_)
+                | AppError::PayloadTooLarge(_)
+                | AppError::TooManyRequests(_)
+        )
     }
 
     pub fn problem(&self) -> Problem {
@@ -165,7 +207,10 @@ impl ResponseError for AppError {
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooComplex { .. } => StatusCode::BAD_REQUEST,
+            AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -179,8 +224,11 @@ impl ResponseError for AppError {
         if matches!(self, AppError::Unauthorized(_)) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if matches!(self, AppError::Unavailable(_)) {
-            res.insert_header((header::RETRY_AFTER, "5"));
+        if let Some(secs) = self.retry_after() {
+            res.insert_header((header::RETRY_AFTER, secs));
+        }
+        if self.closes_connection() {
+            res.force_close();
         }
         res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
     }
@@ -189,6 +237,11 @@ impl ResponseError for AppError {
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
+            DbError::InvalidText(m) => {
+                // Input validation should have refused it first: log which statement got it.
+                tracing::warn!(cause = %m, "the database refused a text");
+                AppError::BadRequest("the request holds text the database cannot store".into())
+            }
             DbError::NotFound => AppError::NotFound("not found".into()),
             DbError::Conflict(m) => AppError::Conflict(format!("conflicting write: {m}")),
             DbError::Unavailable(m) => {

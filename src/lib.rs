@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod graphql;
+pub mod limits;
 pub mod model;
 pub mod rest;
 pub mod seed;

@@ -18,12 +18,18 @@ use crate::service::{changes, counters, schedule, AppState};
 /// contract allows for another node's write to show) and looks at the publishing schedule.
 const CHANGE_POLL: Duration = Duration::from_millis(100);
 
+/// How often the server looks whether a wave of connections has gone (see
+/// [`crate::limits::ClientConnections::release_memory_after_a_wave`]).
+const MEMORY_CHECK: Duration = Duration::from_secs(2);
+
 pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
     /// The change feed, listening before the first request is served.
     listener: Option<crate::db::changes::Listener>,
+    /// Open connections, counted.
+    connections: crate::limits::ClientConnections,
 }
 
 impl Application {
@@ -40,11 +46,21 @@ impl Application {
         let table = web::Data::new(RouteTable::from_openapi(&api));
         let schema = web::Data::new(graphql::build_schema(&state.settings));
         let max_body = state.settings.max_body_bytes;
-        let workers = state.settings.workers;
+        let limits = state.settings.limits.clone();
+        let workers = state
+            .settings
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let open_files = crate::limits::raise_open_files_limit();
+        let per_worker = crate::limits::connections_per_worker(&limits, workers, open_files);
+        let clients = crate::limits::ClientConnections::new(limits.max_connections_per_client);
+        let connections = clients.clone();
+        let app_limits = web::Data::new(limits.clone());
         let app_state = state.clone();
         let state = web::Data::new(state);
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
             let (app, _) = App::new()
+                .wrap(actix_web::middleware::from_fn(crate::limits::protect))
                 .wrap(rest::error_handlers())
                 .wrap(
                     Cors::default()
@@ -66,6 +82,7 @@ impl Application {
                 )
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
+                .app_data(app_limits.clone())
                 .app_data(doc.clone())
                 .app_data(table.clone())
                 .app_data(rest::json_config(max_body))
@@ -84,12 +101,21 @@ impl Application {
                 .split_for_parts();
             app
         })
+        .workers(workers)
+        // Bounds on what connections may hold: a head that never ends is cut off (408), an
+        // idle keep-alive connection closed, and the connections open at once capped below
+        // the open files limit (past it the kernel keeps new ones waiting in the backlog).
+        .client_request_timeout(limits.header_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .keep_alive(limits.keep_alive)
+        .max_connections(per_worker)
+        .backlog(2048)
+        .on_connect(move |io, data| clients.on_connect(io, data))
+        // SIGTERM and SIGINT are handled in `run_until_stopped`, with a deadline.
+        .disable_signals()
+        .shutdown_timeout(limits.shutdown_grace.as_secs().max(1))
         .listen(listener)
-        .map_err(|e| format!("cannot serve on {bind}: {e}"))?
-        .shutdown_timeout(10);
-        if let Some(n) = workers {
-            server = server.workers(n);
-        }
+        .map_err(|e| format!("cannot serve on {bind}: {e}"))?;
         // Listening starts before serving, so nothing cached can miss an announcement.
         let listener = crate::db::changes::Listener::open(&app_state.settings.database_url)
             .map_err(|e| format!("cannot listen for other nodes' changes: {e}"))?;
@@ -98,6 +124,7 @@ impl Application {
             server: server.run(),
             state: app_state,
             listener,
+            connections,
         })
     }
 
@@ -105,10 +132,12 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM (or the handle stops it), finishing requests in flight;
-    /// counted views and shares are written every `counter_flush_ms` and once more at the end.
+    /// Serves until SIGINT/SIGTERM (or the handle stops it), finishing requests in flight
+    /// for at most the grace period; counted views and shares are written every
+    /// `counter_flush_ms` and once more at the end.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let state = self.state.clone();
+        let grace = state.settings.limits.shutdown_grace;
         let every = Duration::from_millis(state.settings.counter_flush_ms);
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
         let flusher = tokio::spawn(async move {
@@ -129,9 +158,40 @@ impl Application {
                 tracing::error!(error = %e, "counters could not be written at shutdown");
             }
         });
+        let connections = self.connections.clone();
+        let memory = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(MEMORY_CHECK);
+            loop {
+                tick.tick().await;
+                if connections.release_memory_after_a_wave() {
+                    tracing::debug!(
+                        open = connections.open(),
+                        "memory given back after a wave of connections"
+                    );
+                }
+            }
+        });
         let (stop_watching, stopped_watching) = tokio::sync::oneshot::channel::<()>();
         let watcher = tokio::spawn(watch(self.state.clone(), self.listener, stopped_watching));
-        let served = self.server.await;
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let served = tokio::select! {
+            served = &mut server => served,
+            () = stop_signal() => {
+                tracing::info!(grace_secs = grace.as_secs_f64(), "stopping: finishing requests in flight");
+                tokio::spawn(handle.stop(true));
+                // actix cuts connections off at the grace period, but waits for every worker
+                // to say it stopped; this deadline holds even if one never does.
+                match tokio::time::timeout(grace + Duration::from_secs(1), &mut server).await {
+                    Ok(served) => served,
+                    Err(_) => {
+                        tracing::warn!("requests still running after the grace period were cut off");
+                        Ok(())
+                    }
+                }
+            }
+        };
+        memory.abort();
         let _ = stop.send(());
         let _ = stop_watching.send(());
         let _ = flusher.await;
@@ -141,6 +201,26 @@ impl Application {
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+}
+
+/// Resolves at the first SIGTERM or SIGINT (never, if the signals cannot be watched).
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "cannot watch for SIGTERM/SIGINT");
+            std::future::pending::<()>().await
+        }
     }
 }
 

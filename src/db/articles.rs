@@ -12,6 +12,7 @@ use super::models::*;
 use super::schema::{article_shares, article_tags, articles, related_articles, tags, users};
 use super::search::{self, SearchTerms};
 use super::{Backend, DbConn, DbError, DbResult};
+use crate::domain::Slug;
 
 diesel::define_sql_function!(fn coalesce(x: Nullable<Timestamp>, y: Timestamp) -> Timestamp);
 
@@ -474,12 +475,42 @@ pub fn position_of(row: &ArticleSummaryRow, sort: SortKey) -> KeysetPos {
     }
 }
 
+/// The slugs among `slugs` that could name a row (see [`Slug::is_valid`]).
+pub(crate) fn valid_slugs(slugs: &[String]) -> Vec<String> {
+    slugs
+        .iter()
+        .filter(|s| Slug::is_valid(s))
+        .cloned()
+        .collect()
+}
+
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<ArticleSummaryRow>> {
+    if !Slug::is_valid(slug) {
+        return Ok(None);
+    }
     Ok(articles::table
         .filter(articles::slug.eq(slug))
         .select(ArticleSummaryRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Like [`find_by_slug`], for a write in the current transaction: the row stays locked until
+/// it ends, so concurrent writes to one article take turns and each reads the version the
+/// one before it wrote (PostgreSQL; SQLite's write transactions already take turns).
+pub fn find_by_slug_for_write(
+    conn: &mut DbConn,
+    slug: &str,
+) -> DbResult<Option<ArticleSummaryRow>> {
+    if !Slug::is_valid(slug) {
+        return Ok(None);
+    }
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT 1 FROM articles WHERE slug = $1 FOR UPDATE")
+            .bind::<Text, _>(slug)
+            .execute(pg)?;
+    }
+    find_by_slug(conn, slug)
 }
 
 pub fn find_by_id(conn: &mut DbConn, id: i64) -> DbResult<Option<ArticleSummaryRow>> {
@@ -503,11 +534,12 @@ pub fn summaries_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<ArticleS
 
 /// Ids of the articles with these slugs, whatever their status.
 pub fn ids_by_slugs(conn: &mut DbConn, slugs: &[String]) -> DbResult<Vec<(String, i64)>> {
+    let slugs = valid_slugs(slugs);
     if slugs.is_empty() {
         return Ok(Vec::new());
     }
     Ok(articles::table
-        .filter(articles::slug.eq_any(slugs.to_vec()))
+        .filter(articles::slug.eq_any(slugs))
         .select((articles::slug, articles::id))
         .load(conn)?)
 }
@@ -524,6 +556,9 @@ pub fn bodies_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<(i64, Artic
 }
 
 pub fn slug_exists(conn: &mut DbConn, slug: &str) -> DbResult<bool> {
+    if !Slug::is_valid(slug) {
+        return Ok(false);
+    }
     Ok(diesel::select(diesel::dsl::exists(
         articles::table.filter(articles::slug.eq(slug)),
     ))

@@ -89,6 +89,7 @@ impl DbTarget {
 #[derive(Clone, Debug)]
 pub struct ConnectionManager {
     target: DbTarget,
+    statement_timeout: Option<Duration>,
     /// Every statement any pooled connection starts, counted (tests prove batching with it).
     statements: Arc<AtomicU64>,
 }
@@ -134,6 +135,12 @@ impl ManageConnection for ConnectionManager {
                 let mut conn = diesel::PgConnection::establish(url)
                     .map(DbConn::Pg)
                     .map_err(r2d2::Error::ConnectionError)?;
+                if let Some(t) = self.statement_timeout {
+                    // A statement stuck behind a lock gives up instead of holding a
+                    // connection (and a blocking thread) past its request's deadline.
+                    conn.batch_execute(&format!("SET statement_timeout = {}", t.as_millis()))
+                        .map_err(r2d2::Error::QueryError)?;
+                }
                 self.instrument(&mut conn);
                 Ok(conn)
             }
@@ -145,8 +152,9 @@ impl ManageConnection for ConnectionManager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection left inside a transaction (a rollback that failed) is not reused.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -165,6 +173,10 @@ pub enum DbError {
     Conflict(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A text the database cannot store (PostgreSQL and NUL); input checks should catch it
+    /// first.
+    #[error("text refused by the database: {0}")]
+    InvalidText(String),
     #[error("database error: {0}")]
     Other(String),
 }
@@ -177,12 +189,33 @@ impl From<diesel::result::Error> for DbError {
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 DbError::Conflict(info.message().to_owned())
             }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
+                info,
+            ) => DbError::Unavailable(info.message().to_owned()),
+            Error::DatabaseError(_, info) if is_busy(info.message()) => {
                 DbError::Unavailable(info.message().to_owned())
+            }
+            Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
+                DbError::InvalidText(info.message().to_owned())
             }
             other => DbError::Other(other.to_string()),
         }
     }
+}
+
+/// Messages of a database too busy to answer now (a lock held too long, a statement past its
+/// timeout, a deadlock broken): a retry later may work, so they are 503s, not 500s.
+fn is_busy(message: &str) -> bool {
+    [
+        "database is locked",
+        "database table is locked",
+        "canceling statement due to statement timeout",
+        "canceling statement due to lock timeout",
+        "deadlock detected",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 impl From<r2d2::PoolError> for DbError {
@@ -192,18 +225,6 @@ impl From<r2d2::PoolError> for DbError {
 }
 
 pub type DbResult<T> = Result<T, DbError>;
-
-/// A transaction's error: the database's own, or the caller's (which also rolls back).
-enum TxError<E> {
-    Db(diesel::result::Error),
-    Inner(E),
-}
-
-impl<E> From<diesel::result::Error> for TxError<E> {
-    fn from(e: diesel::result::Error) -> Self {
-        TxError::Db(e)
-    }
-}
 
 /// A handle on the pools. Every call runs on the blocking thread pool, never on an actix worker.
 #[derive(Clone)]
@@ -219,6 +240,8 @@ pub struct Db {
     permits: Arc<tokio::sync::Semaphore>,
     /// A read replica, when one is configured; see [`Db::read`].
     replica: Option<Replica>,
+    /// PostgreSQL connections' statement timeout, if any.
+    statement_timeout: Option<Duration>,
 }
 
 /// A read-only copy of the primary, and when reads may go to it.
@@ -257,6 +280,9 @@ pub struct DbOptions {
     pub replica_url: Option<String>,
     /// How long after a write reads stay on the primary.
     pub replica_sticky: Duration,
+    /// PostgreSQL: the longest one statement may run (a lock wait included); `None` for
+    /// batch work (seeding, `VACUUM`).
+    pub statement_timeout: Option<Duration>,
 }
 
 impl DbOptions {
@@ -267,15 +293,25 @@ impl DbOptions {
             pool_size,
             replica_url: None,
             replica_sticky: Duration::from_secs(2),
+            statement_timeout: None,
         }
     }
 }
 
 /// Opens a pool of `size` connections to `url` (checking first that one connection works).
-fn open_pool(url: &str, size: u32, statements: Arc<AtomicU64>) -> Result<Pool, String> {
+fn open_pool(
+    url: &str,
+    size: u32,
+    statement_timeout: Option<Duration>,
+    statements: Arc<AtomicU64>,
+) -> Result<Pool, String> {
     let target = DbTarget::parse(url)?;
     let dialect = target.dialect();
-    let manager = ConnectionManager { target, statements };
+    let manager = ConnectionManager {
+        target,
+        statement_timeout,
+        statements,
+    };
     // One connection first: it creates the file and switches it to WAL, so the pool's
     // connections do not race each other for that.
     manager
@@ -295,7 +331,12 @@ impl Db {
     pub fn connect(options: &DbOptions) -> Result<Self, String> {
         let dialect = DbTarget::parse(&options.url)?.dialect();
         let statements = Arc::new(AtomicU64::new(0));
-        let pool = open_pool(&options.url, options.pool_size, statements.clone())?;
+        let pool = open_pool(
+            &options.url,
+            options.pool_size,
+            options.statement_timeout,
+            statements.clone(),
+        )?;
         let replica = match &options.replica_url {
             None => None,
             Some(url) => {
@@ -309,7 +350,12 @@ impl Db {
                     );
                 }
                 Some(Replica {
-                    pool: open_pool(url, options.pool_size, statements.clone())?,
+                    pool: open_pool(
+                        url,
+                        options.pool_size,
+                        options.statement_timeout,
+                        statements.clone(),
+                    )?,
                     permits: Arc::new(tokio::sync::Semaphore::new(
                         options.pool_size.max(1) as usize
                     )),
@@ -328,6 +374,7 @@ impl Db {
                 options.pool_size.max(1) as usize
             )),
             replica,
+            statement_timeout: options.statement_timeout,
         })
     }
 
@@ -355,11 +402,34 @@ impl Db {
 
     pub fn migrate(&self) -> Result<usize, String> {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
-        let applied = match &mut *conn {
-            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-            DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+        self.without_statement_timeout(&mut conn, |conn| {
+            let applied = match conn {
+                DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+                DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+            };
+            applied.map_err(|e| format!("migration failed: {e}"))
+        })
+    }
+
+    /// Runs `f` with no statement timeout on `conn` (migrations and `VACUUM` take as long as
+    /// the data needs), then puts the pool's timeout back.
+    fn without_statement_timeout<T>(
+        &self,
+        conn: &mut DbConn,
+        f: impl FnOnce(&mut DbConn) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let Some(t) = self
+            .statement_timeout
+            .filter(|_| self.dialect == Dialect::Postgres)
+        else {
+            return f(conn);
         };
-        applied.map_err(|e| format!("migration failed: {e}"))
+        conn.batch_execute("SET statement_timeout = 0")
+            .map_err(|e| e.to_string())?;
+        let out = f(conn);
+        conn.batch_execute(&format!("SET statement_timeout = {}", t.as_millis()))
+            .map_err(|e| e.to_string())?;
+        out
     }
 
     /// Refreshes the query planner's statistics, after a bulk load. (Not at start-up: on an
@@ -371,8 +441,11 @@ impl Db {
             Dialect::Sqlite => "ANALYZE",
             Dialect::Postgres => "VACUUM ANALYZE",
         };
-        self.get()?.batch_execute(sql)?;
-        Ok(())
+        let mut conn = self.get()?;
+        self.without_statement_timeout(&mut conn, |c| {
+            c.batch_execute(sql).map_err(|e| e.to_string())
+        })
+        .map_err(DbError::Other)
     }
 
     /// Waits for a turn on the database, at most `QUEUE_TIMEOUT`: past that the server is
@@ -462,20 +535,22 @@ impl Db {
         if read_own_write {
             self.saw_write();
         }
+        // A request cancelled at its deadline drops this future, but not the blocking task:
+        // the task sees the flag and writes nothing, so a 503 never hides a later commit.
+        let watch = Abandon::default();
+        let abandoned = watch.0.clone();
         let result = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let _guard = lock
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
             let mut conn = pool.get().map_err(DbError::from)?;
-            conn.transaction::<T, TxError<E>, _>(|c| f(c).map_err(TxError::Inner))
-                .map_err(|e| match e {
-                    TxError::Db(d) => E::from(DbError::from(d)),
-                    TxError::Inner(e) => e,
-                })
+            run_transaction(&mut conn, f, Some(&abandoned))
         })
         .await
-        .map_err(|e| E::from(DbError::Other(format!("blocking task failed: {e}"))))?;
+        .map_err(|e| E::from(DbError::Other(format!("blocking task failed: {e}"))));
+        watch.finished();
+        let result = result?;
         if read_own_write {
             // Counted from the commit too: the replica's lag starts there.
             self.saw_write();
@@ -508,17 +583,86 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Runs `f` inside the current transaction so that, if it fails, only its own work is undone
+/// and the transaction can go on (a savepoint): PostgreSQL aborts the whole transaction at a
+/// failed statement otherwise.
+pub fn savepoint<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> DbResult<T>) -> DbResult<T> {
+    conn.transaction(f)
+}
+
 /// Runs `f` in one transaction on a connection the caller holds (command-line tools).
 pub fn in_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<DbError>,
 {
-    conn.transaction::<T, TxError<E>, _>(|c| f(c).map_err(TxError::Inner))
-        .map_err(|e| match e {
-            TxError::Db(d) => E::from(DbError::from(d)),
-            TxError::Inner(e) => e,
-        })
+    run_transaction(conn, f, None)
+}
+
+/// Set when the request a write belongs to was cancelled (dropped) before the write ended.
+#[derive(Default)]
+struct Abandon(Arc<std::sync::atomic::AtomicBool>);
+
+impl Abandon {
+    /// The write ran to its end: dropping this no longer means anything.
+    fn finished(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// Runs `f` in one write transaction: all of it is written, or none of it.
+///
+/// On SQLite it begins `IMMEDIATE`, taking the write lock up front: a deferred transaction
+/// that reads first and writes later cannot wait for the lock (SQLite answers "database is
+/// locked" at once when another connection wrote since the read), so a writer in another
+/// process (the command line beside a server) would fail instead of waiting. `abandoned`,
+/// when set by then, rolls the work back instead of committing it.
+fn run_transaction<T, E, F>(
+    conn: &mut DbConn,
+    f: F,
+    abandoned: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DbError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConn as Connection>::TransactionManager;
+    let is_abandoned = || abandoned.is_some_and(|a| a.load(Ordering::Acquire));
+    let cancelled = || E::from(DbError::Unavailable("the request was cancelled".into()));
+    if is_abandoned() {
+        return Err(cancelled());
+    }
+    let begun = match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConn::Pg(_) => Manager::begin_transaction(conn),
+    };
+    begun.map_err(|e| E::from(DbError::from(e)))?;
+    let outcome = f(conn).and_then(|v| {
+        if is_abandoned() {
+            Err(cancelled())
+        } else {
+            Ok(v)
+        }
+    });
+    match outcome {
+        Ok(value) => {
+            Manager::commit_transaction(conn).map_err(|e| E::from(DbError::from(e)))?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                tracing::warn!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Database names the test and benchmark helpers may create: lowercase, digits, underscores.

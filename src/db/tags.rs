@@ -5,8 +5,12 @@ use diesel::prelude::*;
 use super::models::*;
 use super::schema::tags;
 use super::{DbConn, DbResult};
+use crate::domain::Slug;
 
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<TagRow>> {
+    if !Slug::is_valid(slug) {
+        return Ok(None);
+    }
     Ok(tags::table
         .filter(tags::slug.eq(slug))
         .select(TagRow::as_select())
@@ -25,11 +29,12 @@ pub fn find_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<TagRow>> {
 }
 
 pub fn find_by_slugs(conn: &mut DbConn, slugs: &[String]) -> DbResult<Vec<TagRow>> {
+    let slugs = super::articles::valid_slugs(slugs);
     if slugs.is_empty() {
         return Ok(Vec::new());
     }
     Ok(tags::table
-        .filter(tags::slug.eq_any(slugs.to_vec()))
+        .filter(tags::slug.eq_any(slugs))
         .select(TagRow::as_select())
         .load(conn)?)
 }

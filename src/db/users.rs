@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use super::models::*;
 use super::schema::users;
 use super::{DbConn, DbResult};
+use crate::domain::Slug;
 
 pub fn find_by_id(conn: &mut DbConn, id: i64) -> DbResult<Option<UserRow>> {
     Ok(users::table
@@ -24,6 +25,9 @@ pub fn find_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<UserRow>> {
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> DbResult<Option<UserRow>> {
+    if crate::domain::check_chars(email).is_err() {
+        return Ok(None);
+    }
     Ok(users::table
         .filter(users::email.eq(email))
         .select(UserRow::as_select())
@@ -32,6 +36,9 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> DbResult<Option<UserRow>
 }
 
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<UserRow>> {
+    if !Slug::is_valid(slug) {
+        return Ok(None);
+    }
     Ok(users::table
         .filter(users::slug.eq(slug))
         .select(UserRow::as_select())
@@ -40,6 +47,9 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<UserRow>> 
 }
 
 pub fn slug_exists(conn: &mut DbConn, slug: &str) -> DbResult<bool> {
+    if !Slug::is_valid(slug) {
+        return Ok(false);
+    }
     Ok(diesel::select(diesel::dsl::exists(
         users::table.filter(users::slug.eq(slug)),
     ))

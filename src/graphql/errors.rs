@@ -42,6 +42,9 @@ pub fn to_graphql(e: &AppError) -> Error {
     };
     Error::new(message).extend_with(|_, ext| {
         ext.set("code", e.code());
+        if let AppError::TooComplex { reason, .. } = e {
+            ext.set("reason", *reason);
+        }
         if let AppError::Validation(fields) = e {
             let mut map = async_graphql::indexmap::IndexMap::new();
             for (f, msgs) in fields.fields() {

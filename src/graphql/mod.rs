@@ -2,6 +2,7 @@
 //! only, so CDNs can cache), and GraphiQL for browsers at `GET /graphql`.
 
 mod errors;
+pub mod guard;
 mod loaders;
 mod mutation;
 mod query;
@@ -127,13 +128,62 @@ pub fn sdl() -> String {
         )
 }
 
-fn error_response(e: &AppError) -> async_graphql::Response {
-    let err = errors::to_graphql(e).into_server_error(async_graphql::Pos::default());
-    async_graphql::Response::from_errors(vec![err])
+/// An error that belongs to no place in the document (no `locations`).
+fn server_error(e: &AppError) -> async_graphql::ServerError {
+    let err = errors::to_graphql(e);
+    let mut out = async_graphql::ServerError::new(err.message, None);
+    out.extensions = err.extensions;
+    out
 }
 
-/// Runs one request with its viewer and a fresh set of loaders. A token that is present but
-/// wrong is `UNAUTHENTICATED`, as in REST.
+fn error_response(e: &AppError) -> async_graphql::Response {
+    async_graphql::Response::from_errors(vec![server_error(e)])
+}
+
+/// Parses the document once and checks what it may cost (see [`guard`]) before async-graphql
+/// validates or runs any of it. A document that does not parse is left to async-graphql,
+/// which reports the syntax error in its usual shape.
+fn admit(state: &AppState, gql: &mut async_graphql::Request) -> Result<(), AppError> {
+    let limits = &state.settings.limits;
+    if guard::text_nesting(&gql.query) > guard::MAX_TEXT_NESTING {
+        return Err(AppError::TooComplex {
+            reason: "QUERY_TOO_COMPLEX",
+            detail: format!(
+                "the document nests brackets more than {} levels deep",
+                guard::MAX_TEXT_NESTING
+            ),
+        });
+    }
+    let Ok(doc) = async_graphql::parser::parse_query(&gql.query) else {
+        return Ok(());
+    };
+    let bounds = guard::Limits {
+        max_nodes: limits.graphql_max_nodes,
+        max_aliases: limits.graphql_max_aliases,
+        max_mutation_fields: limits.graphql_max_mutations,
+    };
+    guard::check(&doc, &bounds).map_err(|r| AppError::TooComplex {
+        reason: r.reason(),
+        detail: r.to_string(),
+    })?;
+    gql.set_parsed_query(doc);
+    Ok(())
+}
+
+/// Keeps at most `max` errors: the first `max - 1` and one that counts the rest (10,000 failing
+/// aliases must not make a megabyte of errors).
+fn cap_errors(res: &mut async_graphql::Response, max: usize) {
+    if res.errors.len() <= max {
+        return;
+    }
+    let more = res.errors.len() - (max - 1);
+    res.errors.truncate(max - 1);
+    let summary = AppError::BadRequest(format!("{more} more errors not shown"));
+    res.errors.push(server_error(&summary));
+}
+
+/// Runs one admitted request with its viewer and a fresh set of loaders. A token that is
+/// present but wrong is `UNAUTHENTICATED`, as in REST.
 async fn execute(
     schema: &NewsSchema,
     state: &AppState,
@@ -155,7 +205,8 @@ async fn execute(
         viewer,
         shown: shown.clone(),
     });
-    let res = schema.execute(gql.data(loaders)).await;
+    let mut res = schema.execute(gql.data(loaders)).await;
+    cap_errors(&mut res, state.settings.limits.graphql_max_errors);
     (res, shown.shows())
 }
 
@@ -166,8 +217,12 @@ pub async fn post(
     schema: web::Data<NewsSchema>,
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
+    let body = match crate::limits::read_body(&req, payload, state.settings.max_body_bytes).await {
+        Ok(body) => body,
+        Err(e) => return error_http(&e),
+    };
     let anonymous = req.headers().get(header::AUTHORIZATION).is_none();
     let key = anonymous
         .then(|| std::str::from_utf8(&body).ok())
@@ -176,16 +231,14 @@ pub async fn post(
     if let Some(hit) = key.as_deref().and_then(|k| state.cache.get(k)) {
         return send_cached(&hit);
     }
-    let gql = match parse_request(&req, &body) {
+    let mut gql = match parse_request(&req, &body).and_then(|mut gql| {
+        admit(&state, &mut gql)?;
+        Ok(gql)
+    }) {
         Ok(gql) => gql,
-        Err(e) => {
-            return json(
-                actix_web::ResponseError::status_code(&e),
-                &error_response(&e),
-            )
-        }
+        Err(e) => return error_http(&e),
     };
-    let Some(key) = key.filter(|_| !is_mutation(&gql.query)) else {
+    let Some(key) = key.filter(|_| !is_mutation(&mut gql)) else {
         return json(StatusCode::OK, &execute(&schema, &state, &req, gql).await.0);
     };
     let made = state
@@ -207,6 +260,25 @@ pub async fn post(
         Ok(cached) => send_cached(&cached),
         Err(never) => match never {},
     }
+}
+
+/// An error as a GraphQL response (`{"errors": [...]}`, no `data`) with the error's status:
+/// what `/graphql` answers for a request refused before it runs (too large, too slow, too
+/// complex, malformed).
+pub fn error_http(e: &AppError) -> HttpResponse {
+    let body = serde_json::json!({ "errors": [server_error(e)] });
+    let mut res = HttpResponse::build(actix_web::ResponseError::status_code(e))
+        .content_type("application/json")
+        .body(body.to_string());
+    if let Some(secs) = e.retry_after() {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static(secs));
+    }
+    if e.closes_connection() {
+        res.head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    res
 }
 
 /// A GraphQL request from a JSON body (`query`, `operationName`, `variables`).
@@ -241,8 +313,9 @@ fn send_cached(body: &CachedBody) -> HttpResponse {
         .body(body.body.clone())
 }
 
-fn is_mutation(query: &str) -> bool {
-    async_graphql::parser::parse_query(query).is_ok_and(|doc| {
+/// Whether the document holds a mutation (parsed once, by [`admit`]).
+fn is_mutation(gql: &mut async_graphql::Request) -> bool {
+    gql.parsed_query().is_ok_and(|doc| {
         doc.operations
             .iter()
             .any(|(_, op)| op.node.ty == OperationType::Mutation)
@@ -269,16 +342,19 @@ pub async fn get(
                 .body(GraphiQLSource::build().endpoint("/graphql").finish());
         }
         let e = AppError::BadRequest("give the query as ?query=...".into());
-        return json(StatusCode::BAD_REQUEST, &error_response(&e));
+        return error_http(&e);
     };
-    if is_mutation(text) {
+    let mut gql = async_graphql::Request::new(text.clone());
+    if let Err(e) = admit(&state, &mut gql) {
+        return error_http(&e);
+    }
+    if is_mutation(&mut gql) {
         let e = AppError::MethodNotAllowed("mutations need POST".into());
         let mut res = json(StatusCode::METHOD_NOT_ALLOWED, &error_response(&e));
         res.headers_mut()
             .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return res;
     }
-    let mut gql = async_graphql::Request::new(text.clone());
     if let Some(name) = query.get("operationName") {
         gql = gql.operation_name(name.clone());
     }
@@ -287,7 +363,7 @@ pub async fn get(
             Ok(v) => gql = gql.variables(async_graphql::Variables::from_json(v)),
             Err(e) => {
                 let e = AppError::BadRequest(format!("variables are not JSON: {e}"));
-                return json(StatusCode::BAD_REQUEST, &error_response(&e));
+                return error_http(&e);
             }
         }
     }

@@ -262,6 +262,7 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
                 JsonPayloadError::Deserialize(e) => {
                     AppError::BadRequest(format!("the JSON body is not valid: {e}"))
                 }
+                JsonPayloadError::Payload(e) => crate::limits::payload_error(e),
                 other => AppError::BadRequest(format!("the body could not be read: {other}")),
             };
             e.into()
@@ -274,9 +275,11 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
+/// A path segment that cannot name anything (an id that is not a number) is a resource that
+/// does not exist: 404, as for a slug that is not a slug.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err: PathError, _req| {
-        AppError::BadRequest(format!("the path is not valid: {err}")).into()
+    web::PathConfig::default().error_handler(|_: PathError, req| {
+        AppError::NotFound(format!("no resource at {}", req.path())).into()
     })
 }
 
@@ -297,21 +300,49 @@ pub fn error_handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status();
-        let detail = match status {
-            StatusCode::NOT_FOUND => format!("no resource at {}", res.request().path()),
-            s if s.is_server_error() => "An unexpected error occurred.".to_owned(),
-            s => s.canonical_reason().unwrap_or("request refused").to_owned(),
+        let path = res.request().path().to_owned();
+        let reason = status
+            .canonical_reason()
+            .unwrap_or("request refused")
+            .to_owned();
+        let problem = match status {
+            StatusCode::NOT_FOUND => crate::limits::error_for(
+                &path,
+                &AppError::NotFound(format!("no resource at {path}")),
+            ),
+            StatusCode::BAD_REQUEST => {
+                crate::limits::error_for(&path, &AppError::BadRequest(reason))
+            }
+            StatusCode::REQUEST_TIMEOUT => {
+                crate::limits::error_for(&path, &AppError::RequestTimeout(reason))
+            }
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                crate::limits::error_for(&path, &AppError::PayloadTooLarge(reason))
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                crate::limits::error_for(&path, &AppError::UnsupportedMediaType(reason))
+            }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                crate::limits::error_for(&path, &AppError::Unavailable(reason))
+            }
+            s => {
+                let detail = if s.is_server_error() {
+                    "An unexpected error occurred.".to_owned()
+                } else {
+                    reason
+                };
+                let problem = crate::error::Problem {
+                    kind: format!("https://newsdesk.dev/problems/http-{}", s.as_u16()),
+                    title: s.canonical_reason().unwrap_or("Error").into(),
+                    status: s.as_u16(),
+                    detail,
+                    errors: None,
+                };
+                HttpResponse::build(s)
+                    .content_type("application/problem+json")
+                    .body(serde_json::to_vec(&problem).unwrap_or_default())
+            }
         };
-        let problem = crate::error::Problem {
-            kind: "about:blank".into(),
-            title: status.canonical_reason().unwrap_or("Error").into(),
-            status: status.as_u16(),
-            detail,
-            errors: None,
-        };
-        let problem = HttpResponse::build(status)
-            .content_type("application/problem+json")
-            .body(serde_json::to_vec(&problem).unwrap_or_default());
         let (req, _) = res.into_parts();
         let res = ServiceResponse::new(req, problem.map_into_boxed_body()).map_into_right_body();
         Ok(ErrorHandlerResponse::Response(res))

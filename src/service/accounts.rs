@@ -27,7 +27,9 @@ pub fn user_view(u: UserRow) -> User {
 
 fn check_password(e: &mut FieldErrors, field: &str, p: &str) {
     let n = p.chars().count();
-    if n < MIN_PASSWORD {
+    if let Err(m) = crate::domain::check_chars(p) {
+        e.add(field, m);
+    } else if n < MIN_PASSWORD {
         e.add(field, format!("must be at least {MIN_PASSWORD} characters"));
     } else if n > MAX_PASSWORD {
         e.add(field, format!("must be at most {MAX_PASSWORD} characters"));
@@ -107,13 +109,12 @@ pub async fn list(state: &AppState, viewer: &Viewer, paging: &PageParams) -> App
 }
 
 /// A slug for a person's name that no other account has.
-fn free_user_slug(c: &mut DbConn, name: &str) -> AppResult<String> {
+fn free_user_slug(c: &mut DbConn, name: &str) -> AppResult<Slug> {
     // A name with no letters or digits in it still gets a profile: author, author-2, ...
     let base = Slug::derive(name)
         .or_else(|| Slug::derive("author"))
         .ok_or_else(|| AppError::Internal("cannot make a profile slug".into()))?;
     super::first_free_slug(base, 10_000, |s| Ok(db::users::slug_exists(c, s)?))?
-        .map(Slug::into_string)
         .ok_or_else(|| AppError::Conflict("no free profile slug for this name".into()))
 }
 
@@ -164,20 +165,36 @@ pub async fn create_user(state: &AppState, input: CreateUser) -> AppResult<User>
                 ));
             }
             let stamp = now();
-            let slug = free_user_slug(c, &name)?;
-            let row = db::users::insert(
+            let mut row = NewUser {
+                email: email.into_string(),
+                slug: String::new(),
+                name,
+                role: role.as_str().to_owned(),
+                password_hash,
+                bio,
+                avatar_url,
+                token_version: 1,
+                created_at: stamp,
+                updated_at: stamp,
+            };
+            let slug = free_user_slug(c, &row.name)?;
+            let name = row.name.clone();
+            let row = super::insert_with_slug(
                 c,
-                &NewUser {
-                    email: email.into_string(),
-                    slug,
-                    name,
-                    role: role.as_str().to_owned(),
-                    password_hash,
-                    bio,
-                    avatar_url,
-                    token_version: 1,
-                    created_at: stamp,
-                    updated_at: stamp,
+                slug,
+                true,
+                db::users::slug_exists,
+                |c| free_user_slug(c, &name),
+                |c, slug| {
+                    row.slug = slug.as_str().to_owned();
+                    db::users::insert(c, &row)
+                },
+                // The email, taken by a concurrent create, is the only other unique column.
+                |_, _, e| match e {
+                    db::DbError::Conflict(_) => {
+                        AppError::Conflict("an account with this email already exists".into())
+                    }
+                    other => other.into(),
                 },
             )?;
             Ok(user_view(row))

@@ -11,8 +11,8 @@ use crate::db::articles::{ArticleFilter, KeysetPos, Paging, Plan, SortKey, Statu
 use crate::db::search::SearchTerms;
 use crate::db::{self, ArticleContent, ArticleSummaryRow, ArticleUpdate, DbConn, NewArticle};
 use crate::domain::{
-    now, optional_text, parse_http_url, parse_instant, text_field, utc, ArticleStatus, Role,
-    ShareNetwork, Slug,
+    check_chars, now, optional_text, parse_http_url, parse_instant, text_field, utc, ArticleStatus,
+    Role, ShareNetwork, Slug,
 };
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::model::{
@@ -118,6 +118,9 @@ fn list_filter(viewer: &Viewer, p: &ListArticles) -> AppResult<(ArticleFilter, S
     if let Some(q) = &p.q {
         if q.chars().count() > 200 {
             errors.add("q", "must be at most 200 characters");
+        }
+        if let Err(e) = check_chars(q) {
+            errors.add("q", e);
         }
         // A query with no words in it matches nothing rather than everything.
         match SearchTerms::parse(q) {
@@ -429,7 +432,10 @@ fn validate_tags(errors: &mut FieldErrors, tags: &[String]) -> Vec<String> {
 }
 
 fn validate_body(errors: &mut FieldErrors, body: &str) -> Option<String> {
-    if body.chars().count() > MAX_BODY_CHARS {
+    if let Err(e) = check_chars(body) {
+        errors.add("body", e);
+        None
+    } else if body.chars().count() > MAX_BODY_CHARS {
         errors.add(
             "body",
             format!("must be at most {MAX_BODY_CHARS} characters"),
@@ -673,15 +679,16 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: CreateArticle) -> 
                 Some(t) => resolve_tags(c, t)?,
                 None => Vec::new(),
             };
-            let slug = match &fields.slug {
+            let title = fields.title.clone();
+            let (slug, derived) = match &fields.slug {
                 Some(s) if db::articles::slug_exists(c, s.as_str())? => {
                     return Err(slug_taken(s.as_str()))
                 }
-                Some(s) => s.clone(),
-                None => free_slug(c, &fields.title)?,
+                Some(s) => (s.clone(), false),
+                None => (free_slug(c, &title)?, true),
             };
-            let row = NewArticle {
-                content: content(slug.into_string(), fields, rendered),
+            let mut row = NewArticle {
+                content: content(slug.as_str().to_owned(), fields, rendered),
                 author_id: author.user_id,
                 created_at: stamp,
                 updated_at: stamp,
@@ -690,10 +697,21 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: CreateArticle) -> 
                 comment_count: 0,
                 version: 1,
             };
-            let id = db::articles::insert(c, &row).map_err(|e| match e {
-                db::DbError::Conflict(_) => slug_taken(&row.content.slug),
-                other => other.into(),
-            })?;
+            let id = super::insert_with_slug(
+                c,
+                slug,
+                derived,
+                db::articles::slug_exists,
+                |c| free_slug(c, &title),
+                |c, slug| {
+                    row.content.slug = slug.as_str().to_owned();
+                    db::articles::insert(c, &row)
+                },
+                |_, slug, e| match e {
+                    db::DbError::Conflict(_) => slug_taken(slug.as_str()),
+                    other => other.into(),
+                },
+            )?;
             db::articles::set_tags(c, id, &tag_ids)?;
             let stored = db::articles::find_by_id(c, id)?
                 .ok_or_else(|| AppError::Internal("inserted article not found".into()))?;
@@ -710,7 +728,7 @@ fn find_for_write(
     writer: &Principal,
     expected_version: Option<i32>,
 ) -> AppResult<ArticleSummaryRow> {
-    let row = db::articles::find_by_slug(c, slug)?
+    let row = db::articles::find_by_slug_for_write(c, slug)?
         .filter(|r| may_read(r, &Some(writer.clone()), now()))
         .ok_or_else(|| AppError::not_found("article"))?;
     if !may_edit(&row, writer) {

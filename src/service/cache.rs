@@ -62,6 +62,27 @@ pub struct ResponseCache {
     inflight: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
+/// A request's place in the queue for one key.
+struct Gate<'a> {
+    cache: &'a ResponseCache,
+    key: &'a str,
+    gate: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Drop for Gate<'_> {
+    fn drop(&mut self) {
+        let mut inflight = self
+            .cache
+            .inflight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        // Nobody else holds the gate (the map's copy and this one): the last one out clears it.
+        if Arc::strong_count(&self.gate) == 2 {
+            inflight.remove(self.key);
+        }
+    }
+}
+
 impl ResponseCache {
     pub fn new(max_bytes: u64) -> Self {
         ResponseCache {
@@ -103,8 +124,14 @@ impl ResponseCache {
             let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
             inflight.entry(key.clone()).or_default().clone()
         };
-        let turn = gate.lock().await;
-        let result = match self.get(&key) {
+        // Clears the gate however this ends, a request cancelled at its deadline included.
+        let gate = Gate {
+            cache: self,
+            key: &key,
+            gate,
+        };
+        let _turn = gate.gate.lock().await;
+        match self.get(&key) {
             // Made while this request waited its turn.
             Some(hit) => Ok(hit),
             None => {
@@ -117,14 +144,7 @@ impl ResponseCache {
                     body
                 })
             }
-        };
-        drop(turn);
-        let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
-        // Nobody else holds the gate (the map's copy and this one): the last one out clears it.
-        if Arc::strong_count(&gate) == 2 {
-            inflight.remove(&key);
         }
-        result
     }
 
     /// How many live articles each tag has, counted at most once a minute.

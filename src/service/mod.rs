@@ -19,7 +19,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::{self, Role};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 pub use auth::{Principal, TokenKeys};
 
@@ -39,9 +39,25 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the database, applies migrations and loads (or creates) the signing secret.
+    /// Opens the database for serving (a statement may not outlive its request), applies
+    /// migrations and loads (or creates) the signing secret.
     pub async fn open(settings: Settings) -> Result<Self, String> {
-        let db = Db::connect(&settings.db_options())?;
+        let options = settings.db_options();
+        Self::open_with(settings, options).await
+    }
+
+    /// Like [`AppState::open`], for batch work from the command line (seeding): statements
+    /// run as long as they need.
+    pub async fn open_for_batch(settings: Settings) -> Result<Self, String> {
+        let options = crate::db::DbOptions {
+            statement_timeout: None,
+            ..settings.db_options()
+        };
+        Self::open_with(settings, options).await
+    }
+
+    async fn open_with(settings: Settings, options: crate::db::DbOptions) -> Result<Self, String> {
+        let db = Db::connect(&options)?;
         db.migrate()?;
         let keys = TokenKeys::load(&db, &settings).await?;
         Ok(AppState {
@@ -109,6 +125,38 @@ pub(crate) fn require_role(
         Err(crate::error::AppError::Forbidden(format!(
             "this needs the {role} role or higher"
         )))
+    }
+}
+
+/// How often an insert takes the next free slug after losing one to a concurrent writer.
+const SLUG_RACE_RETRIES: u32 = 32;
+
+/// Inserts a row named by `slug`. When the slug was derived (not the client's) and a
+/// concurrent writer took it between our look and our insert (PostgreSQL reports that race as
+/// a unique violation; SQLite's single writer never races), it takes the next free slug and
+/// tries again, so concurrent creates behave alike on both backends. Any other failure, and
+/// a clash on a slug the client chose, goes to `refused`.
+pub(crate) fn insert_with_slug<T>(
+    c: &mut crate::db::DbConn,
+    mut slug: domain::Slug,
+    derived: bool,
+    slug_taken: fn(&mut crate::db::DbConn, &str) -> crate::db::DbResult<bool>,
+    mut next_free: impl FnMut(&mut crate::db::DbConn) -> AppResult<domain::Slug>,
+    mut insert: impl FnMut(&mut crate::db::DbConn, &domain::Slug) -> crate::db::DbResult<T>,
+    refused: impl FnOnce(&mut crate::db::DbConn, &domain::Slug, crate::db::DbError) -> AppError,
+) -> AppResult<T> {
+    let mut lost = 0;
+    loop {
+        match crate::db::savepoint(c, |c| insert(c, &slug)) {
+            Ok(v) => return Ok(v),
+            Err(crate::db::DbError::Conflict(_))
+                if derived && lost < SLUG_RACE_RETRIES && slug_taken(c, slug.as_str())? =>
+            {
+                lost += 1;
+                slug = next_free(c)?;
+            }
+            Err(e) => return Err(refused(c, &slug, e)),
+        }
     }
 }
 
