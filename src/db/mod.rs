@@ -532,6 +532,9 @@ impl Db {
         let pool = self.pool.clone();
         let lock = (self.dialect == Dialect::Sqlite).then(|| self.sqlite_writer.clone());
         let permit = Self::permit(&self.permits).await?;
+        // Reads stay on the primary from before the write to a while after its commit (the
+        // replica's lag starts there), also when the request is cancelled meanwhile.
+        let _sticky = read_own_write.then(|| StickToPrimary(self));
         if read_own_write {
             self.saw_write();
         }
@@ -550,12 +553,7 @@ impl Db {
         .await
         .map_err(|e| E::from(DbError::Other(format!("blocking task failed: {e}"))));
         watch.finished();
-        let result = result?;
-        if read_own_write {
-            // Counted from the commit too: the replica's lag starts there.
-            self.saw_write();
-        }
-        result
+        result?
     }
 
     /// A connection for synchronous callers (command line, seeding).
@@ -597,6 +595,15 @@ where
     E: From<DbError>,
 {
     run_transaction(conn, f, None)
+}
+
+/// Marks a write seen (see [`Db::saw_write`]) when dropped, after its commit.
+struct StickToPrimary<'a>(&'a Db);
+
+impl Drop for StickToPrimary<'_> {
+    fn drop(&mut self) {
+        self.0.saw_write();
+    }
 }
 
 /// Set when the request a write belongs to was cancelled (dropped) before the write ended.

@@ -29,6 +29,10 @@ fn graphql_field(field: &str) -> String {
 }
 
 pub fn to_graphql(e: &AppError) -> Error {
+    if let AppError::Internal(cause) = e {
+        // The client sees a generic message; the cause goes to the log, as on REST.
+        tracing::error!(%cause, "internal error");
+    }
     let message = match e {
         AppError::Validation(fields) => {
             let parts: Vec<String> = fields

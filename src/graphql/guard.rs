@@ -21,7 +21,19 @@ pub struct Limits {
     pub max_aliases: usize,
     /// Root fields of one mutation, once fragments are expanded.
     pub max_mutation_fields: usize,
+    /// Nesting of data fields. Introspection (`__schema`, `__type`) is not counted: tools
+    /// send a standard query deeper than any page needs; it has bounds of its own.
+    pub max_depth: usize,
 }
+
+/// Introspection lists that expand types (`types`, `fields`...) one path may go through:
+/// the standard introspection query goes through two (`types`, then `fields`); a third
+/// (`fields { type { fields } }`) multiplies the answer by every field of every type again.
+pub const MAX_INTROSPECTION_TYPE_LISTS: usize = 2;
+
+/// `__schema` and `__type` fields one document may ask for (each answers the whole schema or
+/// a type of it; under aliases they would multiply).
+pub const MAX_INTROSPECTION_ROOTS: usize = 3;
 
 /// Why a document is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +53,11 @@ pub enum Refusal {
         count: usize,
         max: usize,
     },
+    TooDeep {
+        depth: usize,
+        max: usize,
+    },
+    IntrospectionTooLarge(&'static str),
 }
 
 impl Refusal {
@@ -51,6 +68,8 @@ impl Refusal {
             Refusal::FragmentCycle(_) => "FRAGMENT_CYCLE",
             Refusal::TooManyAliases { .. } => "TOO_MANY_ALIASES",
             Refusal::TooManyMutations { .. } => "TOO_MANY_MUTATIONS",
+            Refusal::TooDeep { .. } => "QUERY_TOO_DEEP",
+            Refusal::IntrospectionTooLarge(_) => "INTROSPECTION_TOO_LARGE",
         }
     }
 }
@@ -86,6 +105,11 @@ impl std::fmt::Display for Refusal {
                 f,
                 "the mutation has {count} fields; at most {max} are run in one request"
             ),
+            Refusal::TooDeep { depth, max } => write!(
+                f,
+                "the query is nested too deep: {depth} levels of fields, at most {max}"
+            ),
+            Refusal::IntrospectionTooLarge(what) => write!(f, "introspection {what}"),
         }
     }
 }
@@ -181,8 +205,33 @@ pub fn check(doc: &ExecutableDocument, limits: &Limits) -> Result<(), Refusal> {
             }
         }
         walk.check_set(set, 0)?;
+        let mut shape = Shape::default();
+        walk.shape(set, 0, None, &mut shape)?;
+        if shape.deepest > limits.max_depth {
+            return Err(Refusal::TooDeep {
+                depth: shape.deepest,
+                max: limits.max_depth,
+            });
+        }
     }
     Ok(())
+}
+
+/// What the expanded walk of one operation measures.
+#[derive(Default)]
+struct Shape {
+    /// The deepest data field (introspection not counted).
+    deepest: usize,
+    /// `__schema` and `__type` fields met.
+    introspection_roots: usize,
+}
+
+/// Introspection fields that list types or their members.
+fn expands_types(field: &str) -> bool {
+    matches!(
+        field,
+        "types" | "fields" | "inputFields" | "interfaces" | "possibleTypes" | "enumValues"
+    )
 }
 
 /// Expanded field counts, each fragment's counted once.
@@ -300,6 +349,62 @@ impl<'a> Expanded<'a> {
         Ok(())
     }
 
+    /// Walks the expanded tree under `set` at data depth `depth`; `introspection` is the
+    /// number of type lists passed so far, once inside `__schema` or `__type`.
+    fn shape(
+        &self,
+        set: &'a SelectionSet,
+        depth: usize,
+        introspection: Option<usize>,
+        shape: &mut Shape,
+    ) -> Result<(), Refusal> {
+        if depth > MAX_NESTING {
+            return Err(Refusal::FragmentsTooDeep);
+        }
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    let name = f.node.name.node.as_str();
+                    let inner = &f.node.selection_set.node;
+                    match introspection {
+                        Some(lists) => {
+                            let lists = lists + usize::from(expands_types(name));
+                            if lists > MAX_INTROSPECTION_TYPE_LISTS {
+                                return Err(Refusal::IntrospectionTooLarge(
+                                    "may go through at most two lists of types or their members \
+                                     on one path (as the standard introspection query does)",
+                                ));
+                            }
+                            self.shape(inner, depth, Some(lists), shape)?;
+                        }
+                        None if name == "__schema" || name == "__type" => {
+                            shape.introspection_roots += 1;
+                            if shape.introspection_roots > MAX_INTROSPECTION_ROOTS {
+                                return Err(Refusal::IntrospectionTooLarge(
+                                    "may ask for __schema and __type at most three times",
+                                ));
+                            }
+                            self.shape(inner, depth, Some(0), shape)?;
+                        }
+                        None => {
+                            shape.deepest = shape.deepest.max(depth + 1);
+                            self.shape(inner, depth + 1, None, shape)?;
+                        }
+                    }
+                }
+                Selection::InlineFragment(i) => {
+                    self.shape(&i.node.selection_set.node, depth, introspection, shape)?
+                }
+                Selection::FragmentSpread(s) => {
+                    if let Some(def) = self.fragments.get(&s.node.fragment_name.node) {
+                        self.shape(&def.node.selection_set.node, depth, introspection, shape)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Checks the sets nested under the fields of a fragment spread into a parent set.
     fn check_children(&self, set: &'a SelectionSet, nesting: usize) -> Result<(), Refusal> {
         if nesting > MAX_NESTING {
@@ -330,6 +435,7 @@ mod tests {
         max_nodes: 2000,
         max_aliases: 30,
         max_mutation_fields: 50,
+        max_depth: 10,
     };
 
     fn run(q: &str) -> Result<(), Refusal> {
@@ -384,6 +490,54 @@ mod tests {
              fragment Card on Article { slug title excerpt image { url credit } tags { slug } }",
         )
         .unwrap();
+    }
+
+    /// graphql-js `getIntrospectionQuery()`, as GraphiQL and codegen tools send it.
+    const STANDARD_INTROSPECTION: &str = r#"
+      query IntrospectionQuery { __schema { queryType { name } mutationType { name }
+        subscriptionType { name } types { ...FullType }
+        directives { name description locations args { ...InputValue } } } }
+      fragment FullType on __Type { kind name description
+        fields(includeDeprecated: true) { name description args { ...InputValue }
+          type { ...TypeRef } isDeprecated deprecationReason }
+        inputFields { ...InputValue } interfaces { ...TypeRef }
+        enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+        possibleTypes { ...TypeRef } }
+      fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+      fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType {
+        kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+        ofType { kind name } } } } } } } } }"#;
+
+    #[test]
+    fn the_standard_introspection_query_passes_and_introspection_bombs_do_not() {
+        run(STANDARD_INTROSPECTION).unwrap();
+        let bomb =
+            "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
+        assert!(matches!(run(bomb), Err(Refusal::IntrospectionTooLarge(_))));
+        let many: String = (0..4)
+            .map(|i| format!("s{i}: __schema {{ types {{ name }} }} "))
+            .collect();
+        assert!(matches!(
+            run(&format!("{{ {many} }}")),
+            Err(Refusal::IntrospectionTooLarge(_))
+        ));
+        // One type's fields' types' fields is small, and allowed.
+        run(r#"{ __type(name: "Article") { fields { type { fields { name } } } } }"#).unwrap();
+    }
+
+    #[test]
+    fn data_depth_is_counted_through_fragments() {
+        let deep = "{ a { b { c { d { e { f { g { h { i { j { k } } } } } } } } } } }";
+        assert!(matches!(
+            run(deep),
+            Err(Refusal::TooDeep { depth: 11, max: 10 })
+        ));
+        let split = "{ a { b { c { d { e { ...F } } } } } } fragment F on X { f { g { h { i { j { k } } } } } }";
+        assert!(matches!(
+            run(split),
+            Err(Refusal::TooDeep { depth: 11, .. })
+        ));
+        run("{ a { b { c { d { e { f { g { h { i { j } } } } } } } } } }").unwrap();
     }
 
     #[test]

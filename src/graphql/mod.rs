@@ -105,10 +105,10 @@ pub(crate) fn page_params(
     })
 }
 
-/// The schema, built once at start-up with its limits.
+/// The schema, built once at start-up with its limits. (Depth is bounded by [`guard`],
+/// which leaves introspection out: async-graphql's own depth limit would count it.)
 pub fn build_schema(settings: &Settings) -> NewsSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(settings.graphql_max_depth)
         .limit_complexity(settings.graphql_max_complexity);
     if !settings.graphql_introspection {
         builder = builder.disable_introspection();
@@ -161,6 +161,7 @@ fn admit(state: &AppState, gql: &mut async_graphql::Request) -> Result<(), AppEr
         max_nodes: limits.graphql_max_nodes,
         max_aliases: limits.graphql_max_aliases,
         max_mutation_fields: limits.graphql_max_mutations,
+        max_depth: state.settings.graphql_max_depth,
     };
     guard::check(&doc, &bounds).map_err(|r| AppError::TooComplex {
         reason: r.reason(),
@@ -170,9 +171,17 @@ fn admit(state: &AppState, gql: &mut async_graphql::Request) -> Result<(), AppEr
     Ok(())
 }
 
-/// Keeps at most `max` errors: the first `max - 1` and one that counts the rest (10,000 failing
-/// aliases must not make a megabyte of errors).
-fn cap_errors(res: &mut async_graphql::Response, max: usize) {
+/// Every error carries a code: async-graphql's own (a document that does not parse or
+/// validate, an argument of the wrong type) come without one, and are the client's input.
+/// Then at most `max` errors are kept: the first `max - 1` and one that counts the rest
+/// (10,000 failing aliases must not make a megabyte of errors).
+fn finish_errors(res: &mut async_graphql::Response, max: usize) {
+    for e in &mut res.errors {
+        let ext = e.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            ext.set("code", "BAD_USER_INPUT");
+        }
+    }
     if res.errors.len() <= max {
         return;
     }
@@ -206,7 +215,7 @@ async fn execute(
         shown: shown.clone(),
     });
     let mut res = schema.execute(gql.data(loaders)).await;
-    cap_errors(&mut res, state.settings.limits.graphql_max_errors);
+    finish_errors(&mut res, state.settings.limits.graphql_max_errors);
     (res, shown.shows())
 }
 

@@ -79,17 +79,26 @@ impl AppState {
         T: Send + 'static,
     {
         let node = self.node.clone();
-        let result = self
-            .db
+        // However this ends (a request cancelled at its deadline included: its write may
+        // have committed just before), what was cached before it is stale.
+        let _stale = Stale(self);
+        self.db
             .write(move |c| {
                 let out = f(c)?;
                 changes::announce_content(c, &node)?;
                 Ok(out)
             })
-            .await;
-        self.cache.invalidate();
-        self.schedule.changed();
-        result
+            .await
+    }
+}
+
+/// Drops the cached responses and re-reads the schedule when dropped.
+struct Stale<'a>(&'a AppState);
+
+impl Drop for Stale<'_> {
+    fn drop(&mut self) {
+        self.0.cache.invalidate();
+        self.0.schedule.changed();
     }
 }
 
