@@ -139,6 +139,7 @@ both_backends!(
             StatusCode::BAD_REQUEST,
         )
         .await;
+        // An id that is not a number names nothing: 404, like a slug that is not a slug.
         problem(
             app.patch("/api/v1/comments/not-a-number")
                 .bearer_auth(&author)
@@ -146,7 +147,7 @@ both_backends!(
                 .send()
                 .await
                 .unwrap(),
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
         )
         .await;
     }

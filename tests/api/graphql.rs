@@ -266,8 +266,10 @@ both_backends!(
         let nested = (0..9).fold("title".to_owned(), |inner, _| format!("related(limit: 1) {{ {inner} }}"));
         let deep = format!("{{ articles(first: 1) {{ edges {{ node {{ {nested} }} }} }} }}");
         let deep = deep.as_str();
-        let body = app.gql(None, deep, json!({})).await;
+        let res = app.post("/graphql").json(&json!({"query": deep})).send().await.unwrap();
+        let body = json_of(res, StatusCode::BAD_REQUEST).await;
         assert!(body["errors"][0]["message"].as_str().unwrap().contains("nested too deep"), "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["reason"], "QUERY_TOO_DEEP");
         let costly = "{ articles(first: 100) { edges { node { related(limit: 20) { comments(first: 100) { edges { node { body } } } } } } } }";
         let body = app.gql(None, costly, json!({})).await;
         assert!(body["errors"][0]["message"].as_str().unwrap().contains("too complex"), "{body}");
@@ -375,3 +377,59 @@ both_backends!(
         assert_eq!(json_of(res, StatusCode::OK).await["data"]["articles"]["totalCount"], 0);
     }
 );
+
+/// graphql-js `getIntrospectionQuery()`, as GraphiQL, GraphQL Code Generator and Apollo send it:
+/// deeper than the depth limit, which is for data, not for introspection.
+const STANDARD_INTROSPECTION: &str = r#"
+  query IntrospectionQuery { __schema { queryType { name } mutationType { name }
+    subscriptionType { name } types { ...FullType }
+    directives { name description locations args { ...InputValue } } } }
+  fragment FullType on __Type { kind name description
+    fields(includeDeprecated: true) { name description args { ...InputValue }
+      type { ...TypeRef } isDeprecated deprecationReason }
+    inputFields { ...InputValue } interfaces { ...TypeRef }
+    enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+    possibleTypes { ...TypeRef } }
+  fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+  fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType {
+    kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name } } } } } } } } }"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standard_introspection_query_is_answered() {
+    let app = TestApp::sqlite().await;
+    let data = app.gql_ok(None, STANDARD_INTROSPECTION, json!({})).await;
+    let types = data["__schema"]["types"].as_array().expect("types");
+    assert!(
+        types.iter().any(|t| t["name"] == "Article"),
+        "Article is introspectable"
+    );
+    assert_eq!(data["__schema"]["queryType"]["name"], "Query");
+    // A query that multiplies the schema by itself is not.
+    let bomb = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
+    let res = app
+        .post("/graphql")
+        .json(&json!({"query": bomb}))
+        .send()
+        .await
+        .unwrap();
+    let body = json_of(res, StatusCode::BAD_REQUEST).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["reason"],
+        "INTROSPECTION_TOO_LARGE"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_that_do_not_parse_or_validate_get_a_code() {
+    let app = TestApp::sqlite().await;
+    for query in [
+        "{ articles { edges { node { noSuchField } } } }",
+        "{ article(slug: 42) { id } }",
+        "{ article(slug: \"x\" { id } }",
+        "query Twice { tag(slug: \"a\") { id } } query Twice { tag(slug: \"b\") { id } }",
+    ] {
+        let body = app.gql(None, query, json!({})).await;
+        assert_eq!(gql_code(&body), "BAD_USER_INPUT", "{query}: {body}");
+    }
+}

@@ -94,9 +94,24 @@ fn admin_url() -> Option<String> {
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
+        Self::sqlite_tweaked(None).await
+    }
+
+    /// A SQLite app whose settings `tweak` changes (its second argument is unused here).
+    pub async fn sqlite_tweaked(tweak: Option<Tweak>) -> TestApp {
         let path = std::env::temp_dir().join(format!("{}.db", unique("newsdesk_test")));
         let url = format!("sqlite://{}", path.display());
-        Self::spawn(url, Cleanup::SqliteFile(path), None).await
+        Self::spawn(
+            url,
+            Cleanup::SqliteFile(path),
+            tweak.map(|t| (t, String::new())),
+        )
+        .await
+    }
+
+    /// A PostgreSQL app whose settings `tweak` changes; `None` without `TEST_DATABASE_URL`.
+    pub async fn postgres_settings(tweak: Option<Tweak>) -> Option<TestApp> {
+        Self::postgres_tweaked(tweak.map(|t| (t, String::new()))).await
     }
 
     /// `None` when `TEST_DATABASE_URL` is unset (see [`admin_url`]).
@@ -214,6 +229,10 @@ impl TestApp {
         self.state.cache.invalidate();
     }
 
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -234,6 +253,12 @@ impl TestApp {
 
     /// Starts a second node, the real binary in its own process, on this app's database.
     pub async fn second_node(&self) -> Node {
+        self.node_with(&[]).await
+    }
+
+    /// Starts the real binary in its own process on this app's database, with these extra
+    /// environment variables.
+    pub async fn node_with(&self, env: &[(&str, &str)]) -> Node {
         // A free port: bind, read it, let it go (the child binds it a moment later).
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -247,6 +272,7 @@ impl TestApp {
             .env("NEWSDESK_POOL_SIZE", "2")
             .env("NEWSDESK_WORKERS", "1")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("start a second newsdesk process");
@@ -375,13 +401,46 @@ impl Node {
 
     /// Stops the process as a deploy does (SIGTERM), and waits for it to finish.
     pub fn stop_gracefully(&mut self) {
+        self.terminate();
+        let exit = self.child.wait().expect("wait for the node");
+        assert!(exit.success(), "the node exited with {exit}");
+    }
+
+    /// Sends SIGTERM, without waiting.
+    pub fn terminate(&self) {
         let status = std::process::Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .expect("send SIGTERM");
         assert!(status.success());
-        let exit = self.child.wait().expect("wait for the node");
-        assert!(exit.success(), "the node exited with {exit}");
+    }
+
+    /// Waits up to `within` for the process to exit; its status, or `None` if it still runs.
+    pub async fn exited_within(
+        &mut self,
+        within: std::time::Duration,
+    ) -> Option<std::process::ExitStatus> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < within {
+            if let Some(status) = self.child.try_wait().expect("poll the node") {
+                return Some(status);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        None
+    }
+
+    /// The process's resident memory, in MiB.
+    pub fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("read the node's /proc status");
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .expect("VmRSS in /proc status");
+        kib / 1024.0
     }
 }
 
@@ -460,9 +519,86 @@ pub async fn invalid(res: Response, field: &str) -> Value {
     body
 }
 
-/// Generates one test per backend from one body.
+/// A response read off a raw socket: the status, the lower-cased headers and the body.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: std::collections::HashMap<String, String>,
+    pub body: String,
+}
+
+/// Reads one HTTP/1.1 response (with `Content-Length`, or up to the close) from `stream`.
+pub async fn read_raw_response(stream: &mut tokio::net::TcpStream) -> Option<RawResponse> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+    let headers: std::collections::HashMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut body = buf[head_end..].to_vec();
+    let length = headers
+        .get("content-length")
+        .and_then(|v| v.parse::<usize>().ok());
+    while length.is_none_or(|n| body.len() < n) {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&chunk[..n]),
+        }
+    }
+    Some(RawResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).to_string(),
+    })
+}
+
+/// Sends `bytes` on a new connection to `base` and reads the response.
+pub async fn raw_request(base: &str, bytes: &[u8]) -> Option<RawResponse> {
+    use tokio::io::AsyncWriteExt;
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    stream.write_all(bytes).await.ok()?;
+    read_raw_response(&mut stream).await
+}
+
+/// Generates one test per backend from one body; `with TWEAK;` first changes the settings.
 #[macro_export]
 macro_rules! both_backends {
+    (with $tweak:expr; $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(#[$meta])*
+            async fn run($app: $crate::helpers::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run($crate::helpers::TestApp::sqlite_tweaked(Some($tweak)).await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::postgres_settings(Some($tweak)).await {
+                    run(app).await
+                }
+            }
+        }
+    };
     ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
