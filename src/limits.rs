@@ -2,10 +2,12 @@
 //! the request body, a deadline for the whole request, and bounded body reads. Refusals are
 //! ours in shape: problem+json on REST, a GraphQL error on `/graphql`.
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -160,19 +162,42 @@ pub async fn protect(
         let res = error_for(req.path(), &e);
         return Ok(req.into_response(res));
     }
+    // The body, and whether it was read to its end, for requests that have one.
+    let mut body = None;
     if has_body(&req) {
+        let read = Rc::new(Cell::new(false));
         let (_, payload) = req.parts_mut();
-        let inner = std::mem::replace(payload, Payload::None);
+        let inner = Rc::new(RefCell::new(std::mem::replace(payload, Payload::None)));
         *payload = Payload::from(Box::pin(BodyDeadline {
-            inner,
+            inner: inner.clone(),
             deadline: Box::pin(tokio::time::sleep(limits.body_timeout)),
             after: limits.body_timeout,
             expired: false,
+            read: read.clone(),
         }) as BoxedPayloadStream);
+        body = Some((read, inner));
     }
     let (method, path) = (req.method().clone(), req.path().to_owned());
     match tokio::time::timeout(limits.request_timeout, next.call(req)).await {
-        Ok(res) => res.map(ServiceResponse::map_into_boxed_body),
+        Ok(Ok(mut res)) => {
+            // A body the handler did not read to its end (a GET with a body, a refusal
+            // before reading) would keep the connection open while actix drains it, for as
+            // long as the client keeps sending, or stalls. actix closes the connection after
+            // the answer instead when the body is still held then: the answer holds it.
+            if let Some((_, unread)) = body.filter(|(read, _)| !read.get()) {
+                res.response_mut()
+                    .head_mut()
+                    .set_connection_type(actix_web::http::ConnectionType::Close);
+                return Ok(res.map_body(|_, answer| {
+                    BoxBody::new(Holding {
+                        answer: answer.boxed(),
+                        _unread: unread,
+                    })
+                }));
+            }
+            Ok(res.map_into_boxed_body())
+        }
+        Ok(Err(e)) => Err(e),
         Err(_) => {
             tracing::warn!(%method, path = %path, "request cancelled at its deadline");
             let error = AppError::Timeout(format!(
@@ -218,13 +243,38 @@ fn has_body(req: &ServiceRequest) -> bool {
             .is_some_and(|v| v.trim() != "0")
 }
 
+/// An answer that holds its request's unread body until it is sent: actix decides whether
+/// to close the connection when the answer ends, and closes it when the body is still held
+/// (it drains a body dropped unread instead).
+struct Holding {
+    answer: BoxBody,
+    _unread: Rc<RefCell<Payload>>,
+}
+
+impl MessageBody for Holding {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.answer.size()
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Pin::new(&mut self.answer).poll_next(cx)
+    }
+}
+
 /// A request body that must be complete by a deadline; past it, reading fails with a
 /// `TimedOut` I/O error (a 408 to the client, and the connection is closed).
 struct BodyDeadline {
-    inner: Payload,
+    inner: Rc<RefCell<Payload>>,
     deadline: Pin<Box<tokio::time::Sleep>>,
     after: Duration,
     expired: bool,
+    /// Set once the body has been read to its end.
+    read: Rc<Cell<bool>>,
 }
 
 impl Stream for BodyDeadline {
@@ -234,7 +284,11 @@ impl Stream for BodyDeadline {
         if self.expired {
             return Poll::Ready(None);
         }
-        if let Poll::Ready(item) = Pin::new(&mut self.inner).poll_next(cx) {
+        let polled = Pin::new(&mut *self.inner.borrow_mut()).poll_next(cx);
+        if let Poll::Ready(item) = polled {
+            if item.is_none() {
+                self.read.set(true);
+            }
             return Poll::Ready(item);
         }
         if self.deadline.as_mut().poll(cx).is_ready() {
@@ -357,10 +411,13 @@ mod tests {
         let stalled = futures_util::stream::iter([Ok(Bytes::from_static(b"{\"half"))])
             .chain(futures_util::stream::pending());
         let mut body = BodyDeadline {
-            inner: Payload::from(Box::pin(stalled) as BoxedPayloadStream),
+            inner: Rc::new(RefCell::new(Payload::from(
+                Box::pin(stalled) as BoxedPayloadStream
+            ))),
             deadline: Box::pin(tokio::time::sleep(Duration::from_millis(50))),
             after: Duration::from_millis(50),
             expired: false,
+            read: Rc::default(),
         };
         assert_eq!(
             body.next().await.unwrap().unwrap(),

@@ -332,21 +332,7 @@ impl<'a> Expanded<'a> {
                 max: self.limits.max_aliases,
             });
         }
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(f) => self.check_set(&f.node.selection_set.node, nesting + 1)?,
-                // Their fields were collected above; their nested sets are checked here.
-                Selection::InlineFragment(i) => {
-                    self.check_children(&i.node.selection_set.node, nesting + 1)?
-                }
-                Selection::FragmentSpread(s) => {
-                    if let Some(def) = self.fragments.get(&s.node.fragment_name.node) {
-                        self.check_children(&def.node.selection_set.node, nesting + 1)?;
-                    }
-                }
-            }
-        }
-        Ok(())
+        self.check_children(set, nesting)
     }
 
     /// Walks the expanded tree under `set` at data depth `depth`; `introspection` is the
@@ -405,7 +391,8 @@ impl<'a> Expanded<'a> {
         Ok(())
     }
 
-    /// Checks the sets nested under the fields of a fragment spread into a parent set.
+    /// Checks the sets nested under the fields of `set`, and under those of the fragments in
+    /// it (whose own fields were collected with their parent's).
     fn check_children(&self, set: &'a SelectionSet, nesting: usize) -> Result<(), Refusal> {
         if nesting > MAX_NESTING {
             return Err(Refusal::FragmentsTooDeep);
@@ -493,20 +480,7 @@ mod tests {
     }
 
     /// graphql-js `getIntrospectionQuery()`, as GraphiQL and codegen tools send it.
-    const STANDARD_INTROSPECTION: &str = r#"
-      query IntrospectionQuery { __schema { queryType { name } mutationType { name }
-        subscriptionType { name } types { ...FullType }
-        directives { name description locations args { ...InputValue } } } }
-      fragment FullType on __Type { kind name description
-        fields(includeDeprecated: true) { name description args { ...InputValue }
-          type { ...TypeRef } isDeprecated deprecationReason }
-        inputFields { ...InputValue } interfaces { ...TypeRef }
-        enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-        possibleTypes { ...TypeRef } }
-      fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-      fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType {
-        kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
-        ofType { kind name } } } } } } } } }"#;
+    const STANDARD_INTROSPECTION: &str = include_str!("../../tests/fixtures/introspection.graphql");
 
     #[test]
     fn the_standard_introspection_query_passes_and_introspection_bombs_do_not() {

@@ -380,20 +380,7 @@ both_backends!(
 
 /// graphql-js `getIntrospectionQuery()`, as GraphiQL, GraphQL Code Generator and Apollo send it:
 /// deeper than the depth limit, which is for data, not for introspection.
-const STANDARD_INTROSPECTION: &str = r#"
-  query IntrospectionQuery { __schema { queryType { name } mutationType { name }
-    subscriptionType { name } types { ...FullType }
-    directives { name description locations args { ...InputValue } } } }
-  fragment FullType on __Type { kind name description
-    fields(includeDeprecated: true) { name description args { ...InputValue }
-      type { ...TypeRef } isDeprecated deprecationReason }
-    inputFields { ...InputValue } interfaces { ...TypeRef }
-    enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-    possibleTypes { ...TypeRef } }
-  fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-  fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType {
-    kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
-    ofType { kind name } } } } } } } } }"#;
+const STANDARD_INTROSPECTION: &str = include_str!("../fixtures/introspection.graphql");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_standard_introspection_query_is_answered() {

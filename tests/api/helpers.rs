@@ -32,6 +32,9 @@ fn rand_suffix() -> u32 {
 /// Changes a test makes to the settings every server of its app starts with.
 pub type Tweak = fn(&mut Settings, &str);
 
+/// The settings as they are.
+pub fn no_tweak(_: &mut Settings, _: &str) {}
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
@@ -600,24 +603,6 @@ macro_rules! both_backends {
         }
     };
     ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            $(#[$meta])*
-            async fn run($app: $crate::helpers::TestApp) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                run($crate::helpers::TestApp::sqlite().await).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(app) = $crate::helpers::TestApp::postgres().await {
-                    run(app).await
-                }
-            }
-        }
+        $crate::both_backends!(with $crate::helpers::no_tweak; $(#[$meta])* async fn $name($app) $body);
     };
 }

@@ -313,6 +313,28 @@ both_backends!(
         let res = trickle.await.expect("a response");
         assert_eq!(res.status, 408, "{res:?}");
         assert!(start.elapsed() < Duration::from_secs(3));
+
+        // A body nobody reads (a GET with one): answered, then the connection is closed
+        // rather than drained for as long as the client keeps it stalled.
+        for path in ["/healthz", "/api/v1/articles", "/no/such/path"] {
+            let mut s = stall(
+                &app.base,
+                &format!("GET {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"),
+                b"5\r\nhello\r\n",
+            )
+            .await;
+            let start = Instant::now();
+            let res = read_raw_response(&mut s).await.expect("a response");
+            assert!(res.status == 200 || res.status == 404, "{res:?}");
+            assert_eq!(res.headers.get("connection").map(String::as_str), Some("close"));
+            let mut rest = Vec::new();
+            let closed = tokio::time::timeout(
+                Duration::from_secs(3),
+                tokio::io::AsyncReadExt::read_to_end(&mut s, &mut rest),
+            )
+            .await;
+            assert!(closed.is_ok(), "{path}: still open {:?} later", start.elapsed());
+        }
     }
 );
 
