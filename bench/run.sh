@@ -5,7 +5,8 @@
 #   bench/run.sh [sqlite|postgres] [articles]      (default: sqlite 100000)
 #
 # BENCH_DURATION (10s), BENCH_CONNECTIONS (64), BENCH_PG_URL (postgres://postgres@127.0.0.1/postgres),
-# BENCH_ONLY ("article search ...": run only these scenarios, plus the baseline; no RESULTS.md).
+# BENCH_ONLY ("article search ...": run only these scenarios, plus the baseline; no RESULTS.md),
+# NEWSDESK_BIN (a binary to measure instead of building this checkout's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +25,9 @@ if ! command -v wrk >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
 
-cargo build --release --locked --bin newsdesk
-bin=target/release/newsdesk
+# NEWSDESK_BIN: a binary built elsewhere (an older build, to compare before and after).
+bin=${NEWSDESK_BIN:-target/release/newsdesk}
+[ -n "${NEWSDESK_BIN:-}" ] || cargo build --release --locked --bin newsdesk
 
 export NEWSDESK_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123
 export RUST_LOG=${RUST_LOG:-warn}
