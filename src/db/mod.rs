@@ -541,7 +541,7 @@ impl Db {
         // A request cancelled at its deadline drops this future, but not the blocking task:
         // the task sees the flag and writes nothing, so a 503 never hides a later commit.
         let watch = Abandon::default();
-        let abandoned = watch.0.clone();
+        let abandoned = watch.flag.clone();
         let result = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let _guard = lock
@@ -608,18 +608,23 @@ impl Drop for StickToPrimary<'_> {
 
 /// Set when the request a write belongs to was cancelled (dropped) before the write ended.
 #[derive(Default)]
-struct Abandon(Arc<std::sync::atomic::AtomicBool>);
+struct Abandon {
+    flag: Arc<std::sync::atomic::AtomicBool>,
+    /// Cleared once the write has ended: dropping this no longer means anything.
+    ended: bool,
+}
 
 impl Abandon {
-    /// The write ran to its end: dropping this no longer means anything.
-    fn finished(self) {
-        std::mem::forget(self);
+    fn finished(mut self) {
+        self.ended = true;
     }
 }
 
 impl Drop for Abandon {
     fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
+        if !self.ended {
+            self.flag.store(true, Ordering::Release);
+        }
     }
 }
 
@@ -704,4 +709,34 @@ pub fn drop_pg_database(admin_url: &str, name: &str) -> Result<(), String> {
     let mut conn = diesel::PgConnection::establish(admin_url).map_err(|e| e.to_string())?;
     conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_dropped_before_it_ended_is_marked_abandoned() {
+        let cancelled = Abandon::default();
+        let flag = cancelled.flag.clone();
+        drop(cancelled);
+        assert!(flag.load(Ordering::Acquire));
+
+        let ended = Abandon::default();
+        let flag = ended.flag.clone();
+        ended.finished();
+        assert!(!flag.load(Ordering::Acquire));
+        assert_eq!(
+            Arc::strong_count(&flag),
+            1,
+            "nothing is kept after the write"
+        );
+    }
+
+    #[test]
+    fn busy_and_timed_out_statements_are_unavailable_not_internal() {
+        assert!(is_busy("database is locked"));
+        assert!(is_busy("canceling statement due to statement timeout"));
+        assert!(!is_busy("syntax error"));
+    }
 }
