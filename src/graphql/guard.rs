@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use async_graphql::parser::types::{
-    ExecutableDocument, FragmentDefinition, OperationType, Selection, SelectionSet,
+    ExecutableDocument, Field, FragmentDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::parser::Positioned;
 use async_graphql::Name;
@@ -194,8 +194,7 @@ pub fn check(doc: &ExecutableDocument, limits: &Limits) -> Result<(), Refusal> {
     for (_, op) in doc.operations.iter() {
         let set = &op.node.selection_set.node;
         if op.node.ty == OperationType::Mutation {
-            let mut keys = HashMap::new();
-            walk.collect(set, &mut keys, 0);
+            let keys = walk.keys(set, 0)?;
             let count: usize = keys.values().map(HashSet::len).sum();
             if count > limits.max_mutation_fields {
                 return Err(Refusal::TooManyMutations {
@@ -204,9 +203,9 @@ pub fn check(doc: &ExecutableDocument, limits: &Limits) -> Result<(), Refusal> {
                 });
             }
         }
-        walk.check_set(set, 0)?;
+        walk.check_aliases(set, 0)?;
         let mut shape = Shape::default();
-        walk.shape(set, 0, None, &mut shape)?;
+        walk.shape(set, 0, 0, None, &mut shape)?;
         if shape.deepest > limits.max_depth {
             return Err(Refusal::TooDeep {
                 depth: shape.deepest,
@@ -288,43 +287,52 @@ struct Expanded<'a> {
 }
 
 impl<'a> Expanded<'a> {
-    /// The response keys of each field name in `set`, fragments merged in (as execution
-    /// merges them).
-    fn collect(
+    /// Calls `visit` on each field of `set`, with those of its inline fragments and fragment
+    /// spreads merged in (as execution merges them), and the nesting each field stands at.
+    fn fields(
         &self,
         set: &'a SelectionSet,
-        keys: &mut HashMap<&'a str, HashSet<&'a str>>,
         nesting: usize,
-    ) {
+        visit: &mut dyn FnMut(&'a Field, usize) -> Result<(), Refusal>,
+    ) -> Result<(), Refusal> {
         if nesting > MAX_NESTING {
-            return;
+            return Err(Refusal::FragmentsTooDeep);
         }
         for item in &set.items {
             match &item.node {
-                Selection::Field(f) => {
-                    let name = f.node.name.node.as_str();
-                    let key = f.node.alias.as_ref().map_or(name, |a| a.node.as_str());
-                    keys.entry(name).or_default().insert(key);
-                }
+                Selection::Field(f) => visit(&f.node, nesting)?,
                 Selection::InlineFragment(i) => {
-                    self.collect(&i.node.selection_set.node, keys, nesting + 1)
+                    self.fields(&i.node.selection_set.node, nesting + 1, visit)?
                 }
                 Selection::FragmentSpread(s) => {
                     if let Some(def) = self.fragments.get(&s.node.fragment_name.node) {
-                        self.collect(&def.node.selection_set.node, keys, nesting + 1);
+                        self.fields(&def.node.selection_set.node, nesting + 1, visit)?;
                     }
                 }
             }
         }
+        Ok(())
     }
 
-    /// Checks the aliases of every selection set under `set`.
-    fn check_set(&self, set: &'a SelectionSet, nesting: usize) -> Result<(), Refusal> {
-        if nesting > MAX_NESTING {
-            return Err(Refusal::FragmentsTooDeep);
-        }
-        let mut keys = HashMap::new();
-        self.collect(set, &mut keys, nesting);
+    /// The response keys of each field name in `set`.
+    fn keys(
+        &self,
+        set: &'a SelectionSet,
+        nesting: usize,
+    ) -> Result<HashMap<&'a str, HashSet<&'a str>>, Refusal> {
+        let mut keys: HashMap<&'a str, HashSet<&'a str>> = HashMap::new();
+        self.fields(set, nesting, &mut |f, _| {
+            let name = f.name.node.as_str();
+            let key = f.alias.as_ref().map_or(name, |a| a.node.as_str());
+            keys.entry(name).or_default().insert(key);
+            Ok(())
+        })?;
+        Ok(keys)
+    }
+
+    /// Checks the aliases of `set` and of every selection set under it.
+    fn check_aliases(&self, set: &'a SelectionSet, nesting: usize) -> Result<(), Refusal> {
+        let keys = self.keys(set, nesting)?;
         if let Some((field, k)) = keys.iter().find(|(_, k)| k.len() > self.limits.max_aliases) {
             return Err(Refusal::TooManyAliases {
                 field: (*field).to_owned(),
@@ -332,7 +340,9 @@ impl<'a> Expanded<'a> {
                 max: self.limits.max_aliases,
             });
         }
-        self.check_children(set, nesting)
+        self.fields(set, nesting, &mut |f, n| {
+            self.check_aliases(&f.selection_set.node, n + 1)
+        })
     }
 
     /// Walks the expanded tree under `set` at data depth `depth`; `introspection` is the
@@ -340,77 +350,40 @@ impl<'a> Expanded<'a> {
     fn shape(
         &self,
         set: &'a SelectionSet,
+        nesting: usize,
         depth: usize,
         introspection: Option<usize>,
         shape: &mut Shape,
     ) -> Result<(), Refusal> {
-        if depth > MAX_NESTING {
-            return Err(Refusal::FragmentsTooDeep);
-        }
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(f) => {
-                    let name = f.node.name.node.as_str();
-                    let inner = &f.node.selection_set.node;
-                    match introspection {
-                        Some(lists) => {
-                            let lists = lists + usize::from(expands_types(name));
-                            if lists > MAX_INTROSPECTION_TYPE_LISTS {
-                                return Err(Refusal::IntrospectionTooLarge(
-                                    "may go through at most two lists of types or their members \
-                                     on one path (as the standard introspection query does)",
-                                ));
-                            }
-                            self.shape(inner, depth, Some(lists), shape)?;
-                        }
-                        None if name == "__schema" || name == "__type" => {
-                            shape.introspection_roots += 1;
-                            if shape.introspection_roots > MAX_INTROSPECTION_ROOTS {
-                                return Err(Refusal::IntrospectionTooLarge(
-                                    "may ask for __schema and __type at most three times",
-                                ));
-                            }
-                            self.shape(inner, depth, Some(0), shape)?;
-                        }
-                        None => {
-                            shape.deepest = shape.deepest.max(depth + 1);
-                            self.shape(inner, depth + 1, None, shape)?;
-                        }
+        self.fields(set, nesting, &mut |f, n| {
+            let name = f.name.node.as_str();
+            let inner = &f.selection_set.node;
+            match introspection {
+                Some(lists) => {
+                    let lists = lists + usize::from(expands_types(name));
+                    if lists > MAX_INTROSPECTION_TYPE_LISTS {
+                        return Err(Refusal::IntrospectionTooLarge(
+                            "may go through at most two lists of types or their members \
+                             on one path (as the standard introspection query does)",
+                        ));
                     }
+                    self.shape(inner, n + 1, depth, Some(lists), shape)
                 }
-                Selection::InlineFragment(i) => {
-                    self.shape(&i.node.selection_set.node, depth, introspection, shape)?
-                }
-                Selection::FragmentSpread(s) => {
-                    if let Some(def) = self.fragments.get(&s.node.fragment_name.node) {
-                        self.shape(&def.node.selection_set.node, depth, introspection, shape)?;
+                None if name == "__schema" || name == "__type" => {
+                    shape.introspection_roots += 1;
+                    if shape.introspection_roots > MAX_INTROSPECTION_ROOTS {
+                        return Err(Refusal::IntrospectionTooLarge(
+                            "may ask for __schema and __type at most three times",
+                        ));
                     }
+                    self.shape(inner, n + 1, depth, Some(0), shape)
+                }
+                None => {
+                    shape.deepest = shape.deepest.max(depth + 1);
+                    self.shape(inner, n + 1, depth + 1, None, shape)
                 }
             }
-        }
-        Ok(())
-    }
-
-    /// Checks the sets nested under the fields of `set`, and under those of the fragments in
-    /// it (whose own fields were collected with their parent's).
-    fn check_children(&self, set: &'a SelectionSet, nesting: usize) -> Result<(), Refusal> {
-        if nesting > MAX_NESTING {
-            return Err(Refusal::FragmentsTooDeep);
-        }
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(f) => self.check_set(&f.node.selection_set.node, nesting + 1)?,
-                Selection::InlineFragment(i) => {
-                    self.check_children(&i.node.selection_set.node, nesting + 1)?
-                }
-                Selection::FragmentSpread(s) => {
-                    if let Some(def) = self.fragments.get(&s.node.fragment_name.node) {
-                        self.check_children(&def.node.selection_set.node, nesting + 1)?;
-                    }
-                }
-            }
-        }
-        Ok(())
+        })
     }
 }
 
