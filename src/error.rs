@@ -154,7 +154,7 @@ impl AppError {
     }
 
     /// Seconds a client should wait before trying again, where waiting helps.
-    pub fn retry_after(&self) -> Option<&'static str> {
+    fn retry_after(&self) -> Option<&'static str> {
         match self {
             AppError::Unavailable(_) | AppError::Timeout(_) => Some("5"),
             AppError::TooManyRequests(_) => Some("1"),
@@ -164,13 +164,31 @@ impl AppError {
 
     /// Whether the connection is closed after this answer: the rest of its body is not read
     /// (a body too slow or too large), or its client holds too many connections.
-    pub fn closes_connection(&self) -> bool {
+    fn closes_connection(&self) -> bool {
         matches!(
             self,
             AppError::RequestTimeout(_)
                 | AppError::PayloadTooLarge(_)
                 | AppError::TooManyRequests(_)
         )
+    }
+
+    /// An answer with this error's status and headers (`WWW-Authenticate`, `Retry-After`,
+    /// `Connection: close`) around `body`: a problem document on REST, a GraphQL error on
+    /// `/graphql`.
+    pub fn respond(&self, content_type: &str, body: Vec<u8>) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, content_type));
+        if matches!(self, AppError::Unauthorized(_)) {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let Some(secs) = self.retry_after() {
+            res.insert_header((header::RETRY_AFTER, secs));
+        }
+        if self.closes_connection() {
+            res.force_close();
+        }
+        res.body(body)
     }
 
     pub fn problem(&self) -> Problem {
@@ -219,18 +237,10 @@ impl ResponseError for AppError {
         if let AppError::Internal(cause) = self {
             tracing::error!(%cause, "internal error");
         }
-        let mut res = HttpResponse::build(self.status_code());
-        res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
-        if matches!(self, AppError::Unauthorized(_)) {
-            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-        }
-        if let Some(secs) = self.retry_after() {
-            res.insert_header((header::RETRY_AFTER, secs));
-        }
-        if self.closes_connection() {
-            res.force_close();
-        }
-        res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
+        self.respond(
+            "application/problem+json",
+            serde_json::to_vec(&self.problem()).unwrap_or_default(),
+        )
     }
 }
 

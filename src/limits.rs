@@ -177,7 +177,8 @@ pub async fn protect(
         }) as BoxedPayloadStream);
         body = Some((read, inner));
     }
-    let (method, path) = (req.method().clone(), req.path().to_owned());
+    // Kept for the answer if the handler is cancelled (a shared, not a copied, URI).
+    let (method, uri) = (req.method().clone(), req.uri().clone());
     match tokio::time::timeout(limits.request_timeout, next.call(req)).await {
         Ok(Ok(mut res)) => {
             // A body the handler did not read to its end (a GET with a body, a refusal
@@ -199,7 +200,8 @@ pub async fn protect(
         }
         Ok(Err(e)) => Err(e),
         Err(_) => {
-            tracing::warn!(%method, path = %path, "request cancelled at its deadline");
+            let path = uri.path().to_owned();
+            tracing::warn!(%method, %path, "request cancelled at its deadline");
             let error = AppError::Timeout(format!(
                 "the request took longer than {} s and was cancelled; try again later",
                 limits.request_timeout.as_secs_f64()

@@ -475,15 +475,6 @@ pub fn position_of(row: &ArticleSummaryRow, sort: SortKey) -> KeysetPos {
     }
 }
 
-/// The slugs among `slugs` that could name a row (see [`Slug::is_valid`]).
-pub(crate) fn valid_slugs(slugs: &[String]) -> Vec<String> {
-    slugs
-        .iter()
-        .filter(|s| Slug::is_valid(s))
-        .cloned()
-        .collect()
-}
-
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<ArticleSummaryRow>> {
     if !Slug::is_valid(slug) {
         return Ok(None);
@@ -534,7 +525,7 @@ pub fn summaries_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<ArticleS
 
 /// Ids of the articles with these slugs, whatever their status.
 pub fn ids_by_slugs(conn: &mut DbConn, slugs: &[String]) -> DbResult<Vec<(String, i64)>> {
-    let slugs = valid_slugs(slugs);
+    let slugs = super::valid_slugs(slugs);
     if slugs.is_empty() {
         return Ok(Vec::new());
     }

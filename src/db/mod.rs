@@ -138,7 +138,7 @@ impl ManageConnection for ConnectionManager {
                 if let Some(t) = self.statement_timeout {
                     // A statement stuck behind a lock gives up instead of holding a
                     // connection (and a blocking thread) past its request's deadline.
-                    conn.batch_execute(&format!("SET statement_timeout = {}", t.as_millis()))
+                    conn.batch_execute(&set_statement_timeout(Some(t)))
                         .map_err(r2d2::Error::QueryError)?;
                 }
                 self.instrument(&mut conn);
@@ -418,16 +418,13 @@ impl Db {
         conn: &mut DbConn,
         f: impl FnOnce(&mut DbConn) -> Result<T, String>,
     ) -> Result<T, String> {
-        let Some(t) = self
-            .statement_timeout
-            .filter(|_| self.dialect == Dialect::Postgres)
-        else {
+        if self.statement_timeout.is_none() || self.dialect != Dialect::Postgres {
             return f(conn);
-        };
-        conn.batch_execute("SET statement_timeout = 0")
+        }
+        conn.batch_execute(&set_statement_timeout(None))
             .map_err(|e| e.to_string())?;
         let out = f(conn);
-        conn.batch_execute(&format!("SET statement_timeout = {}", t.as_millis()))
+        conn.batch_execute(&set_statement_timeout(self.statement_timeout))
             .map_err(|e| e.to_string())?;
         out
     }
@@ -568,6 +565,21 @@ impl Db {
         })
         .await
     }
+}
+
+/// The slugs among `slugs` that could name a row: a lookup by anything else can only miss
+/// (see [`crate::domain::Slug::is_valid`]), and the database may refuse it.
+fn valid_slugs(slugs: &[String]) -> Vec<String> {
+    slugs
+        .iter()
+        .filter(|s| crate::domain::Slug::is_valid(s))
+        .cloned()
+        .collect()
+}
+
+/// The statement that bounds a PostgreSQL session's statements (`0`: no bound).
+fn set_statement_timeout(t: Option<Duration>) -> String {
+    format!("SET statement_timeout = {}", t.map_or(0, |t| t.as_millis()))
 }
 
 /// The URL without its password, for messages.

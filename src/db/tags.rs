@@ -29,7 +29,7 @@ pub fn find_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<TagRow>> {
 }
 
 pub fn find_by_slugs(conn: &mut DbConn, slugs: &[String]) -> DbResult<Vec<TagRow>> {
-    let slugs = super::articles::valid_slugs(slugs);
+    let slugs = super::valid_slugs(slugs);
     if slugs.is_empty() {
         return Ok(Vec::new());
     }

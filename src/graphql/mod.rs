@@ -276,18 +276,7 @@ pub async fn post(
 /// complex, malformed).
 pub fn error_http(e: &AppError) -> HttpResponse {
     let body = serde_json::json!({ "errors": [server_error(e)] });
-    let mut res = HttpResponse::build(actix_web::ResponseError::status_code(e))
-        .content_type("application/json")
-        .body(body.to_string());
-    if let Some(secs) = e.retry_after() {
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static(secs));
-    }
-    if e.closes_connection() {
-        res.head_mut()
-            .set_connection_type(actix_web::http::ConnectionType::Close);
-    }
-    res
+    e.respond("application/json", body.to_string().into_bytes())
 }
 
 /// A GraphQL request from a JSON body (`query`, `operationName`, `variables`).

@@ -305,40 +305,35 @@ pub fn error_handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
             .canonical_reason()
             .unwrap_or("request refused")
             .to_owned();
-        let problem = match status {
-            StatusCode::NOT_FOUND => crate::limits::error_for(
-                &path,
-                &AppError::NotFound(format!("no resource at {path}")),
-            ),
-            StatusCode::BAD_REQUEST => {
-                crate::limits::error_for(&path, &AppError::BadRequest(reason))
-            }
-            StatusCode::REQUEST_TIMEOUT => {
-                crate::limits::error_for(&path, &AppError::RequestTimeout(reason))
-            }
-            StatusCode::PAYLOAD_TOO_LARGE => {
-                crate::limits::error_for(&path, &AppError::PayloadTooLarge(reason))
-            }
+        // Statuses with an error of ours keep its type and shape (a GraphQL error on
+        // /graphql); any other gets a problem named after its status.
+        let ours = match status {
+            StatusCode::NOT_FOUND => Some(AppError::NotFound(format!("no resource at {path}"))),
+            StatusCode::BAD_REQUEST => Some(AppError::BadRequest(reason.clone())),
+            StatusCode::REQUEST_TIMEOUT => Some(AppError::RequestTimeout(reason.clone())),
+            StatusCode::PAYLOAD_TOO_LARGE => Some(AppError::PayloadTooLarge(reason.clone())),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                crate::limits::error_for(&path, &AppError::UnsupportedMediaType(reason))
+                Some(AppError::UnsupportedMediaType(reason.clone()))
             }
-            StatusCode::SERVICE_UNAVAILABLE => {
-                crate::limits::error_for(&path, &AppError::Unavailable(reason))
-            }
-            s => {
-                let detail = if s.is_server_error() {
+            StatusCode::SERVICE_UNAVAILABLE => Some(AppError::Unavailable(reason.clone())),
+            _ => None,
+        };
+        let problem = match ours {
+            Some(e) => crate::limits::error_for(&path, &e),
+            None => {
+                let detail = if status.is_server_error() {
                     "An unexpected error occurred.".to_owned()
                 } else {
                     reason
                 };
                 let problem = crate::error::Problem {
-                    kind: format!("https://newsdesk.dev/problems/http-{}", s.as_u16()),
-                    title: s.canonical_reason().unwrap_or("Error").into(),
-                    status: s.as_u16(),
+                    kind: format!("https://newsdesk.dev/problems/http-{}", status.as_u16()),
+                    title: status.canonical_reason().unwrap_or("Error").into(),
+                    status: status.as_u16(),
                     detail,
                     errors: None,
                 };
-                HttpResponse::build(s)
+                HttpResponse::build(status)
                     .content_type("application/problem+json")
                     .body(serde_json::to_vec(&problem).unwrap_or_default())
             }

@@ -190,7 +190,7 @@ pub async fn create_user(state: &AppState, input: CreateUser) -> AppResult<User>
                     db::users::insert(c, &row)
                 },
                 // The email, taken by a concurrent create, is the only other unique column.
-                |_, _, e| match e {
+                |_, e| match e {
                     db::DbError::Conflict(_) => {
                         AppError::Conflict("an account with this email already exists".into())
                     }

@@ -707,7 +707,7 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: CreateArticle) -> 
                     row.content.slug = slug.as_str().to_owned();
                     db::articles::insert(c, &row)
                 },
-                |_, slug, e| match e {
+                |slug, e| match e {
                     db::DbError::Conflict(_) => slug_taken(slug.as_str()),
                     other => other.into(),
                 },

@@ -152,7 +152,7 @@ pub(crate) fn insert_with_slug<T>(
     slug_taken: fn(&mut crate::db::DbConn, &str) -> crate::db::DbResult<bool>,
     mut next_free: impl FnMut(&mut crate::db::DbConn) -> AppResult<domain::Slug>,
     mut insert: impl FnMut(&mut crate::db::DbConn, &domain::Slug) -> crate::db::DbResult<T>,
-    refused: impl FnOnce(&mut crate::db::DbConn, &domain::Slug, crate::db::DbError) -> AppError,
+    refused: impl FnOnce(&domain::Slug, crate::db::DbError) -> AppError,
 ) -> AppResult<T> {
     let mut lost = 0;
     loop {
@@ -164,7 +164,7 @@ pub(crate) fn insert_with_slug<T>(
                 lost += 1;
                 slug = next_free(c)?;
             }
-            Err(e) => return Err(refused(c, &slug, e)),
+            Err(e) => return Err(refused(&slug, e)),
         }
     }
 }
