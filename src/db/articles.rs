@@ -30,6 +30,18 @@ pub enum StatusFilter {
     Any,
 }
 
+impl StatusFilter {
+    /// Whether the list may hold articles that were never published (no `published_at`):
+    /// drafts, and archived articles archived as drafts. Such lists sort on
+    /// `coalesce(published_at, created_at)`, the key their cursors hold.
+    fn may_lack_publish_time(self) -> bool {
+        matches!(
+            self,
+            StatusFilter::Draft | StatusFilter::Archived | StatusFilter::Any
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
     Latest,
@@ -149,11 +161,10 @@ type TimeKey = Box<dyn BoxableExpression<articles::table, Backend, SqlType = Tim
 /// Drafts may never have been published, so lists that can hold them sort by creation time
 /// where the publish time is missing; lists of live articles use the indexed column as it is.
 fn time_key(status: StatusFilter) -> TimeKey {
-    match status {
-        StatusFilter::Draft | StatusFilter::Any => {
-            Box::new(coalesce(articles::published_at, articles::created_at))
-        }
-        _ => Box::new(articles::published_at.assume_not_null()),
+    if status.may_lack_publish_time() {
+        Box::new(coalesce(articles::published_at, articles::created_at))
+    } else {
+        Box::new(articles::published_at.assume_not_null())
     }
 }
 
@@ -428,15 +439,11 @@ fn paged<'a, ST: 'a>(
                     return Err(DbError::Other("cursor does not fit the sort".into()));
                 };
                 let op = if desc { "<" } else { ">" };
-                q = match f.status {
+                q = match f.status.may_lack_publish_time() {
                     // Drafts sort by an expression no index holds: few rows, the plain form.
-                    StatusFilter::Draft | StatusFilter::Any if desc => {
-                        q.filter(key().lt(t).or(key().eq(t).and(articles::id.lt(id))))
-                    }
-                    StatusFilter::Draft | StatusFilter::Any => {
-                        q.filter(key().gt(t).or(key().eq(t).and(articles::id.gt(id))))
-                    }
-                    _ => q.filter(past("articles.published_at, articles.id", pos, op)),
+                    true if desc => q.filter(key().lt(t).or(key().eq(t).and(articles::id.lt(id)))),
+                    true => q.filter(key().gt(t).or(key().eq(t).and(articles::id.gt(id)))),
+                    false => q.filter(past("articles.published_at, articles.id", pos, op)),
                 };
             }
             q = if desc {
