@@ -232,9 +232,56 @@ pub fn optional_text(value: Option<&str>, max: usize) -> Result<Option<String>, 
     }
 }
 
+/// `fields=slug,title,...`: the fields a response keeps (sparse fieldsets, as Ghost's
+/// `fields` and WordPress's `_fields`). Every name must be one of `known`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldSet(Vec<String>);
+
+impl FieldSet {
+    pub fn parse(raw: &str, known: &[&str]) -> Result<FieldSet, String> {
+        let mut names: Vec<String> = Vec::new();
+        for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !known.contains(&name) {
+                let shown: String = name.chars().take(40).collect();
+                return Err(format!(
+                    "unknown field `{shown}`; choose from {}",
+                    known.join(", ")
+                ));
+            }
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+        if names.is_empty() {
+            return Err("name at least one field".into());
+        }
+        Ok(FieldSet(names))
+    }
+
+    /// `value` (a JSON object) with only these fields; anything else passes unchanged.
+    pub fn keep(&self, value: &mut serde_json::Value) {
+        if let Some(map) = value.as_object_mut() {
+            map.retain(|k, _| self.0.iter().any(|n| n == k));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_sets_name_known_fields_only() {
+        let known = ["slug", "title", "excerpt"];
+        let set = FieldSet::parse("title, slug,title", &known).unwrap();
+        let mut v = serde_json::json!({"slug": "a", "title": "A", "excerpt": "x"});
+        set.keep(&mut v);
+        assert_eq!(v, serde_json::json!({"slug": "a", "title": "A"}));
+        assert!(FieldSet::parse("title,body", &known)
+            .unwrap_err()
+            .contains("`body`"));
+        assert!(FieldSet::parse(" , ", &known).is_err());
+    }
 
     #[test]
     fn slugs_accept_only_the_url_safe_form() {

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod conventions;
 pub mod db;
 pub mod demo;
 pub mod domain;

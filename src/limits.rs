@@ -133,10 +133,11 @@ impl Drop for ConnectionSlot {
     }
 }
 
-/// The error answered on `path`, in the shape its clients read.
-pub fn error_for(path: &str, e: &AppError) -> HttpResponse {
+/// The error answered on `path`, in the shape its clients read (on `/graphql`, in the
+/// media type `headers` accept).
+pub fn error_for(path: &str, headers: &header::HeaderMap, e: &AppError) -> HttpResponse {
     if path == "/graphql" {
-        crate::graphql::error_http(e)
+        crate::graphql::error_http(e, crate::graphql::Media::of(headers))
     } else {
         e.error_response()
     }
@@ -159,7 +160,7 @@ pub async fn protect(
         let e = AppError::TooManyRequests(
             "this client holds too many open connections; reuse one".into(),
         );
-        let res = error_for(req.path(), &e);
+        let res = error_for(req.path(), req.headers(), &e);
         return Ok(req.into_response(res));
     }
     // The body, and whether it was read to its end, for requests that have one.
@@ -179,6 +180,7 @@ pub async fn protect(
     }
     // Kept for the answer if the handler is cancelled (a shared, not a copied, URI).
     let (method, uri) = (req.method().clone(), req.uri().clone());
+    let media = crate::graphql::Media::of(req.headers());
     match tokio::time::timeout(limits.request_timeout, next.call(req)).await {
         Ok(Ok(mut res)) => {
             // A body the handler did not read to its end (a GET with a body, a refusal
@@ -208,7 +210,7 @@ pub async fn protect(
             ));
             // The request went with the cancelled handler: the answer is an error that
             // renders itself (and still passes through CORS and the request log).
-            Err(Refused { path, error }.into())
+            Err(Refused { path, media, error }.into())
         }
     }
 }
@@ -217,6 +219,7 @@ pub async fn protect(
 #[derive(Debug)]
 struct Refused {
     path: String,
+    media: crate::graphql::Media,
     error: AppError,
 }
 
@@ -232,7 +235,11 @@ impl ResponseError for Refused {
     }
 
     fn error_response(&self) -> HttpResponse {
-        error_for(&self.path, &self.error)
+        if self.path == "/graphql" {
+            crate::graphql::error_http(&self.error, self.media)
+        } else {
+            self.error.error_response()
+        }
     }
 }
 

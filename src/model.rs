@@ -58,6 +58,37 @@ pub struct ArticleSummary {
     pub version: i32,
 }
 
+/// The fields of an article's full form (its summary's, then `body` and `body_html`): what
+/// `fields=` may name. A test holds it to what an article serializes to.
+pub const ARTICLE_FIELDS: &[&str] = &[
+    "id",
+    "slug",
+    "title",
+    "subtitle",
+    "excerpt",
+    "dateline",
+    "image",
+    "author",
+    "tags",
+    "status",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "reading_time_minutes",
+    "view_count",
+    "share_count",
+    "share_counts",
+    "comment_count",
+    "version",
+    "body",
+    "body_html",
+];
+
+/// The fields of the summary form (lists): the full form's without the body.
+pub fn summary_fields() -> &'static [&'static str] {
+    &ARTICLE_FIELDS[..ARTICLE_FIELDS.len() - 2]
+}
+
 /// An article in full.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct Article {

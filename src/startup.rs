@@ -63,8 +63,12 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(crate::limits::protect))
                 .wrap(rest::error_handlers())
                 .wrap(
+                    // `*` for every origin (no credentials are ever sent by cookie), so
+                    // answers do not vary by Origin.
                     Cors::default()
                         .allow_any_origin()
+                        .send_wildcard()
+                        .disable_vary_header()
                         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
                         .allowed_headers([
                             header::AUTHORIZATION,
@@ -80,6 +84,7 @@ impl Application {
                         ])
                         .max_age(3600),
                 )
+                .wrap(actix_web::middleware::from_fn(crate::conventions::apply))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(app_limits.clone())

@@ -128,6 +128,52 @@ pub fn sdl() -> String {
         )
 }
 
+/// The media type of a GraphQL answer (GraphQL-over-HTTP): `application/graphql-response+json`
+/// when the client accepts it, with 4xx statuses for requests that never ran; else
+/// `application/json`, where every well-formed request is answered 200.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Media {
+    Json,
+    GraphqlResponse,
+}
+
+impl Media {
+    const GRAPHQL_RESPONSE: &'static str = "application/graphql-response+json";
+
+    /// From `Accept`: `application/graphql-response+json` when it is listed with a weight
+    /// at least that of `application/json`; `application/json` otherwise (no header, `*/*`).
+    pub fn of(headers: &header::HeaderMap) -> Media {
+        let accept = headers
+            .get_all(header::ACCEPT)
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        let weight = |wanted: &str| {
+            accept.split(',').find_map(|item| {
+                let mut parts = item.split(';');
+                let name = parts.next()?.trim();
+                name.eq_ignore_ascii_case(wanted).then(|| {
+                    parts
+                        .filter_map(|p| p.trim().strip_prefix("q="))
+                        .find_map(|q| q.trim().parse::<f32>().ok())
+                        .unwrap_or(1.0)
+                })
+            })
+        };
+        match (weight(Self::GRAPHQL_RESPONSE), weight("application/json")) {
+            (Some(g), json) if g > 0.0 && g >= json.unwrap_or(0.0) => Media::GraphqlResponse,
+            _ => Media::Json,
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::Json => "application/json; charset=utf-8",
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+        }
+    }
+}
+
 /// An error that belongs to no place in the document (no `locations`).
 fn server_error(e: &AppError) -> async_graphql::ServerError {
     let err = errors::to_graphql(e);
@@ -228,9 +274,13 @@ pub async fn post(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
+    let media = Media::of(req.headers());
+    if let Err(e) = json_body(&req) {
+        return error_http(&e, media);
+    }
     let body = match crate::limits::read_body(&req, payload, state.settings.max_body_bytes).await {
         Ok(body) => body,
-        Err(e) => return error_http(&e),
+        Err(e) => return error_http(&e, media),
     };
     let anonymous = req.headers().get(header::AUTHORIZATION).is_none();
     let key = anonymous
@@ -238,55 +288,111 @@ pub async fn post(
         .flatten()
         .map(|text| format!("graphql\n{text}"));
     if let Some(hit) = key.as_deref().and_then(|k| state.cache.get(k)) {
-        return send_cached(&hit);
+        return send_cached(&hit, media);
     }
-    let mut gql = match parse_request(&req, &body).and_then(|mut gql| {
+    let mut gql = match parse_request(&body).and_then(|mut gql| {
         admit(&state, &mut gql)?;
         Ok(gql)
     }) {
         Ok(gql) => gql,
-        Err(e) => return error_http(&e),
+        Err(e) => return error_http(&e, media),
     };
     let Some(key) = key.filter(|_| !is_mutation(&mut gql)) else {
-        return json(StatusCode::OK, &execute(&schema, &state, &req, gql).await.0);
+        return answer(&execute(&schema, &state, &req, gql).await.0, media);
     };
+    // Only answers without errors are kept; the first computation's answer is sent as it
+    // is (an error answer has its own status).
+    let mut uncached = None;
     let made = state
         .cache
         .get_or_make(key, || async {
             let (res, shows) = execute(&schema, &state, &req, gql).await;
+            if !res.is_ok() {
+                uncached = Some(answer(&res, media));
+            }
             let body = CachedBody {
                 body: serde_json::to_vec(&res).unwrap_or_default().into(),
                 etag: String::new(),
                 total: None,
                 link: None,
                 shows,
+                encodings: Default::default(),
             };
             // Answers with errors are not kept.
             Ok::<_, std::convert::Infallible>((body, res.is_ok()))
         })
         .await;
-    match made {
-        Ok(cached) => send_cached(&cached),
-        Err(never) => match never {},
+    match (uncached, made) {
+        (Some(answer), _) => answer,
+        (None, Ok(cached)) => send_cached(&cached, media),
+        (None, Err(never)) => match never {},
     }
 }
 
 /// An error as a GraphQL response (`{"errors": [...]}`, no `data`) with the error's status:
 /// what `/graphql` answers for a request refused before it runs (too large, too slow, too
 /// complex, malformed).
-pub fn error_http(e: &AppError) -> HttpResponse {
+pub fn error_http(e: &AppError, media: Media) -> HttpResponse {
     let body = serde_json::json!({ "errors": [server_error(e)] });
-    e.respond("application/json", body.to_string().into_bytes())
+    let mut res = e.respond(media.content_type(), body.to_string().into_bytes());
+    res.headers_mut()
+        .insert(header::VARY, header::HeaderValue::from_static("Accept"));
+    res
 }
 
-/// A GraphQL request from a JSON body (`query`, `operationName`, `variables`).
-fn parse_request(req: &HttpRequest, body: &[u8]) -> Result<async_graphql::Request, AppError> {
+/// A response that ran no operation: the document did not parse or validate, or its
+/// variables did not fit (every error without a `path`, and no data).
+fn is_request_error(res: &async_graphql::Response) -> bool {
+    res.data == async_graphql::Value::Null
+        && !res.errors.is_empty()
+        && res.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// An executed request's answer in `media`. A request error has no `data` entry (GraphQL
+/// spec), and with `application/graphql-response+json` its status is 4xx: the error's own
+/// (401 for a token that is not valid) or 400.
+fn answer(res: &async_graphql::Response, media: Media) -> HttpResponse {
+    let request_error = is_request_error(res);
+    let mut body = serde_json::to_value(res).unwrap_or_default();
+    if request_error {
+        if let Some(map) = body.as_object_mut() {
+            map.remove("data");
+        }
+    }
+    let code = res
+        .errors
+        .first()
+        .and_then(|e| e.extensions.as_ref())
+        .and_then(|ext| ext.get("code"))
+        .map(|code| code.to_string());
+    let status = match (request_error, media, code.as_deref()) {
+        (true, _, Some("\"UNAUTHENTICATED\"")) => StatusCode::UNAUTHORIZED,
+        (true, Media::GraphqlResponse, _) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    let mut out = HttpResponse::build(status)
+        .content_type(media.content_type())
+        .body(serde_json::to_vec(&body).unwrap_or_default());
+    out.headers_mut()
+        .insert(header::VARY, header::HeaderValue::from_static("Accept"));
+    if status == StatusCode::UNAUTHORIZED {
+        out.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+    }
+    out
+}
+
+/// A POST body must say it is JSON (GraphQL-over-HTTP: no `Content-Type` is 4xx too).
+fn json_body(req: &HttpRequest) -> Result<(), AppError> {
     let json = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_none_or(|t| {
+        // No type at all is refused too (GraphQL-over-HTTP: 4xx).
+        .is_some_and(|t| {
             let t = t.trim();
             t.eq_ignore_ascii_case("application/json") || t.ends_with("+json")
         });
@@ -295,6 +401,11 @@ fn parse_request(req: &HttpRequest, body: &[u8]) -> Result<async_graphql::Reques
             "send GraphQL requests as JSON with Content-Type: application/json".into(),
         ));
     }
+    Ok(())
+}
+
+/// A GraphQL request from a JSON body (`query`, `operationName`, `variables`).
+fn parse_request(body: &[u8]) -> Result<async_graphql::Request, AppError> {
     let gql: async_graphql::Request = serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest(format!("the GraphQL request is not valid JSON: {e}")))?;
     if gql.query.trim().is_empty() {
@@ -305,10 +416,13 @@ fn parse_request(req: &HttpRequest, body: &[u8]) -> Result<async_graphql::Reques
     Ok(gql)
 }
 
-fn send_cached(body: &CachedBody) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(body.body.clone())
+fn send_cached(body: &CachedBody, media: Media) -> HttpResponse {
+    let mut res = HttpResponse::Ok()
+        .content_type(media.content_type())
+        .insert_header((header::VARY, "Accept"))
+        .body(body.body.clone());
+    res.extensions_mut().insert(body.encodings.clone());
+    res
 }
 
 /// Whether the document holds a mutation (parsed once, by [`admit`]).
@@ -328,6 +442,7 @@ pub async fn get(
     req: HttpRequest,
     query: web::Query<std::collections::HashMap<String, String>>,
 ) -> HttpResponse {
+    let media = Media::of(req.headers());
     let wants_html = req
         .headers()
         .get(header::ACCEPT)
@@ -340,15 +455,15 @@ pub async fn get(
                 .body(GraphiQLSource::build().endpoint("/graphql").finish());
         }
         let e = AppError::BadRequest("give the query as ?query=...".into());
-        return error_http(&e);
+        return error_http(&e, media);
     };
     let mut gql = async_graphql::Request::new(text.clone());
     if let Err(e) = admit(&state, &mut gql) {
-        return error_http(&e);
+        return error_http(&e, media);
     }
     if is_mutation(&mut gql) {
         let e = AppError::MethodNotAllowed("mutations need POST".into());
-        let mut res = json(StatusCode::METHOD_NOT_ALLOWED, &error_response(&e));
+        let mut res = error_http(&e, media);
         res.headers_mut()
             .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return res;
@@ -361,23 +476,22 @@ pub async fn get(
             Ok(v) => gql = gql.variables(async_graphql::Variables::from_json(v)),
             Err(e) => {
                 let e = AppError::BadRequest(format!("variables are not JSON: {e}"));
-                return error_http(&e);
+                return error_http(&e, media);
             }
         }
     }
     let (res, _) = execute(&schema, &state, &req, gql).await;
-    let mut out = json(StatusCode::OK, &res);
+    let mut out = answer(&res, media);
     if res.is_ok() && req.headers().get(header::AUTHORIZATION).is_none() {
+        // A token could change the answer: caches keep the anonymous one apart.
         out.headers_mut().insert(
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("public, max-age=30, stale-while-revalidate=60"),
         );
+        out.headers_mut().insert(
+            header::VARY,
+            header::HeaderValue::from_static("Accept, Authorization"),
+        );
     }
     out
-}
-
-fn json(status: StatusCode, body: &async_graphql::Response) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("application/json")
-        .body(serde_json::to_vec(body).unwrap_or_default())
 }

@@ -19,6 +19,7 @@ pub struct DeleteUserQuery {
 
 /// Exchanges an email and password for a bearer token.
 #[utoipa::path(
+    operation_id = "login",
     tag = "auth",
     request_body = Login,
     responses(
@@ -36,6 +37,7 @@ pub async fn login(state: Data<AppState>, body: Json<Login>) -> AppResult<Json<L
 
 /// The current account.
 #[utoipa::path(
+    operation_id = "getMe",
     tag = "auth",
     security(("bearer" = [])),
     responses(
@@ -51,6 +53,7 @@ pub async fn me(state: Data<AppState>, auth: Auth) -> AppResult<Json<User>> {
 /// Changes one's own profile or password (`current_password` is required for a new one).
 /// A new password revokes the account's older tokens.
 #[utoipa::path(
+    operation_id = "updateMe",
     tag = "auth",
     request_body = UpdateUser,
     security(("bearer" = [])),
@@ -74,6 +77,7 @@ pub async fn update_me(
 
 /// All accounts (admins).
 #[utoipa::path(
+    operation_id = "listUsers",
     tag = "users",
     params(PageQuery),
     security(("bearer" = [])),
@@ -102,6 +106,7 @@ pub async fn list_users(
 
 /// Creates an account (admins).
 #[utoipa::path(
+    operation_id = "createUser",
     tag = "users",
     request_body = CreateUser,
     security(("bearer" = [])),
@@ -128,6 +133,7 @@ pub async fn create_user(
 
 /// Changes an account (admins). A new password or role revokes its older tokens.
 #[utoipa::path(
+    operation_id = "updateUser",
     tag = "users",
     params(("id" = i64, Path, description = "The account's id")),
     request_body = UpdateUser,
@@ -156,6 +162,7 @@ pub async fn update_user(
 
 /// Deletes an account (admins). One with articles needs `reassign_to`.
 #[utoipa::path(
+    operation_id = "deleteUser",
     tag = "users",
     params(("id" = i64, Path, description = "The account's id"), DeleteUserQuery),
     security(("bearer" = [])),
@@ -181,6 +188,7 @@ pub async fn delete_user(
 
 /// An author's public profile.
 #[utoipa::path(
+    operation_id = "getAuthor",
     tag = "authors",
     params(("slug" = String, Path, description = "The author's slug")),
     responses(

@@ -4,11 +4,14 @@ use actix_web::{delete, get, patch, post, put, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::http::{cached_json, if_match_version, public_get, render_json, render_list, Auth};
+use super::http::{
+    cached_json, field_set, if_match_version, public_get, render_json, render_list_keeping, sparse,
+    Auth,
+};
 use crate::error::{AppResult, Problem};
 use crate::model::{
-    Article, ArticleSummary, CreateArticle, ListResponse, RecordShare, RelatedList, SetRelated,
-    UpdateArticle,
+    summary_fields, Article, ArticleSummary, CreateArticle, ListResponse, RecordShare, RelatedList,
+    SetRelated, UpdateArticle, ARTICLE_FIELDS,
 };
 use crate::service::articles::{self as svc, ListArticles};
 use crate::service::cache::Shows;
@@ -40,6 +43,15 @@ pub struct ListQuery {
     cursor: Option<String>,
     /// `meta.prev_cursor` of the next page: the page before it (keyset paging backwards).
     before: Option<String>,
+    /// Comma-separated fields each item keeps (sparse fieldsets), e.g. `slug,title,excerpt,image`.
+    fields: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FieldsQuery {
+    /// Comma-separated fields the article keeps (sparse fieldsets), e.g. `slug,title,body_html`.
+    fields: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -47,10 +59,13 @@ pub struct ListQuery {
 pub struct RelatedQuery {
     /// How many, 1 to 20 (default 5).
     limit: Option<i64>,
+    /// Comma-separated fields each item keeps (sparse fieldsets).
+    fields: Option<String>,
 }
 
 /// Published articles, newest first, with filters and paging.
 #[utoipa::path(
+    operation_id = "listArticles",
     tag = "articles",
     params(ListQuery),
     responses(
@@ -69,6 +84,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
+    let fields = field_set(q.fields.as_deref(), summary_fields())?;
     let params = ListArticles {
         tag: q.tag,
         author: q.author,
@@ -86,19 +102,25 @@ pub async fn list(
         },
     };
     public_get(&state, &req, &auth.0, || async {
-        render_list(&req, svc::list(&state, &auth.0, &params).await?)
+        render_list_keeping(
+            &req,
+            svc::list(&state, &auth.0, &params).await?,
+            fields.as_ref(),
+        )
     })
     .await
 }
 
 /// One article in full. Drafts and scheduled articles only for editors and their author.
 #[utoipa::path(
+    operation_id = "getArticle",
     tag = "articles",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug"), FieldsQuery),
     responses(
         (status = 200, body = Article, description = "The article; `ETag` names its version"),
         (status = 304, description = "Not modified"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json", description = "`fields` names an unknown field"),
     )
 )]
 #[get("/articles/{slug}")]
@@ -106,11 +128,14 @@ pub async fn get(
     state: Data<AppState>,
     auth: Auth,
     slug: Path<String>,
+    q: Query<FieldsQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
+    let fields = field_set(q.fields.as_deref(), ARTICLE_FIELDS)?;
     public_get(&state, &req, &auth.0, || async {
         let article = svc::get(&state, &auth.0, &slug).await?;
-        Ok(render_json(&article, Some(article.summary.version))?
+        let shown = sparse(&article, fields.as_ref())?;
+        Ok(render_json(&shown, Some(article.summary.version))?
             .showing(Shows::Articles(vec![article.summary.id])))
     })
     .await
@@ -118,6 +143,7 @@ pub async fn get(
 
 /// Creates an article (authors and up). The slug is derived from the title when absent.
 #[utoipa::path(
+    operation_id = "createArticle",
     tag = "articles",
     request_body = CreateArticle,
     security(("bearer" = [])),
@@ -151,6 +177,7 @@ pub async fn create(
 /// Changes an article (its author, or editors). `If-Match` with the article's `ETag`
 /// refuses the write with 412 when someone changed it since.
 #[utoipa::path(
+    operation_id = "updateArticle",
     tag = "articles",
     params(
         ("slug" = String, Path, description = "The article's slug"),
@@ -185,6 +212,7 @@ pub async fn update(
 
 /// Deletes an article (editors), with its comments, tags and related links.
 #[utoipa::path(
+    operation_id = "deleteArticle",
     tag = "articles",
     params(
         ("slug" = String, Path, description = "The article's slug"),
@@ -214,10 +242,12 @@ pub async fn delete(
 /// Related articles: the curated ones first, then by shared tags (rarer tags weigh more),
 /// then the most recent. Never the article itself, never unpublished ones.
 #[utoipa::path(
+    operation_id = "listRelatedArticles",
     tag = "articles",
     params(("slug" = String, Path, description = "The article's slug"), RelatedQuery),
     responses(
-        (status = 200, body = Vec<ArticleSummary>),
+        (status = 200, body = ListResponse<ArticleSummary>, description = "Related articles, best first, as every list: `{data, meta}` (one page)"),
+        (status = 304, description = "Not modified"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
@@ -230,17 +260,19 @@ pub async fn related(
     q: Query<RelatedQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
+    let fields = field_set(q.fields.as_deref(), summary_fields())?;
     public_get(&state, &req, &auth.0, || async {
-        let items = svc::related(&state, &auth.0, &slug, q.limit).await?;
+        let page = svc::related(&state, &auth.0, &slug, q.limit).await?;
         // The list changes with the source's tags (a content write) and shows these counters.
-        let shown = items.iter().map(|a| a.id).collect();
-        Ok(render_json(&items, None)?.showing(Shows::Articles(shown)))
+        let shown = page.items.iter().map(|a| a.id).collect();
+        Ok(render_list_keeping(&req, page, fields.as_ref())?.showing(Shows::Articles(shown)))
     })
     .await
 }
 
 /// The curated related list as stored (editors).
 #[utoipa::path(
+    operation_id = "getCuratedRelated",
     tag = "articles",
     params(("slug" = String, Path, description = "The article's slug")),
     security(("bearer" = [])),
@@ -263,6 +295,7 @@ pub async fn curated(
 
 /// Sets the curated related list, in order (editors).
 #[utoipa::path(
+    operation_id = "setRelatedArticles",
     tag = "articles",
     params(("slug" = String, Path, description = "The article's slug")),
     request_body = SetRelated,
@@ -289,6 +322,7 @@ pub async fn set_related(
 
 /// Counts one view of a published article.
 #[utoipa::path(
+    operation_id = "recordView",
     tag = "articles",
     params(("slug" = String, Path, description = "The article's slug")),
     responses(
@@ -304,6 +338,7 @@ pub async fn record_view(state: Data<AppState>, slug: Path<String>) -> AppResult
 
 /// Counts one share of a published article on a network.
 #[utoipa::path(
+    operation_id = "recordShare",
     tag = "articles",
     params(("slug" = String, Path, description = "The article's slug")),
     request_body = RecordShare,

@@ -23,6 +23,7 @@ pub struct QueueQuery {
 
 /// Approved comments of an article, oldest first, threaded (pages count top-level comments).
 #[utoipa::path(
+    operation_id = "listArticleComments",
     tag = "comments",
     params(("slug" = String, Path, description = "The article's slug"), PageQuery),
     responses(
@@ -50,6 +51,7 @@ pub async fn list_for_article(
 
 /// Posts a comment. It waits for moderation (`pending`) unless an editor posts it.
 #[utoipa::path(
+    operation_id = "addComment",
     tag = "comments",
     params(("slug" = String, Path, description = "The article's slug")),
     request_body = AddComment,
@@ -75,6 +77,7 @@ pub async fn add(
 
 /// The moderation queue (editors), oldest first, with emails and article slugs.
 #[utoipa::path(
+    operation_id = "listComments",
     tag = "comments",
     params(QueueQuery),
     security(("bearer" = [])),
@@ -110,6 +113,7 @@ pub async fn queue(
 
 /// Moderates a comment (editors).
 #[utoipa::path(
+    operation_id = "moderateComment",
     tag = "comments",
     params(("id" = i64, Path, description = "The comment's id")),
     request_body = ModerateComment,
@@ -137,6 +141,7 @@ pub async fn moderate(
 
 /// Deletes a comment and its replies (editors).
 #[utoipa::path(
+    operation_id = "deleteComment",
     tag = "comments",
     params(("id" = i64, Path, description = "The comment's id")),
     security(("bearer" = [])),

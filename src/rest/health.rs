@@ -9,7 +9,7 @@ use crate::service::AppState;
 pub struct OpenApiJson(pub String);
 
 /// Liveness: the process answers.
-#[utoipa::path(tag = "health", responses((status = 200, body = Health)))]
+#[utoipa::path(operation_id = "healthz", tag = "health", responses((status = 200, body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> Json<Health> {
     Json(Health {
@@ -19,6 +19,7 @@ pub async fn healthz() -> Json<Health> {
 
 /// Readiness: the database answers.
 #[utoipa::path(
+    operation_id = "readyz",
     tag = "health",
     responses(
         (status = 200, body = Health),
@@ -38,7 +39,7 @@ pub async fn readyz(state: Data<AppState>) -> AppResult<Json<Health>> {
 }
 
 /// This document.
-#[utoipa::path(tag = "health", responses((status = 200, description = "OpenAPI 3 JSON")))]
+#[utoipa::path(operation_id = "getOpenApi", tag = "health", responses((status = 200, description = "OpenAPI 3 JSON")))]
 #[get("/openapi.json")]
 pub async fn openapi(doc: Data<OpenApiJson>) -> HttpResponse {
     HttpResponse::Ok()

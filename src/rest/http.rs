@@ -13,8 +13,10 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
+use serde_json::Value;
 
-use crate::error::AppError;
+use crate::domain::FieldSet;
+use crate::error::{AppError, FieldErrors};
 use crate::model::{ListMeta, ListResponse};
 use crate::service::cache::{CachedBody, Shows};
 use crate::service::paging::Page;
@@ -83,6 +85,7 @@ pub fn render_json<T: Serialize>(value: &T, version: Option<i32>) -> Result<Cach
         total: None,
         link: None,
         shows: Shows::Other,
+        encodings: Default::default(),
     })
 }
 
@@ -94,16 +97,18 @@ pub fn respond(
     r: &CachedBody,
 ) -> HttpResponse {
     let cache = if viewer.is_some() {
-        "private, no-cache"
+        crate::conventions::PRIVATE
     } else {
         "public, max-age=30, stale-while-revalidate=60"
     };
     let mut res = if status == StatusCode::OK && if_none_match_hits(req, &r.etag) {
         HttpResponse::NotModified().finish()
     } else {
-        HttpResponse::build(status)
+        let mut res = HttpResponse::build(status)
             .content_type("application/json")
-            .body(r.body.clone())
+            .body(r.body.clone());
+        res.extensions_mut().insert(r.encodings.clone());
+        res
     };
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&r.etag) {
@@ -185,20 +190,51 @@ pub fn if_match_version(req: &HttpRequest) -> Result<Option<i32>, AppError> {
         })
 }
 
+/// The `fields=` of an article GET, each name one of `known`; else 422 naming `fields`.
+pub fn field_set(raw: Option<&str>, known: &[&str]) -> Result<Option<FieldSet>, AppError> {
+    raw.map(|raw| FieldSet::parse(raw, known).map_err(|m| FieldErrors::one("fields", m)))
+        .transpose()
+}
+
+/// `value` as JSON, with only `fields` when given.
+pub fn sparse<T: Serialize>(value: &T, fields: Option<&FieldSet>) -> Result<Value, AppError> {
+    let mut value = serde_json::to_value(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    if let Some(fields) = fields {
+        fields.keep(&mut value);
+    }
+    Ok(value)
+}
+
 /// A list body: `{data, meta}` with its `X-Total-Count` and RFC 8288 `Link` headers.
 pub fn render_list<T: Serialize + utoipa::ToSchema>(
     req: &HttpRequest,
     page: Page<T>,
 ) -> Result<CachedBody, AppError> {
+    render_list_keeping(req, page, None)
+}
+
+/// A list whose items keep only `fields` (when given).
+pub fn render_list_keeping<T: Serialize + utoipa::ToSchema>(
+    req: &HttpRequest,
+    page: Page<T>,
+    fields: Option<&FieldSet>,
+) -> Result<CachedBody, AppError> {
     let link = link_header(req, &page.meta);
     let total = page.meta.total;
-    let mut r = render_json(
-        &ListResponse {
-            data: page.items,
-            meta: page.meta,
-        },
-        None,
-    )?;
+    let list = ListResponse {
+        data: page.items,
+        meta: page.meta,
+    };
+    let mut r = match fields {
+        None => render_json(&list, None)?,
+        Some(fields) => {
+            let mut value = sparse(&list, None)?;
+            for item in value["data"].as_array_mut().into_iter().flatten() {
+                fields.keep(item);
+            }
+            render_json(&value, None)?
+        }
+    };
     r.total = Some(total);
     r.link = (!link.is_empty()).then_some(link);
     Ok(r.showing(Shows::Lists))
@@ -294,7 +330,9 @@ pub fn error_handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| {
-                v.starts_with("application/problem+json") || v.starts_with("application/json")
+                v.starts_with("application/problem+json")
+                    || v.starts_with("application/json")
+                    || v.starts_with("application/graphql-response+json")
             });
         if ours {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
@@ -319,7 +357,7 @@ pub fn error_handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
             _ => None,
         };
         let problem = match ours {
-            Some(e) => crate::limits::error_for(&path, &e),
+            Some(e) => crate::limits::error_for(&path, res.request().headers(), &e),
             None => {
                 let detail = if status.is_server_error() {
                     "An unexpected error occurred.".to_owned()

@@ -34,6 +34,7 @@ impl PageQuery {
 
 /// All tags, by slug, each with its count of published articles.
 #[utoipa::path(
+    operation_id = "listTags",
     tag = "tags",
     params(PageQuery),
     responses(
@@ -56,6 +57,7 @@ pub async fn list(
 
 /// One tag.
 #[utoipa::path(
+    operation_id = "getTag",
     tag = "tags",
     params(("slug" = String, Path, description = "The tag's slug")),
     responses(
@@ -78,6 +80,7 @@ pub async fn get(
 
 /// Creates a tag (editors).
 #[utoipa::path(
+    operation_id = "createTag",
     tag = "tags",
     request_body = CreateTag,
     security(("bearer" = [])),
@@ -104,6 +107,7 @@ pub async fn create(
 
 /// Changes a tag (editors).
 #[utoipa::path(
+    operation_id = "updateTag",
     tag = "tags",
     params(("slug" = String, Path, description = "The tag's slug")),
     request_body = UpdateTag,
@@ -132,6 +136,7 @@ pub async fn update(
 
 /// Deletes a tag (editors); articles keep their other tags.
 #[utoipa::path(
+    operation_id = "deleteTag",
     tag = "tags",
     params(("slug" = String, Path, description = "The tag's slug")),
     security(("bearer" = [])),

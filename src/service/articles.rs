@@ -864,7 +864,7 @@ pub async fn related(
     viewer: &Viewer,
     slug: &str,
     limit: Option<i64>,
-) -> AppResult<Vec<ArticleSummary>> {
+) -> AppResult<Page<ArticleSummary>> {
     let limit = check_related_limit(limit)?;
     let slug = slug.to_owned();
     let viewer = viewer.clone();
@@ -873,9 +873,10 @@ pub async fn related(
         .db
         .read(move |c| {
             let article = find_readable(c, &slug, &viewer)?;
-            Ok(related_for(c, &cache, &[article.id], limit)?
+            let items = related_for(c, &cache, &[article.id], limit)?
                 .remove(&article.id)
-                .unwrap_or_default())
+                .unwrap_or_default();
+            Ok(Page::whole(items, limit))
         })
         .await
 }

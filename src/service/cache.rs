@@ -30,6 +30,8 @@ pub struct CachedBody {
     pub total: Option<i64>,
     pub link: Option<String>,
     pub shows: Shows,
+    /// Its compressed forms, made once for this entry (see `conventions`).
+    pub encodings: Arc<crate::conventions::Encodings>,
 }
 
 impl CachedBody {
@@ -89,7 +91,8 @@ impl ResponseCache {
             entries: moka::sync::Cache::builder()
                 .max_capacity(max_bytes)
                 .weigher(|k: &String, (_, v): &(u64, Arc<CachedBody>)| {
-                    u32::try_from(k.len() + v.body.len() + 128).unwrap_or(u32::MAX)
+                    // The compressed forms come later; a third more covers them.
+                    u32::try_from(k.len() + v.body.len() * 4 / 3 + 128).unwrap_or(u32::MAX)
                 })
                 .time_to_live(ENTRY_TTL)
                 .support_invalidation_closures()
@@ -242,6 +245,7 @@ mod tests {
             total: None,
             link: None,
             shows,
+            encodings: Default::default(),
         })
     }
 

@@ -196,6 +196,27 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A list that is never paged (related articles): all of it on page 1 of 1.
+    pub fn whole(items: Vec<T>, per_page: i64) -> Page<T> {
+        let total = items.len() as i64;
+        Page {
+            items,
+            cursors: Vec::new(),
+            meta: ListMeta {
+                page: Some(1),
+                per_page,
+                total,
+                total_pages: 1,
+                total_exact: true,
+                total_counted_at: chrono::Utc::now(),
+                next_cursor: None,
+                prev_cursor: None,
+            },
+            has_previous: false,
+            has_next: false,
+        }
+    }
+
     /// `rows` holds up to `per_page + 1` rows in query order (reversed for `Before`); the
     /// extra one only says that more rows lie that way.
     pub fn build<R>(

@@ -253,8 +253,12 @@ both_backends!(
         let invalid = app.gql(Some(&author), r#"mutation { createArticle(input: {title: "", body: "y", slug: "Bad Slug"}) { id } }"#, json!({})).await;
         let fields = &invalid["errors"][0]["extensions"]["fields"];
         assert!(fields["title"].is_array() && fields["slug"].is_array(), "{invalid}");
+        // A token that is not valid refuses the whole request, as in REST: 401, no data.
         let res = app.post("/graphql").bearer_auth("not-a-token").json(&json!({"query": "{ me { id } }"})).send().await.unwrap();
-        assert_eq!(gql_code(&json_of(res, StatusCode::OK).await), "UNAUTHENTICATED");
+        assert_eq!(res.headers()["www-authenticate"], "Bearer");
+        let body = json_of(res, StatusCode::UNAUTHORIZED).await;
+        assert_eq!(gql_code(&body), "UNAUTHENTICATED");
+        assert!(body.get("data").is_none(), "{body}");
     }
 );
 

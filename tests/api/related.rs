@@ -4,8 +4,15 @@ use serde_json::{json, Value};
 use crate::both_backends;
 use crate::helpers::*;
 
+/// The slugs of a related list, which has the shape of every list: `{data, meta}`.
 fn slugs(list: &Value) -> Vec<String> {
-    list.as_array()
+    assert_eq!(
+        list["meta"]["total"].as_u64(),
+        list["data"].as_array().map(|d| d.len() as u64),
+        "{list}"
+    );
+    list["data"]
+        .as_array()
         .unwrap()
         .iter()
         .map(|a| a["slug"].as_str().unwrap().to_owned())
@@ -43,7 +50,8 @@ both_backends!(
         );
         let two = json_of(app.get("/api/v1/articles/lead/related?limit=2").send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(slugs(&two), ["curated-pick", "shares-rare"]);
-        assert!(two[0]["excerpt"].is_string() && two[0]["view_count"].is_number());
+        assert!(two["data"][0]["excerpt"].is_string() && two["data"][0]["view_count"].is_number());
+        assert_eq!(two["meta"]["per_page"], 2);
         invalid(app.get("/api/v1/articles/lead/related?limit=0").send().await.unwrap(), "limit").await;
         invalid(app.get("/api/v1/articles/lead/related?limit=21").send().await.unwrap(), "limit").await;
         problem(app.get("/api/v1/articles/nope/related").send().await.unwrap(), StatusCode::NOT_FOUND).await;
@@ -76,6 +84,13 @@ both_backends!(
         )
         .await;
         assert_eq!(stored["slugs"], json!(["other"]));
-        json_of(put(&editor, json!([])).await.unwrap(), StatusCode::OK).await;
+        let cleared = json_of(put(&editor, json!([])).await.unwrap(), StatusCode::OK).await;
+        assert_eq!(cleared["slugs"], json!([]));
+        let stored = json_of(
+            app.get("/api/v1/articles/lead/related/curated").bearer_auth(&editor).send().await.unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(stored["slugs"], json!([]), "the curated list is empty once cleared");
     }
 );

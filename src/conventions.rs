@@ -1,0 +1,297 @@
+//! The HTTP conventions every response follows, REST and GraphQL alike, in one middleware:
+//! `HEAD` answered as `GET` without the body, `X-Content-Type-Options: nosniff`,
+//! `Cache-Control: private, no-store` on anything asked with a token, and compression
+//! (`br`, `gzip`) negotiated by `Accept-Encoding`. A cached response carries its
+//! [`Encodings`], so each cached entry is compressed once, not at every hit.
+
+use std::io::Write;
+use std::sync::{Arc, OnceLock};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use bytes::Bytes;
+
+/// `Cache-Control` of anything that depended on a token: no shared cache and no disk cache
+/// may keep an editor's drafts.
+pub const PRIVATE: &str = "private, no-store";
+
+/// Bodies smaller than this go as they are: compressing them saves less than a packet and
+/// costs CPU on both sides.
+pub const MIN_COMPRESS_BYTES: usize = 1024;
+
+/// brotli quality: 5 compresses JSON about as well as gzip -9 at gzip -6's speed; the
+/// higher ones cost ten times the CPU for a few per cent.
+const BROTLI_QUALITY: u32 = 5;
+const BROTLI_WINDOW: u32 = 22;
+const GZIP_LEVEL: u32 = 6;
+
+/// A content coding newsdesk can send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Coding {
+    fn name(self) -> &'static str {
+        match self {
+            Coding::Identity => "identity",
+            Coding::Gzip => "gzip",
+            Coding::Brotli => "br",
+        }
+    }
+
+    /// The coding an `Accept-Encoding` header prefers (RFC 9110 §12.5.3): the highest
+    /// non-zero weight among `br` and `gzip` (`*` stands for any not named), `br` on a tie;
+    /// identity when neither is acceptable or the header is absent.
+    pub fn negotiate(accept: Option<&str>) -> Coding {
+        let Some(accept) = accept else {
+            return Coding::Identity;
+        };
+        let (mut br, mut gzip, mut any) = (None::<f32>, None::<f32>, None::<f32>);
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0)
+                .clamp(0.0, 1.0);
+            match name.as_str() {
+                "br" => br = Some(q),
+                "gzip" | "x-gzip" => gzip = Some(q),
+                "*" => any = Some(q),
+                _ => {}
+            }
+        }
+        let br = br.or(any).unwrap_or(0.0);
+        let gzip = gzip.or(any).unwrap_or(0.0);
+        if br > 0.0 && br >= gzip {
+            Coding::Brotli
+        } else if gzip > 0.0 {
+            Coding::Gzip
+        } else {
+            Coding::Identity
+        }
+    }
+
+    /// `body` in this coding, or `None` when that would not make it smaller.
+    pub fn encode(self, body: &[u8]) -> Option<Bytes> {
+        let out = match self {
+            Coding::Identity => return None,
+            Coding::Gzip => {
+                let mut enc = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(body.len() / 4),
+                    flate2::Compression::new(GZIP_LEVEL),
+                );
+                enc.write_all(body).ok()?;
+                enc.finish().ok()?
+            }
+            Coding::Brotli => {
+                let mut enc = brotli::CompressorWriter::new(
+                    Vec::with_capacity(body.len() / 4),
+                    4096,
+                    BROTLI_QUALITY,
+                    BROTLI_WINDOW,
+                );
+                enc.write_all(body).ok()?;
+                enc.flush().ok()?;
+                enc.into_inner()
+            }
+        };
+        (out.len() < body.len()).then(|| Bytes::from(out))
+    }
+}
+
+/// The compressed forms of one cached body, each made the first time a client asks for it.
+#[derive(Debug, Default)]
+pub struct Encodings {
+    gzip: OnceLock<Option<Bytes>>,
+    br: OnceLock<Option<Bytes>>,
+}
+
+impl Encodings {
+    fn get(&self, coding: Coding, body: &[u8]) -> Option<Bytes> {
+        let slot = match coding {
+            Coding::Identity => return None,
+            Coding::Gzip => &self.gzip,
+            Coding::Brotli => &self.br,
+        };
+        slot.get_or_init(|| coding.encode(body)).clone()
+    }
+
+    /// Bytes held by the compressed forms made so far.
+    pub fn held(&self) -> usize {
+        [&self.gzip, &self.br]
+            .iter()
+            .filter_map(|s| s.get().and_then(Option::as_ref))
+            .map(Bytes::len)
+            .sum()
+    }
+}
+
+/// Whether a body of this media type gains from compression (text, JSON, XML, scripts).
+fn compressible(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let ct = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    ct.starts_with("text/")
+        || ct.ends_with("json")
+        || ct.ends_with("xml")
+        || ct.ends_with("javascript")
+}
+
+/// Adds `name` to `Vary` unless it is there already.
+pub fn vary(headers: &mut HeaderMap, name: &str) {
+    let current = headers
+        .get(header::VARY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if current
+        .split(',')
+        .any(|v| v.trim().eq_ignore_ascii_case(name) || v.trim() == "*")
+    {
+        return;
+    }
+    let joined = if current.trim().is_empty() {
+        name.to_owned()
+    } else {
+        format!("{current}, {name}")
+    };
+    if let Ok(v) = HeaderValue::from_str(&joined) {
+        headers.insert(header::VARY, v);
+    }
+}
+
+/// The middleware (outside CORS and the error handlers, so their answers follow it too).
+pub async fn apply(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // HEAD is GET without the body: the HTTP layer remembers the request was HEAD and sends
+    // the head only, with the length the body would have had.
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    let with_token = req.headers().contains_key(header::AUTHORIZATION);
+    let coding = Coding::negotiate(
+        req.headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let headers = res.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if with_token {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(PRIVATE));
+    }
+    Ok(compress(res, coding))
+}
+
+fn compress(res: ServiceResponse<BoxBody>, coding: Coding) -> ServiceResponse<BoxBody> {
+    let status = res.status();
+    if status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+        || status.is_informational()
+        || res.headers().contains_key(header::CONTENT_ENCODING)
+        || !compressible(res.headers())
+    {
+        return res;
+    }
+    let kept = res.response().extensions().get::<Arc<Encodings>>().cloned();
+    let (req, res) = res.into_parts();
+    let (mut res, body) = res.into_parts();
+    let bytes = match body.try_into_bytes() {
+        Ok(bytes) => bytes,
+        // A stream: sent as it comes.
+        Err(body) => return ServiceResponse::new(req, res.set_body(body)),
+    };
+    if bytes.len() < MIN_COMPRESS_BYTES {
+        return ServiceResponse::new(req, res.set_body(BoxBody::new(bytes)));
+    }
+    // This body would be compressed for a client that asked: caches must key on it.
+    vary(res.headers_mut(), "Accept-Encoding");
+    let encoded = match &kept {
+        Some(encodings) => encodings.get(coding, &bytes),
+        None => coding.encode(&bytes),
+    };
+    let Some(encoded) = encoded else {
+        return ServiceResponse::new(req, res.set_body(BoxBody::new(bytes)));
+    };
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CONTENT_ENCODING,
+        HeaderValue::from_static(coding.name()),
+    );
+    // Other bytes, the same resource: the validator becomes weak (as nginx does), so that
+    // `If-None-Match` still matches it and no cache mistakes the two for one another.
+    if let Some(weak) = headers
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| !t.starts_with("W/"))
+        .and_then(|t| HeaderValue::from_str(&format!("W/{t}")).ok())
+    {
+        headers.insert(header::ETAG, weak);
+    }
+    ServiceResponse::new(req, res.set_body(BoxBody::new(encoded)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_follows_weights() {
+        assert_eq!(Coding::negotiate(None), Coding::Identity);
+        assert_eq!(Coding::negotiate(Some("gzip, deflate, br")), Coding::Brotli);
+        assert_eq!(Coding::negotiate(Some("gzip")), Coding::Gzip);
+        assert_eq!(Coding::negotiate(Some("br;q=0.5, gzip")), Coding::Gzip);
+        assert_eq!(
+            Coding::negotiate(Some("br;q=0, gzip;q=0")),
+            Coding::Identity
+        );
+        assert_eq!(Coding::negotiate(Some("*")), Coding::Brotli);
+        assert_eq!(Coding::negotiate(Some("*;q=0.1, br;q=0")), Coding::Gzip);
+        assert_eq!(Coding::negotiate(Some("identity")), Coding::Identity);
+        assert_eq!(Coding::negotiate(Some("GZIP;Q=0.9")), Coding::Gzip);
+    }
+
+    #[test]
+    fn encodings_round_trip_and_are_kept() {
+        use std::io::Read;
+        let body = serde_json::to_vec(&vec!["a repeated news headline"; 200]).unwrap();
+        let kept = Encodings::default();
+        let gz = kept.get(Coding::Gzip, &body).unwrap();
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(plain, body);
+        let br = kept.get(Coding::Brotli, &body).unwrap();
+        let mut plain = Vec::new();
+        brotli::Decompressor::new(&br[..], 4096)
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(plain, body);
+        assert_eq!(kept.held(), gz.len() + br.len());
+        // Incompressible bytes stay as they are.
+        assert!(Coding::Gzip.encode(b"x").is_none());
+    }
+}
