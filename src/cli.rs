@@ -1,8 +1,9 @@
-//! The command line: `serve [--demo]`, `migrate`, `users create`, `seed`, `schema`.
+//! The command line: `serve [--demo]`, `migrate`, `users create|list|set-password`, `seed`,
+//! `schema`. `--help` lists the environment variables too.
 
 use std::io::Read;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::model::CreateUser;
@@ -51,6 +52,40 @@ enum UsersCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// List every account: id, role, email, name and profile slug.
+    List,
+    /// Set an account's password (a lost one); the password is read from standard input.
+    /// Every token of the account stops working.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (required: passwords never go in argv).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+/// The environment variables and their defaults, for `--help`.
+fn environment_help() -> String {
+    let width = crate::config::ENVIRONMENT
+        .iter()
+        .map(|(name, _, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from("Environment variables (default in brackets):\n");
+    for (name, default, meaning) in crate::config::ENVIRONMENT {
+        out.push_str(&format!("  {name:width$}  {meaning} [{default}]\n"));
+    }
+    out
+}
+
+/// The password given on standard input, without its line ending.
+fn read_password() -> Result<String, String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 #[derive(Debug, Clone, Args)]
@@ -71,7 +106,14 @@ pub struct SeedArgs {
 
 /// Runs the command line; the exit code on failure is 1 with one clear line on stderr.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let matches = Cli::command()
+        .after_long_help(environment_help())
+        .after_help("Environment variables: see --help.")
+        .get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
@@ -79,7 +121,7 @@ pub fn main() -> i32 {
             return 1;
         }
     };
-    crate::telemetry::init(&settings.log_filter);
+    crate::telemetry::init(&settings.log_filter, settings.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -120,18 +162,60 @@ async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
             Ok(())
         }
         Command::Serve { demo } => {
+            // The address first: a port in use stops start-up before any database is
+            // created or migrated.
+            let listener = crate::startup::listen(&settings.bind)?;
             let state = AppState::open(settings).await?;
             if demo {
                 crate::demo::fill(&state).await?;
             }
-            let app = Application::build(state.clone())?;
+            let app = Application::build_on(state.clone(), listener)?;
+            let base = format!("http://{}", app.address());
             tracing::info!(
-                bind = %state.settings.bind,
-                port = app.port(),
                 database = %crate::db::redact(&state.settings.database_url),
-                "newsdesk is serving"
+                "newsdesk is serving {base}: REST {base}/api/v1, GraphQL {base}/graphql, \
+                 API reference {base}/api/docs, OpenAPI {base}/api/v1/openapi.json"
             );
             app.run_until_stopped().await.map_err(|e| e.to_string())
+        }
+        Command::Users {
+            command: UsersCommand::List,
+        } => {
+            let state = AppState::open(settings).await?;
+            let users = accounts::all_users(&state).await.map_err(describe)?;
+            println!(
+                "{:>6}  {:<6}  {:<32}  {:<24}  profile",
+                "id", "role", "email", "name"
+            );
+            for u in users {
+                println!(
+                    "{:>6}  {:<6}  {:<32}  {:<24}  /api/v1/authors/{}",
+                    u.id,
+                    u.role.as_str(),
+                    u.email,
+                    u.name,
+                    u.slug
+                );
+            }
+            Ok(())
+        }
+        Command::Users {
+            command:
+                UsersCommand::SetPassword {
+                    email,
+                    password_stdin: _,
+                },
+        } => {
+            let password = read_password()?;
+            let state = AppState::open(settings).await?;
+            let user = accounts::set_password(&state, &email, password)
+                .await
+                .map_err(describe)?;
+            println!(
+                "the password of {} (id {}) is set; its tokens no longer work",
+                user.email, user.id
+            );
+            Ok(())
         }
         Command::Users {
             command:
@@ -142,11 +226,7 @@ async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
                     password_stdin: _,
                 },
         } => {
-            let mut password = String::new();
-            std::io::stdin()
-                .read_to_string(&mut password)
-                .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
-            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let password = read_password()?;
             let state = AppState::open(settings).await?;
             let user = accounts::create_user(
                 &state,
@@ -162,7 +242,7 @@ async fn run(cli: Cli, settings: Settings) -> Result<(), String> {
             .await
             .map_err(describe)?;
             println!(
-                "created {} account {} (id {}, profile /authors/{})",
+                "created {} account {} (id {}, profile /api/v1/authors/{})",
                 user.role.as_str(),
                 user.email,
                 user.id,

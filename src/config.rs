@@ -7,6 +7,46 @@ use std::time::Duration;
 /// Enough for a page of 100 articles with their tags, author and 5 related articles.
 pub const DEFAULT_GRAPHQL_COMPLEXITY: usize = 10_000;
 
+/// Every variable newsdesk reads: name, default, meaning. `--help` prints it; tests hold
+/// it to what `Settings::from_map` reads and to the README and docs/API.md.
+pub const ENVIRONMENT: &[(&str, &str, &str)] = &[
+    ("DATABASE_URL", "sqlite://newsdesk.db", "sqlite://PATH (relative, or absolute as sqlite:///var/lib/newsdesk.db) or postgres://user:pass@host/db"),
+    ("NEWSDESK_BIND", "127.0.0.1:8080", "listen address"),
+    ("NEWSDESK_JWT_SECRET", "generated once, kept in the database", "HS256 secret, at least 32 bytes"),
+    ("NEWSDESK_TOKEN_TTL", "3600", "token lifetime in seconds (60 to 31536000)"),
+    ("RUST_LOG", "info", "log filter (newsdesk=debug,info...)"),
+    ("NEWSDESK_LOG_FORMAT", "text", "text (coloured only on a terminal) or json (one object per line, for log shippers)"),
+    ("NEWSDESK_POOL_SIZE", "8", "database connections"),
+    ("NEWSDESK_WORKERS", "one per core", "HTTP worker threads"),
+    ("NEWSDESK_COUNTER_FLUSH_MS", "500", "how often counted views and shares are written (10 to 1000)"),
+    ("NEWSDESK_GRAPHQL_MAX_DEPTH", "10", "deepest GraphQL query accepted"),
+    ("NEWSDESK_GRAPHQL_MAX_COMPLEXITY", "10000", "costliest GraphQL query accepted (a list costs its page size times its fields; enough for 100 articles with tags, author and 5 related)"),
+    ("NEWSDESK_GRAPHQL_INTROSPECTION", "true", "whether the schema can be introspected"),
+    ("NEWSDESK_CACHE_MB", "24", "budget of the in-memory response cache (0 turns it off)"),
+    ("DATABASE_REPLICA_URL", "none", "a PostgreSQL read replica: reads go there, except right after a write"),
+    ("NEWSDESK_REPLICA_STICKY_MS", "2000", "how long after a write a node reads from the primary (0 to 60000)"),
+    ("NEWSDESK_HEADER_TIMEOUT_SECS", "5", "time for a request's head to arrive (then 408)"),
+    ("NEWSDESK_BODY_TIMEOUT_SECS", "10", "time for a request's body to arrive, counted from its head (then 408)"),
+    ("NEWSDESK_REQUEST_TIMEOUT_SECS", "15", "time for a whole request (then 503, the work cancelled); a PostgreSQL statement gets one second more"),
+    ("NEWSDESK_KEEP_ALIVE_SECS", "5", "how long an idle keep-alive connection stays open"),
+    ("NEWSDESK_MAX_CONNECTIONS", "10000", "open connections at once, kept below the open files limit (raised to its hard maximum at start-up)"),
+    ("NEWSDESK_MAX_CONNECTIONS_PER_CLIENT", "512", "open connections from one address (then 429); 0 turns it off, as behind a proxy whose address every request shares"),
+    ("NEWSDESK_SHUTDOWN_GRACE_SECS", "10", "after SIGTERM, how long requests in flight may finish before they are cut off"),
+    ("NEWSDESK_GRAPHQL_MAX_NODES", "2000", "fields in a GraphQL document once its fragments are expanded (all operations and fragments)"),
+    ("NEWSDESK_GRAPHQL_MAX_ALIASES", "30", "names one field may have in one selection set"),
+    ("NEWSDESK_GRAPHQL_MAX_MUTATIONS", "50", "mutation fields in one request (100 aliased addComments are refused whole)"),
+    ("NEWSDESK_GRAPHQL_MAX_ERRORS", "20", "errors in one GraphQL response; a last one counts the rest"),
+];
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines; coloured only when stderr is a terminal.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
@@ -15,6 +55,7 @@ pub struct Settings {
     pub jwt_secret: Option<String>,
     pub token_ttl_secs: i64,
     pub log_filter: String,
+    pub log_format: LogFormat,
     /// Connections in the pool.
     pub pool_size: u32,
     /// HTTP worker threads (`None`: one per core).
@@ -92,6 +133,7 @@ impl Default for Settings {
             jwt_secret: None,
             token_ttl_secs: 3600,
             log_filter: "info".into(),
+            log_format: LogFormat::Text,
             pool_size: 8,
             workers: None,
             max_body_bytes: 1024 * 1024,
@@ -167,6 +209,17 @@ impl Settings {
         }
         if let Some(v) = get("RUST_LOG") {
             s.log_filter = v;
+        }
+        if let Some(v) = get("NEWSDESK_LOG_FORMAT") {
+            s.log_format = match v.to_ascii_lowercase().as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => {
+                    return Err(format!(
+                        "NEWSDESK_LOG_FORMAT must be text or json, not {v:?}"
+                    ))
+                }
+            };
         }
         if let Some(v) = get("NEWSDESK_POOL_SIZE") {
             s.pool_size = in_range("NEWSDESK_POOL_SIZE", &v, 1..=256)?;
@@ -275,6 +328,27 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn every_variable_read_is_documented() {
+        let source = include_str!("config.rs");
+        let from = source.find("pub fn from_map").unwrap();
+        let to = source.find("#[cfg(test)]").unwrap();
+        // Every quoted upper-case name in `from_map` and what follows it is a variable.
+        let names: Vec<&str> = source[from..to]
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.len() > 3 && s.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            .collect();
+        assert!(names.len() > 20, "{names:?}");
+        for name in names {
+            assert!(
+                ENVIRONMENT.iter().any(|(n, _, _)| *n == name),
+                "{name} is read but not in ENVIRONMENT"
+            );
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ const MEMORY_CHECK: Duration = Duration::from_secs(2);
 
 pub struct Application {
     port: u16,
+    address: std::net::SocketAddr,
     server: Server,
     state: AppState,
     /// The change feed, listening before the first request is served.
@@ -32,18 +33,29 @@ pub struct Application {
     connections: crate::limits::ClientConnections,
 }
 
+/// Binds the listen address (port 0 picks a free one).
+pub fn listen(bind: &str) -> Result<TcpListener, String> {
+    TcpListener::bind(bind).map_err(|e| format!("cannot listen on {bind}: {e}"))
+}
+
 impl Application {
     /// Binds the listen address and prepares the server over `state`.
     pub fn build(state: AppState) -> Result<Self, String> {
-        let bind = state.settings.bind.clone();
-        let listener =
-            TcpListener::bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
-        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let listener = listen(&state.settings.bind)?;
+        Self::build_on(state, listener)
+    }
+
+    /// Prepares the server over `state` on a bound listener.
+    pub fn build_on(state: AppState, listener: TcpListener) -> Result<Self, String> {
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        let bind = address.to_string();
+        let port = address.port();
         let api = rest::openapi();
         let doc = web::Data::new(OpenApiJson(
             serde_json::to_string(&api).map_err(|e| e.to_string())?,
         ));
         let table = web::Data::new(RouteTable::from_openapi(&api));
+        let docs = web::Data::new(rest::docs::DocsConfig::default());
         let schema = web::Data::new(graphql::build_schema(&state.settings));
         let max_body = state.settings.max_body_bytes;
         let limits = state.settings.limits.clone();
@@ -95,6 +107,11 @@ impl Application {
                 .app_data(rest::query_config())
                 .app_data(rest::path_config())
                 .app_data(schema.clone())
+                .app_data(docs.clone())
+                .service(web::resource("/api/docs").route(web::get().to(rest::docs::redirect)))
+                .service(
+                    web::resource("/api/docs/{file:.*}").route(web::get().to(rest::docs::file)),
+                )
                 .service(
                     web::resource("/graphql")
                         .route(web::post().to(graphql::post))
@@ -126,6 +143,7 @@ impl Application {
             .map_err(|e| format!("cannot listen for other nodes' changes: {e}"))?;
         Ok(Application {
             port,
+            address,
             server: server.run(),
             state: app_state,
             listener,
@@ -135,6 +153,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The address served (with the port chosen when the bind said 0).
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
     }
 
     /// Serves until SIGINT/SIGTERM (or the handle stops it), finishing requests in flight

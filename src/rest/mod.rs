@@ -4,6 +4,7 @@
 mod accounts;
 mod articles;
 mod comments;
+pub mod docs;
 pub mod health;
 mod http;
 mod tags;
@@ -22,7 +23,8 @@ pub use http::{error_handlers, json_config, path_config, query_config, Auth};
 
 /// Every REST route, registered once for the server and for the OpenAPI document.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz)
+    cfg.service(health::index)
+        .service(health::healthz)
         .service(health::readyz)
         .service(
             utoipa_actix_web::scope("/api/v1")

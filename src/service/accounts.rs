@@ -108,6 +108,40 @@ pub async fn list(state: &AppState, viewer: &Viewer, paging: &PageParams) -> App
         .await
 }
 
+/// Every account, oldest first (the operator's `users list`; no viewer: whoever runs the
+/// command line holds the database already).
+pub async fn all_users(state: &AppState) -> AppResult<Vec<User>> {
+    let rows = state
+        .db
+        .read(|c| db::users::list(c, 0, i64::from(i32::MAX)).map_err(AppError::from))
+        .await?;
+    Ok(rows.into_iter().map(user_view).collect())
+}
+
+/// Sets the password of the account with this email (the operator's `users
+/// set-password`, for a lost password). Every token of the account stops working.
+pub async fn set_password(state: &AppState, email: &str, password: String) -> AppResult<User> {
+    let email = Email::parse(email).map_err(|m| FieldErrors::one("email", m))?;
+    let changes = validate_update(
+        &UpdateUser {
+            name: None,
+            role: None,
+            password: Some(password),
+            current_password: None,
+            bio: None,
+            avatar_url: None,
+        },
+        false,
+    )?;
+    let id = state
+        .db
+        .read(move |c| db::users::find_by_email(c, email.as_str()).map_err(AppError::from))
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?
+        .id;
+    apply(state, id, changes, true).await
+}
+
 /// A slug for a person's name that no other account has.
 fn free_user_slug(c: &mut DbConn, name: &str) -> AppResult<Slug> {
     // A name with no letters or digits in it still gets a profile: author, author-2, ...
