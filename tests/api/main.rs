@@ -8,6 +8,7 @@ mod comments;
 mod contract;
 mod graphql;
 mod hostile_input;
+mod http;
 mod lists;
 mod nodes;
 mod races;

@@ -30,6 +30,10 @@ async fn seen_within(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "TEST_DATABASE_URL is unset: the PostgreSQL run is skipped"
+)]
 async fn a_write_on_one_node_shows_on_another_within_a_second() {
     let Some(app) = TestApp::postgres().await else {
         return;
@@ -93,6 +97,10 @@ async fn a_write_on_one_node_shows_on_another_within_a_second() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "TEST_DATABASE_URL is unset: the PostgreSQL run is skipped"
+)]
 async fn views_counted_on_two_nodes_add_up_exactly() {
     let Some(app) = TestApp::postgres().await else {
         return;
@@ -143,6 +151,10 @@ fn empty_replica(settings: &mut newsdesk::config::Settings, second_db: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "TEST_DATABASE_URL is unset: the PostgreSQL run is skipped"
+)]
 async fn reads_go_to_the_replica_except_right_after_a_write() {
     let Some(app) = TestApp::postgres_with(empty_replica).await else {
         return;
