@@ -250,6 +250,12 @@ both_backends!(
             .article(&author, json!({"title": "Draft", "body": "First body.", "subtitle": "Sub", "excerpt": "Mine."}))
             .await;
         assert_eq!(a["excerpt"], "Mine.");
+        // Timestamps have whole seconds: the edit comes in a later second, so that
+        // `updated_at` must be strictly later, not merely not earlier.
+        let created = chrono::DateTime::parse_from_rfc3339(a["updated_at"].as_str().unwrap()).unwrap();
+        while chrono::Utc::now().timestamp() <= created.timestamp() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
         let b = json_of(
             app.patch("/api/v1/articles/draft")
                 .bearer_auth(&author)
@@ -265,7 +271,9 @@ both_backends!(
         assert!(b["subtitle"].is_null());
         assert_eq!(b["excerpt"], "Second body, longer.");
         assert!(b["published_at"].is_string(), "publishing stamps the time");
-        assert!(b["updated_at"].as_str() >= a["updated_at"].as_str());
+        let updated = chrono::DateTime::parse_from_rfc3339(b["updated_at"].as_str().unwrap()).unwrap();
+        assert!(updated > created, "updated_at advances: {created} then {updated}");
+        assert_eq!(b["created_at"], a["created_at"], "created_at stays");
     }
 );
 

@@ -305,13 +305,15 @@ both_backends!(
                         .send().await.unwrap(),
                     StatusCode::CREATED,
                 ).await;
-                app.post(&format!("/api/v1/articles/story-{i}/comments"))
+                let reply = app.post(&format!("/api/v1/articles/story-{i}/comments"))
                     .bearer_auth(&editor)
                     .json(&json!({"author_name": "R", "author_email": "r@example.com", "body": "Reply", "parent_id": root["id"]}))
                     .send().await.unwrap();
+                json_of(reply, StatusCode::CREATED).await;
             }
         }
-        app.put("/api/v1/articles/story-1/related").bearer_auth(&editor).json(&json!({"slugs": ["story-2"]})).send().await.unwrap();
+        let curated = app.put("/api/v1/articles/story-1/related").bearer_auth(&editor).json(&json!({"slugs": ["story-2"]})).send().await.unwrap();
+        json_of(curated, StatusCode::OK).await;
         let query = "query($n: Int!) { articles(first: $n) { totalCount edges { node {
             title body author { name bio } tags { slug description articleCount }
             related(limit: 3) { title tags { slug articleCount } author { bio } }
@@ -324,7 +326,25 @@ both_backends!(
             let before = app.state.db.statements_run();
             let data = app.gql_ok(None, query, json!({"n": n})).await;
             counts.push(app.state.db.statements_run() - before);
-            assert_eq!(data["articles"]["edges"].as_array().unwrap().len(), n as usize);
+            let edges = data["articles"]["edges"].as_array().unwrap();
+            assert_eq!(edges.len(), n as usize);
+            // What the setup made is what the page shows: every nested list was loaded.
+            for edge in edges {
+                let node = &edge["node"];
+                let i: usize = node["title"].as_str().unwrap().trim_start_matches("Story ").parse().unwrap();
+                let threads = &node["comments"];
+                if i.is_multiple_of(2) {
+                    assert_eq!(threads["totalCount"], 1, "{node}");
+                    assert_eq!(threads["edges"][0]["node"]["replies"][0]["body"], "Reply", "{node}");
+                } else {
+                    assert_eq!(threads["totalCount"], 0, "{node}");
+                }
+                assert_eq!(node["tags"].as_array().unwrap().len(), 2, "{node}");
+                assert_eq!(node["related"].as_array().unwrap().len(), 3, "{node}");
+                if i == 1 {
+                    assert_eq!(node["related"][0]["title"], "Story 2", "curated first");
+                }
+            }
         }
         eprintln!("statements for a nested page of 5 and of 50 articles: {counts:?}");
         assert_eq!(counts[0], counts[1], "statements for 5 and 50 articles: {counts:?}");
