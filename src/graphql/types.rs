@@ -400,6 +400,8 @@ impl Article {
             copy: get("copy"),
         }
     }
+    /// Every approved comment, replies included (REST `comment_count`). `comments.totalCount`
+    /// counts threads: top-level comments only.
     async fn comment_count(&self) -> i64 {
         self.summary.comment_count
     }
@@ -425,7 +427,8 @@ impl Article {
         request(ctx).shown.articles(list.iter().map(|a| a.id));
         Ok(list.into_iter().map(Article::summary).collect())
     }
-    /// Approved top-level comments, oldest first; each carries its `replies`.
+    /// Approved top-level comments (threads), oldest first; each carries its `replies`. Its
+    /// `totalCount` counts threads; `commentCount` counts every approved comment.
     #[graphql(complexity = "(first.unwrap_or(20).clamp(0, 100) as usize) * child_complexity + 1")]
     async fn comments(
         &self,

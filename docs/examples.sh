@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The README's examples, in order, against a fresh `newsdesk serve --demo`. CI runs it, so the
+# README's commands keep working; a test checks that each README command line is here verbatim.
+#
+#   docs/examples.sh BASE_URL ADMIN_PASSWORD      (needs curl and jq)
+#
+# `curl` below fails on any 4xx/5xx (--fail-with-body), so the first example that stops working
+# stops the script; `expect` checks what an answer says.
+set -euo pipefail
+BASE=${1:?BASE_URL}
+ADMIN_PASSWORD=${2:?ADMIN_PASSWORD}
+curl() { command curl --fail-with-body --show-error "$@"; }
+expect() { # expect WHAT JQ-FILTER < json
+    local got
+    got=$(jq -e "$2") || { echo "examples: $1 failed (jq $2)" >&2; exit 1; }
+    echo "ok: $1 ($got)"
+}
+
+# --- Using the API with curl -------------------------------------------------------------
+API=$BASE/api/v1
+PASSWORD=$ADMIN_PASSWORD
+TOKEN=$(curl -s -X POST $API/auth/login -H 'content-type: application/json' \
+  -d "{\"email\":\"admin@newsdesk.example\",\"password\":\"$PASSWORD\"}" | jq -r .access_token)
+[ -n "$TOKEN" ] && [ "$TOKEN" != null ]
+
+curl -s -X POST $API/tags -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  -d '{"name":"City Hall"}' | expect "tag created" '.slug == "city-hall"'
+curl -s -X POST $API/articles -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  -d '{"title":"Council Approves the Budget","body":"The **council** voted 7-2.","dateline":"Springfield",
+       "image":{"url":"https://cdn.example.com/council.webp","credit":"© Jane Doe"},"tags":["city-hall"]}' \
+  | expect "draft created" '.status == "draft" and .version == 1'
+ETAG=$(curl -sI $API/articles/council-approves-the-budget -H "authorization: Bearer $TOKEN" | awk -F': ' 'tolower($1)=="etag"{print $2}' | tr -d '\r')
+echo "$ETAG" | grep -q '^"v1-' || { echo "examples: no ETag from HEAD ($ETAG)" >&2; exit 1; }
+curl -s -X PATCH $API/articles/council-approves-the-budget -H "authorization: Bearer $TOKEN" \
+  -H "If-Match: $ETAG" -H 'content-type: application/json' -d '{"status":"published"}' \
+  | expect "published with If-Match" '.status == "published" and .version == 2'
+# The same ETag again is stale now: 412, nothing changed.
+status=$(command curl -s -o /dev/null -w '%{http_code}' -X PATCH $API/articles/council-approves-the-budget \
+  -H "authorization: Bearer $TOKEN" -H "If-Match: $ETAG" -H 'content-type: application/json' -d '{"subtitle":"x"}')
+[ "$status" = 412 ] || { echo "examples: a stale If-Match gave $status" >&2; exit 1; }
+
+curl -s "$API/articles?per_page=5" | expect "latest five" '.data | length == 5'
+curl -s "$API/articles?tag=city-hall&sort=popular" | expect "by tag" '.data[0].slug == "council-approves-the-budget"'
+curl -s "$API/articles?q=budget%20council" | expect "search" '.meta.total == 1'
+curl -s "$API/articles?fields=slug,title,excerpt,image&per_page=2" | expect "sparse fieldsets" '.data[0] | keys == ["excerpt","image","slug","title"]'
+NEXT=$(curl -s "$API/articles?per_page=3" | jq -r .meta.next_cursor)
+curl -s "$API/articles?per_page=3&cursor=$NEXT" | expect "next page by cursor" '.data | length == 3'
+curl -s "$API/articles/council-approves-the-budget" | expect "one article" '.body_html == "<p>The <strong>council</strong> voted 7-2.</p>\n"'
+curl -s "$API/articles/council-approves-the-budget/related?limit=5" | expect "related" '.meta.total == (.data | length)'
+curl -s --compressed -D - -o /dev/null "$API/articles" | grep -qi '^content-encoding: br'
+
+curl -s -X POST $API/articles/council-approves-the-budget/views
+curl -s -X POST $API/articles/council-approves-the-budget/shares -H 'content-type: application/json' -d '{"network":"whatsapp"}'
+COMMENT=$(curl -s -D - -o /dev/null -X POST $API/articles/council-approves-the-budget/comments -H 'content-type: application/json' \
+  -d '{"author_name":"Reader","author_email":"reader@example.com","body":"Good news."}' | awk -F': ' 'tolower($1)=="location"{print $2}' | tr -d '\r')
+curl -s "$API/comments?status=pending" -H "authorization: Bearer $TOKEN" | expect "moderation queue" '[.data[].body] | index("Good news.") != null'
+curl -s -X PATCH "$BASE$COMMENT" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"status":"approved"}' \
+  | expect "our comment approved" '.body == "Good news." and .status == "approved"'
+curl -s "$API/articles/council-approves-the-budget/comments" | expect "shown" '.data[0].author_name == "Reader"'
+
+RELATED=$(curl -s "$API/articles?per_page=1&tag=ukraine" | jq -r '.data[0].slug')
+curl -s -X PUT $API/articles/council-approves-the-budget/related -H "authorization: Bearer $TOKEN" \
+  -H 'content-type: application/json' -d "{\"slugs\":[\"$RELATED\"]}" | expect "curated" '.slugs | length == 1'
+
+# --- Using the API with GraphQL ----------------------------------------------------------
+GQL=$BASE/graphql
+curl -s $GQL -H 'content-type: application/json' \
+  -d '{"query":"{ articles(first: 20) { totalCount edges { node { slug title commentCount } } } }"}' \
+  | expect "home page" '.data.articles.edges[0].node.slug == "council-approves-the-budget"'
+curl -s $GQL -H 'content-type: application/json' -H 'accept: application/graphql-response+json' \
+  -d '{"query":"query($slug: String!) { article(slug: $slug) { title viewCount related(limit: 3) { title excerpt } } }",
+       "variables":{"slug":"council-approves-the-budget"}}' | expect "article page" '.data.article.title == "Council Approves the Budget"'
+GQL_TOKEN=$(curl -s $GQL -H 'content-type: application/json' \
+  -d "{\"query\":\"mutation { login(email: \\\"admin@newsdesk.example\\\", password: \\\"$PASSWORD\\\") { accessToken } }\"}" | jq -r .data.login.accessToken)
+curl -s $GQL -H "authorization: Bearer $GQL_TOKEN" -H 'content-type: application/json' \
+  -d '{"query":"mutation { createArticle(input: {title: \"Transit Plan Passes\", body: \"The **transit** plan passed 6-3.\", tags: [\"city-hall\"], status: PUBLISHED}) { slug version } }"}' \
+  | expect "createArticle" '.data.createArticle.slug == "transit-plan-passes"'
+curl -s $GQL -H "authorization: Bearer $GQL_TOKEN" -H 'content-type: application/json' \
+  -d '{"query":"mutation { updateArticle(slug: \"transit-plan-passes\", input: {subtitle: \"A 6-3 vote\"}, expectedVersion: 1) { version } }"}' \
+  | expect "updateArticle" '.data.updateArticle.version == 2'
+echo "every example ran"
