@@ -88,7 +88,7 @@ run() { # name label script [args...]
     # table shows what the first visitor of each URL waited.
     local cold='{}'
     case "$script" in
-        get.lua) cold=$(python3 bench/warm.py 127.0.0.1 "$port" "$1") ;;
+        get.lua | get_encoded.lua) cold=$(python3 bench/warm.py 127.0.0.1 "$port" "$1") ;;
         graphql.lua) cold=$(python3 bench/warm.py 127.0.0.1 "$port" "$1" graphql) ;;
         mixed.lua) cold=$(python3 bench/warm.py 127.0.0.1 "$port" "$1") ;;
     esac
@@ -106,6 +106,9 @@ run() { # name label script [args...]
 run baseline "static baseline (/healthz)" get.lua "$out/baseline.txt"
 run article "article by slug" get.lua "$out/article.txt"
 run latest "latest page of 20" get.lua "$out/latest.txt"
+run latest_gzip "latest page of 20, gzip" get_encoded.lua "$out/latest.txt" gzip
+run latest_br "latest page of 20, br" get_encoded.lua "$out/latest.txt" br
+run article_br "article by slug, br" get_encoded.lua "$out/article.txt" br
 run tag "a tag's page" get.lua "$out/tag.txt"
 run first_page "first page (per_page=20)" get.lua "$out/first_page.txt"
 run depth "keyset page at depth 5,000" get.lua "$out/depth.txt"
