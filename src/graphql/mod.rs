@@ -359,15 +359,17 @@ fn answer(res: &async_graphql::Response, media: Media) -> HttpResponse {
             map.remove("data");
         }
     }
-    let code = res
+    let unauthenticated = res
         .errors
         .first()
         .and_then(|e| e.extensions.as_ref())
         .and_then(|ext| ext.get("code"))
-        .map(|code| code.to_string());
-    let status = match (request_error, media, code.as_deref()) {
-        (true, _, Some("\"UNAUTHENTICATED\"")) => StatusCode::UNAUTHORIZED,
-        (true, Media::GraphqlResponse, _) => StatusCode::BAD_REQUEST,
+        .is_some_and(|code| {
+            matches!(code, async_graphql::Value::String(c) if c == "UNAUTHENTICATED")
+        });
+    let status = match (request_error, media) {
+        (true, _) if unauthenticated => StatusCode::UNAUTHORIZED,
+        (true, Media::GraphqlResponse) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
     let mut out = HttpResponse::build(status)

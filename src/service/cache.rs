@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::paging::Total;
+use crate::conventions::{Effort, Encodings};
 
 /// What a cached response shows, so a change can find the entries it makes stale.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +32,7 @@ pub struct CachedBody {
     pub link: Option<String>,
     pub shows: Shows,
     /// Its compressed forms, made once for this entry (see `conventions`).
-    pub encodings: Arc<crate::conventions::Encodings>,
+    pub encodings: Arc<Encodings>,
 }
 
 impl CachedBody {
@@ -59,6 +60,8 @@ pub struct ResponseCache {
     counts: moka::sync::Cache<String, (u64, Total)>,
     tag_sizes: moka::sync::Cache<(), Arc<HashMap<i64, i64>>>,
     generation: AtomicU64,
+    /// Whether anything is kept (`NEWSDESK_CACHE_MB=0` turns the cache off).
+    keeps: bool,
     /// Keys being computed now: requests missing the same key queue behind one computation
     /// instead of each running it (a cold start under load, a popular entry just dropped).
     inflight: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -106,6 +109,7 @@ impl ResponseCache {
                 .time_to_live(TAG_SIZES_TTL)
                 .build(),
             generation: AtomicU64::new(0),
+            keeps: max_bytes > 0,
             inflight: std::sync::Mutex::default(),
         }
     }
@@ -139,7 +143,12 @@ impl ResponseCache {
             Some(hit) => Ok(hit),
             None => {
                 let generation = self.generation();
-                make().await.map(|(body, keep)| {
+                make().await.map(|(mut body, keep)| {
+                    let keep = keep && self.keeps;
+                    if keep {
+                        // Many will get this entry: its compressed forms are worth more effort.
+                        body.encodings = Arc::new(Encodings::new(Effort::Once));
+                    }
                     let body = Arc::new(body);
                     if keep {
                         self.put(key.clone(), generation, body.clone());
