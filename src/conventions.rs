@@ -172,7 +172,8 @@ impl Encodings {
             Coding::Gzip => &self.gzip,
             Coding::Brotli => &self.br,
         };
-        slot.get_or_init(|| coding.encode(body, self.effort)).clone()
+        slot.get_or_init(|| coding.encode(body, self.effort))
+            .clone()
     }
 
     /// Bytes held by the compressed forms made so far.

@@ -364,9 +364,9 @@ fn answer(res: &async_graphql::Response, media: Media) -> HttpResponse {
         .first()
         .and_then(|e| e.extensions.as_ref())
         .and_then(|ext| ext.get("code"))
-        .is_some_and(|code| {
-            matches!(code, async_graphql::Value::String(c) if c == "UNAUTHENTICATED")
-        });
+        .is_some_and(
+            |code| matches!(code, async_graphql::Value::String(c) if c == "UNAUTHENTICATED"),
+        );
     let status = match (request_error, media) {
         (true, _) if unauthenticated => StatusCode::UNAUTHORIZED,
         (true, Media::GraphqlResponse) => StatusCode::BAD_REQUEST,
