@@ -241,6 +241,7 @@ both_backends!(
         assert!(!page.contains("https://"), "no asset comes from a CDN");
         let init = app.get("/api/docs/swagger-initializer.js").send().await.unwrap().text().await.unwrap();
         assert!(init.contains("/api/v1/openapi.json"), "{init}");
+        assert!(init.contains("\"validatorUrl\": \"none\""), "no request to validator.swagger.io: {init}");
         let bundle = app.get("/api/docs/swagger-ui-bundle.js").send().await.unwrap();
         assert_eq!(bundle.status(), StatusCode::OK);
         assert!(bundle.bytes().await.unwrap().len() > 100_000);
