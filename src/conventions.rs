@@ -245,6 +245,9 @@ pub async fn apply(
             .get(header::ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok()),
     );
+    // (An error that renders itself, a request cut off at its deadline, passes by as an
+    // error: the request cannot be kept to make it a response here, since actix needs it
+    // unshared while routing. `limits::Refused` sets its own headers.)
     let mut res = next.call(req).await?.map_into_boxed_body();
     let headers = res.headers_mut();
     headers.insert(

@@ -235,11 +235,22 @@ impl ResponseError for Refused {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.path == "/graphql" {
+        let mut res = if self.path == "/graphql" {
             crate::graphql::error_http(&self.error, self.media)
         } else {
             self.error.error_response()
-        }
+        };
+        // It passes `conventions` as an error, so it sets what that would.
+        let headers = res.headers_mut();
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            header::HeaderValue::from_static("nosniff"),
+        );
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+        res
     }
 }
 

@@ -222,6 +222,9 @@ both_backends!(
             .await
             .unwrap();
         assert!(res.headers().contains_key("retry-after"));
+        // A request cut off at its deadline still says nosniff, and is never stored.
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(res.headers()["cache-control"], "no-store");
         let p = problem(res, StatusCode::SERVICE_UNAVAILABLE).await;
         assert_eq!(p["type"], "https://newsdesk.dev/problems/timeout");
         assert!(start.elapsed() < Duration::from_millis(1500), "{:?}", start.elapsed());
