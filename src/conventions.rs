@@ -62,6 +62,21 @@ impl Effort {
     }
 }
 
+/// The items of a weighted header list (`Accept`, `Accept-Encoding`; RFC 9110 §12.4.2):
+/// each name with its `q` (1 when absent, 0 to 1).
+pub fn weighted(list: &str) -> impl Iterator<Item = (&str, f32)> {
+    list.split(',').map(|item| {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0)
+            .clamp(0.0, 1.0);
+        (name, q)
+    })
+}
+
 /// A content coding newsdesk can send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Coding {
@@ -87,15 +102,8 @@ impl Coding {
             return Coding::Identity;
         };
         let (mut br, mut gzip, mut any) = (None::<f32>, None::<f32>, None::<f32>);
-        for item in accept.split(',') {
-            let mut parts = item.split(';');
-            let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0)
-                .clamp(0.0, 1.0);
-            match name.as_str() {
+        for (name, q) in weighted(accept) {
+            match name.to_ascii_lowercase().as_str() {
                 "br" => br = Some(q),
                 "gzip" | "x-gzip" => gzip = Some(q),
                 "*" => any = Some(q),

@@ -24,6 +24,7 @@ use futures_util::{Stream, StreamExt};
 
 use crate::config::Limits;
 use crate::error::AppError;
+use crate::graphql::Media;
 
 /// The stream type of a request body that actix takes from a middleware.
 type BoxedPayloadStream = Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>;
@@ -134,10 +135,10 @@ impl Drop for ConnectionSlot {
 }
 
 /// The error answered on `path`, in the shape its clients read (on `/graphql`, in the
-/// media type `headers` accept).
-pub fn error_for(path: &str, headers: &header::HeaderMap, e: &AppError) -> HttpResponse {
+/// media type they accept).
+pub fn error_for(path: &str, media: Media, e: &AppError) -> HttpResponse {
     if path == "/graphql" {
-        crate::graphql::error_http(e, crate::graphql::Media::of(headers))
+        crate::graphql::error_http(e, media)
     } else {
         e.error_response()
     }
@@ -160,7 +161,7 @@ pub async fn protect(
         let e = AppError::TooManyRequests(
             "this client holds too many open connections; reuse one".into(),
         );
-        let res = error_for(req.path(), req.headers(), &e);
+        let res = error_for(req.path(), Media::of(req.headers()), &e);
         return Ok(req.into_response(res));
     }
     // The body, and whether it was read to its end, for requests that have one.
@@ -180,7 +181,7 @@ pub async fn protect(
     }
     // Kept for the answer if the handler is cancelled (a shared, not a copied, URI).
     let (method, uri) = (req.method().clone(), req.uri().clone());
-    let media = crate::graphql::Media::of(req.headers());
+    let media = Media::of(req.headers());
     match tokio::time::timeout(limits.request_timeout, next.call(req)).await {
         Ok(Ok(mut res)) => {
             // A body the handler did not read to its end (a GET with a body, a refusal
@@ -219,7 +220,7 @@ pub async fn protect(
 #[derive(Debug)]
 struct Refused {
     path: String,
-    media: crate::graphql::Media,
+    media: Media,
     error: AppError,
 }
 
@@ -235,11 +236,7 @@ impl ResponseError for Refused {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut res = if self.path == "/graphql" {
-            crate::graphql::error_http(&self.error, self.media)
-        } else {
-            self.error.error_response()
-        };
+        let mut res = error_for(&self.path, self.media, &self.error);
         // It passes `conventions` as an error, so it sets what that would.
         let headers = res.headers_mut();
         headers.insert(

@@ -149,16 +149,8 @@ impl Media {
             .collect::<Vec<_>>()
             .join(",");
         let weight = |wanted: &str| {
-            accept.split(',').find_map(|item| {
-                let mut parts = item.split(';');
-                let name = parts.next()?.trim();
-                name.eq_ignore_ascii_case(wanted).then(|| {
-                    parts
-                        .filter_map(|p| p.trim().strip_prefix("q="))
-                        .find_map(|q| q.trim().parse::<f32>().ok())
-                        .unwrap_or(1.0)
-                })
-            })
+            crate::conventions::weighted(&accept)
+                .find_map(|(name, q)| name.eq_ignore_ascii_case(wanted).then_some(q))
         };
         match (weight(Self::GRAPHQL_RESPONSE), weight("application/json")) {
             (Some(g), json) if g > 0.0 && g >= json.unwrap_or(0.0) => Media::GraphqlResponse,

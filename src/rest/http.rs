@@ -357,7 +357,11 @@ pub fn error_handlers<B: MessageBody + 'static>() -> ErrorHandlers<B> {
             _ => None,
         };
         let problem = match ours {
-            Some(e) => crate::limits::error_for(&path, res.request().headers(), &e),
+            Some(e) => crate::limits::error_for(
+                &path,
+                crate::graphql::Media::of(res.request().headers()),
+                &e,
+            ),
             None => {
                 let detail = if status.is_server_error() {
                     "An unexpected error occurred.".to_owned()
