@@ -26,18 +26,11 @@ fi
 log "serve --demo on a fresh SQLite database"
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-DATABASE_URL="sqlite://$work/contract.db" NEWSDESK_BIND="127.0.0.1:$port" \
-    NEWSDESK_JWT_SECRET=contract-secret-contract-secret-0123456789 \
-    "$bin" serve --demo >"$work/serve.log" 2>&1 &
-server=$!
+export RUST_LOG=${RUST_LOG:-warn}
+# shellcheck source=bench/demo_server.sh
+. bench/demo_server.sh
+NEWSDESK_BIN=$bin demo_server sqlite contract "$port"
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do
-    curl -fs "$base/readyz" >/dev/null 2>&1 && break
-    sleep 0.2
-done
-curl -fs "$base/readyz" >/dev/null || { cat "$work/serve.log"; exit 1; }
-password=$(awk '/password:/ {print $2; exit}' "$work/serve.log")
 
 log "the served OpenAPI document passes openapi-spec-validator"
 curl -fs "$base/api/v1/openapi.json" -o "$work/openapi.json"

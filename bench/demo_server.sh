@@ -5,7 +5,8 @@
 #
 # BACKEND is sqlite or postgres (BENCH_PG_URL, default postgres://postgres@127.0.0.1/postgres);
 # NAME names the database (bench/out/NAME.db, or newsdesk_NAME). Sets bin, base, server (the
-# PID; killed on exit) and token; the server's output goes to bench/out/NAME-serve.log.
+# PID; killed on exit), password (the demo admin's) and token; the server's output goes to
+# bench/out/NAME-serve.log. Sourced by .ci/contract.sh too.
 demo_server() {
     local backend=$1 name=$2 port=$3
     local out=bench/out
@@ -36,7 +37,7 @@ demo_server() {
     done
     curl -fs "$base/readyz" >/dev/null
     # The demo admin's credentials, printed once by `serve --demo`.
-    local email password
+    local email
     email=$(awk '/email:/ {print $2; exit}' "$out/$name-serve.log")
     password=$(awk '/password:/ {print $2; exit}' "$out/$name-serve.log")
     token=$(curl -fs -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
