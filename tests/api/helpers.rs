@@ -163,6 +163,8 @@ impl TestApp {
             base,
             client: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(30))
+                // Below the server's 5 s keep-alive (see `resilience::other_client`).
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
                 .build()
                 .expect("http client"),
             state,

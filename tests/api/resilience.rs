@@ -386,6 +386,9 @@ fn other_client() -> reqwest::Client {
     reqwest::Client::builder()
         .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
         .timeout(Duration::from_secs(10))
+        // Below the server's 5 s keep-alive: a connection idle that long may be closing on
+        // the server's side just as a request goes out on it (hyper: IncompleteMessage).
+        .pool_idle_timeout(Duration::from_secs(2))
         .build()
         .expect("client")
 }
