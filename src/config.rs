@@ -36,6 +36,12 @@ pub const ENVIRONMENT: &[(&str, &str, &str)] = &[
     ("NEWSDESK_GRAPHQL_MAX_ALIASES", "30", "names one field may have in one selection set"),
     ("NEWSDESK_GRAPHQL_MAX_MUTATIONS", "50", "mutation fields in one request (100 aliased addComments are refused whole)"),
     ("NEWSDESK_GRAPHQL_MAX_ERRORS", "20", "errors in one GraphQL response; a last one counts the rest"),
+    ("NEWSDESK_RATE_LIMIT", "on", "off turns every rate limit, the comment spam check and the once-per-client counting of views and shares off (tests, benchmarks)"),
+    ("NEWSDESK_TRUSTED_PROXIES", "none", "comma-separated addresses or CIDRs (IPv4, IPv6) whose Forwarded/X-Forwarded-For is believed"),
+    ("NEWSDESK_READ_RATE_LIMIT", "off", "anonymous reads per client per minute (off: not limited)"),
+    ("NEWSDESK_LOGIN_RATE_LIMIT", "5", "failed logins per account per 15 minutes, then a growing delay (a client gets 4 times as many)"),
+    ("NEWSDESK_COMMENT_RATE_LIMIT", "5", "anonymous comments per client per minute (and one per article per 20 seconds)"),
+    ("NEWSDESK_WRITE_RATE_LIMIT", "300", "authenticated writes per account per minute"),
 ];
 
 /// How logs are written.
@@ -78,6 +84,105 @@ pub struct Settings {
     pub cache_bytes: u64,
     /// How a request is bounded: body and handler deadlines, connections, GraphQL cost.
     pub limits: Limits,
+    /// Rate limits, who the client is, and the comment spam check.
+    pub abuse: AbuseSettings,
+}
+
+/// So many events per window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub limit: u32,
+    pub window: Duration,
+}
+
+impl Rate {
+    pub const fn new(limit: u32, window_secs: u64) -> Self {
+        Rate {
+            limit,
+            window: Duration::from_secs(window_secs),
+        }
+    }
+}
+
+/// What one client or one account may do, and who the client is (API.md "Abuse resistance").
+#[derive(Debug, Clone)]
+pub struct AbuseSettings {
+    /// `false` (`NEWSDESK_RATE_LIMIT=off`): no limit, no spam check, every view counted.
+    pub enabled: bool,
+    pub trusted_proxies: crate::client::TrustedProxies,
+    /// Anonymous reads per client (`None`: not limited).
+    pub reads: Option<Rate>,
+    /// Failed logins per account, then a growing delay.
+    pub login_account: Rate,
+    /// Failed logins per client, whatever the accounts.
+    pub login_client: Rate,
+    /// Anonymous comments per client.
+    pub comments: Rate,
+    /// Anonymous comments per client on one article.
+    pub comments_per_article: Rate,
+    /// Authenticated writes per account.
+    pub writes: Rate,
+    /// How long a client's view or share of an article is counted once.
+    pub count_once: Duration,
+}
+
+impl Default for AbuseSettings {
+    fn default() -> Self {
+        AbuseSettings {
+            enabled: true,
+            trusted_proxies: Default::default(),
+            reads: None,
+            login_account: Rate::new(5, 15 * 60),
+            login_client: Rate::new(20, 15 * 60),
+            comments: Rate::new(5, 60),
+            comments_per_article: Rate::new(1, 20),
+            writes: Rate::new(300, 60),
+            count_once: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+impl AbuseSettings {
+    fn from_map(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut a = AbuseSettings::default();
+        if let Some(v) = get("NEWSDESK_RATE_LIMIT") {
+            a.enabled = on_off("NEWSDESK_RATE_LIMIT", &v)?;
+        }
+        if let Some(v) = get("NEWSDESK_TRUSTED_PROXIES") {
+            a.trusted_proxies = crate::client::TrustedProxies::parse(&v)?;
+        }
+        if let Some(v) = get("NEWSDESK_READ_RATE_LIMIT") {
+            a.reads = if v.eq_ignore_ascii_case("off") {
+                None
+            } else {
+                Some(Rate::new(
+                    in_range("NEWSDESK_READ_RATE_LIMIT", &v, 1..=1_000_000)?,
+                    60,
+                ))
+            };
+        }
+        if let Some(v) = get("NEWSDESK_LOGIN_RATE_LIMIT") {
+            let n: u32 = in_range("NEWSDESK_LOGIN_RATE_LIMIT", &v, 1..=10_000)?;
+            a.login_account.limit = n;
+            a.login_client.limit = n.saturating_mul(4);
+        }
+        if let Some(v) = get("NEWSDESK_COMMENT_RATE_LIMIT") {
+            a.comments.limit = in_range("NEWSDESK_COMMENT_RATE_LIMIT", &v, 1..=100_000)?;
+        }
+        if let Some(v) = get("NEWSDESK_WRITE_RATE_LIMIT") {
+            a.writes.limit = in_range("NEWSDESK_WRITE_RATE_LIMIT", &v, 1..=1_000_000)?;
+        }
+        Ok(a)
+    }
+}
+
+/// `on`/`off` (also true/false, 1/0).
+fn on_off(name: &str, v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "on" => Ok(true),
+        "false" | "0" | "off" => Ok(false),
+        _ => Err(format!("{name} must be on or off, not {v:?}")),
+    }
 }
 
 /// Bounds on what one request or one client can make the server do.
@@ -145,6 +250,7 @@ impl Default for Settings {
             replica_sticky_ms: 2000,
             cache_bytes: 24 * 1024 * 1024,
             limits: Limits::default(),
+            abuse: AbuseSettings::default(),
         }
     }
 }
@@ -238,17 +344,10 @@ impl Settings {
             s.counter_flush_ms = in_range("NEWSDESK_COUNTER_FLUSH_MS", &v, 10..=1000)?;
         }
         if let Some(v) = get("NEWSDESK_GRAPHQL_INTROSPECTION") {
-            s.graphql_introspection = match v.as_str() {
-                "true" | "1" | "on" => true,
-                "false" | "0" | "off" => false,
-                _ => {
-                    return Err(format!(
-                        "NEWSDESK_GRAPHQL_INTROSPECTION must be true or false, not {v:?}"
-                    ))
-                }
-            };
+            s.graphql_introspection = on_off("NEWSDESK_GRAPHQL_INTROSPECTION", &v)?;
         }
         s.limits = Limits::from_map(&get)?;
+        s.abuse = AbuseSettings::from_map(&get)?;
         Ok(s)
     }
 }
@@ -333,7 +432,7 @@ mod tests {
     #[test]
     fn every_variable_read_is_documented() {
         let source = include_str!("config.rs");
-        let from = source.find("pub fn from_map").unwrap();
+        let from = source.find("fn from_map").unwrap();
         let to = source.find("#[cfg(test)]").unwrap();
         // Every quoted upper-case name in `from_map` and what follows it is a variable.
         let names: Vec<&str> = source[from..to]

@@ -1,6 +1,8 @@
 //! The HTTP conventions every response follows, REST and GraphQL alike, in one middleware:
+//! who the client is (see `client`), the rate limit fields and the read limit,
 //! `HEAD` answered as `GET` without the body, `X-Content-Type-Options: nosniff`,
-//! `Cache-Control: private, no-store` on anything asked with a token, and compression
+//! `Referrer-Policy: no-referrer`, a strict `Content-Security-Policy` on HTML pages that set
+//! none, `Cache-Control: private, no-store` on anything asked with a token, and compression
 //! (`br`, `gzip`) negotiated by `Accept-Encoding`. A cached response carries its
 //! [`Encodings`], so each cached entry is compressed once, not at every hit.
 
@@ -12,7 +14,11 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
+use actix_web::HttpMessage;
 use bytes::Bytes;
+
+use crate::error::AppError;
+use crate::service::{AppState, Client};
 
 /// `Cache-Control` of anything that depended on a token: no shared cache and no disk cache
 /// may keep an editor's drafts.
@@ -237,6 +243,37 @@ pub fn vary(headers: &mut HeaderMap, name: &str) {
     }
 }
 
+/// The policy of an HTML page that states none: nothing loads, nothing frames it.
+pub const STRICT_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Finds the request's client and hands it to the handlers (see `rest::client_of`); the
+/// error is the read limit's refusal.
+fn identify(req: &ServiceRequest) -> (Option<Arc<Client>>, Option<AppError>) {
+    let Some(state) = req.app_data::<actix_web::web::Data<AppState>>() else {
+        return (None, None);
+    };
+    let addr = state
+        .settings
+        .abuse
+        .trusted_proxies
+        .client(req.peer_addr().map(|a| a.ip()), req.headers());
+    let id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let client = Client::new(addr, id);
+    req.extensions_mut().insert(client.clone());
+    // Anonymous reads, when `NEWSDESK_READ_RATE_LIMIT` limits them.
+    let read =
+        req.method() == Method::GET || (req.method() == Method::POST && req.path() == "/graphql");
+    let refused = (read && !req.headers().contains_key(header::AUTHORIZATION))
+        .then(|| state.abuse.read(&client).err())
+        .flatten();
+    (Some(client), refused)
+}
+
 /// The middleware (outside CORS and the error handlers, so their answers follow it too).
 pub async fn apply(
     mut req: ServiceRequest,
@@ -247,6 +284,13 @@ pub async fn apply(
     if req.method() == Method::HEAD {
         req.head_mut().method = Method::GET;
     }
+    let (client, refused) = identify(&req);
+    if let Some(e) = refused {
+        let media = crate::graphql::Media::of(req.headers());
+        let res = crate::limits::error_for(req.path(), media, &e);
+        let res = req.into_response(res);
+        return Ok(finish(res, client.as_deref(), false, Coding::Identity));
+    }
     let with_token = req.headers().contains_key(header::AUTHORIZATION);
     let coding = Coding::negotiate(
         req.headers()
@@ -256,16 +300,49 @@ pub async fn apply(
     // (An error that renders itself, a request cut off at its deadline, passes by as an
     // error: the request cannot be kept to make it a response here, since actix needs it
     // unshared while routing. `limits::Refused` sets its own headers.)
-    let mut res = next.call(req).await?.map_into_boxed_body();
+    let res = next.call(req).await?.map_into_boxed_body();
+    Ok(finish(res, client.as_deref(), with_token, coding))
+}
+
+/// The headers every answer gets, then compression.
+fn finish(
+    mut res: ServiceResponse<BoxBody>,
+    client: Option<&Client>,
+    with_token: bool,
+    coding: Coding,
+) -> ServiceResponse<BoxBody> {
     let headers = res.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    let html = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(STRICT_CSP),
+        );
+    }
     if with_token {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(PRIVATE));
     }
-    Ok(compress(res, coding))
+    if let Some((policy, state)) = client.and_then(|c| c.meter.headers()) {
+        if let (Ok(p), Ok(s)) = (
+            HeaderValue::from_str(&policy),
+            HeaderValue::from_str(&state),
+        ) {
+            headers.insert(header::HeaderName::from_static("ratelimit-policy"), p);
+            headers.insert(header::HeaderName::from_static("ratelimit"), s);
+        }
+    }
+    compress(res, coding)
 }
 
 fn compress(res: ServiceResponse<BoxBody>, coding: Coding) -> ServiceResponse<BoxBody> {

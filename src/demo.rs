@@ -7,7 +7,7 @@ use rand::Rng;
 use crate::db;
 use crate::domain::Role;
 use crate::model::{AddComment, CreateArticle, CreateTag, CreateUser, ImageInput};
-use crate::service::{accounts, articles, comments, tags, AppState, Principal};
+use crate::service::{accounts, articles, comments, tags, AppState, Caller, Principal};
 
 struct DemoArticle {
     title: &'static str,
@@ -184,16 +184,16 @@ pub async fn fill(state: &AppState) -> Result<(), String> {
     )
     .await
     .map_err(describe)?;
-    let as_admin = Some(Principal {
+    let as_admin = Caller::local(Some(Principal {
         user_id: admin.id,
         role: Role::Admin,
         name: admin.name.clone(),
-    });
-    let as_reporter = Some(Principal {
+    }));
+    let as_reporter = Caller::local(Some(Principal {
         user_id: reporter.id,
         role: Role::Author,
         name: reporter.name.clone(),
-    });
+    }));
     for (name, description) in TAGS {
         tags::create(
             state,
@@ -268,6 +268,7 @@ pub async fn fill(state: &AppState) -> Result<(), String> {
                 "Good summary of where the talks stand. Any word on the energy moratorium?".into(),
             ),
             parent_id: None,
+            website: None,
         },
     )
     .await
@@ -281,19 +282,21 @@ pub async fn fill(state: &AppState) -> Result<(), String> {
             author_email: Some("jane.doe@newsdesk.example".into()),
             body: Some("Not yet: we will update the story as soon as Kyiv responds.".into()),
             parent_id: Some(first.id),
+            website: None,
         },
     )
     .await
     .map_err(describe)?;
     comments::add(
         state,
-        &None,
+        &Caller::local(None),
         &lead,
         AddComment {
             author_name: Some("Anonymous reader".into()),
             author_email: Some("reader@example.com".into()),
             body: Some("This one waits in the moderation queue.".into()),
             parent_id: None,
+            website: None,
         },
     )
     .await

@@ -88,6 +88,10 @@ pub enum AppError {
     Timeout(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// A rate limit refused this (API.md "Abuse resistance"); try again after `retry_after`
+    /// seconds.
+    #[error("{detail}")]
+    RateLimited { detail: String, retry_after: u64 },
     #[error("internal error")]
     Internal(String),
 }
@@ -122,7 +126,7 @@ impl AppError {
             | AppError::TooComplex { .. } => "BAD_USER_INPUT",
             AppError::RequestTimeout(_) => "REQUEST_TIMEOUT",
             AppError::Timeout(_) => "TIMEOUT",
-            AppError::TooManyRequests(_) => "RATE_LIMITED",
+            AppError::TooManyRequests(_) | AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Unauthorized(_) => "UNAUTHENTICATED",
             AppError::Forbidden(_) => "FORBIDDEN",
             AppError::NotFound(_) => "NOT_FOUND",
@@ -148,16 +152,17 @@ impl AppError {
             AppError::TooComplex { .. } => "query-too-complex",
             AppError::RequestTimeout(_) => "request-timeout",
             AppError::Timeout(_) => "timeout",
-            AppError::TooManyRequests(_) => "too-many-requests",
+            AppError::TooManyRequests(_) | AppError::RateLimited { .. } => "too-many-requests",
             AppError::Internal(_) => "internal",
         }
     }
 
     /// Seconds a client should wait before trying again, where waiting helps.
-    fn retry_after(&self) -> Option<&'static str> {
+    pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::Unavailable(_) | AppError::Timeout(_) => Some("5"),
-            AppError::TooManyRequests(_) => Some("1"),
+            AppError::Unavailable(_) | AppError::Timeout(_) => Some(5),
+            AppError::TooManyRequests(_) => Some(1),
+            AppError::RateLimited { retry_after, .. } => Some((*retry_after).max(1)),
             _ => None,
         }
     }
@@ -228,7 +233,9 @@ impl ResponseError for AppError {
             AppError::Unavailable(_) | AppError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooComplex { .. } => StatusCode::BAD_REQUEST,
             AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests(_) | AppError::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -4,6 +4,7 @@
 //! (thin handlers and resolvers).
 
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod conventions;
 pub mod db;

@@ -158,6 +158,9 @@ pub struct Comment {
     pub body: String,
     pub body_html: String,
     pub status: CommentStatus,
+    /// Why the spam check held it back (editors only, on `spam` comments).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spam_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     /// Approved replies, oldest first.
     #[schema(no_recursion)]
@@ -292,6 +295,9 @@ pub struct AddComment {
     pub body: Option<String>,
     /// The comment this one answers (on the same article).
     pub parent_id: Option<i64>,
+    /// Leave empty: a field a form hides from people, so that robots fill it. Accepted and
+    /// never stored or shown.
+    pub website: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -328,6 +328,7 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                             WORDS[(*id as usize + k as usize) % WORDS.len()]
                         );
                         comment_rows.push(NewComment {
+                            spam_reason: None,
                             article_id: *id,
                             parent_id: None,
                             user_id: None,

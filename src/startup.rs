@@ -22,6 +22,10 @@ const CHANGE_POLL: Duration = Duration::from_millis(100);
 /// [`crate::limits::ClientConnections::release_memory_after_a_wave`]).
 const MEMORY_CHECK: Duration = Duration::from_secs(2);
 
+/// Every how many memory checks the rate limiters drop keys back at their fresh state (a
+/// minute).
+const LIMITER_EVICT_TICKS: u64 = 30;
+
 pub struct Application {
     port: u16,
     address: std::net::SocketAddr,
@@ -187,10 +191,14 @@ impl Application {
             }
         });
         let connections = self.connections.clone();
+        let abuse = self.state.abuse.clone();
         let memory = tokio::spawn(async move {
             let mut tick = tokio::time::interval(MEMORY_CHECK);
-            loop {
+            for n in 0u64.. {
                 tick.tick().await;
+                if n % LIMITER_EVICT_TICKS == LIMITER_EVICT_TICKS - 1 {
+                    abuse.evict();
+                }
                 if connections.release_memory_after_a_wave() {
                     tracing::debug!(
                         open = connections.open(),

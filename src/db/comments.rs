@@ -43,7 +43,7 @@ pub fn approved_roots(
     };
     let query = format!(
         "SELECT id, article_id, parent_id, user_id, author_name, author_email, body, body_html, \
-                status, created_at, updated_at FROM (\
+                status, created_at, updated_at, spam_reason FROM (\
            SELECT c.*, ROW_NUMBER() OVER (PARTITION BY article_id ORDER BY created_at, id) AS pos \
            FROM comments c WHERE article_id IN ({ids}) AND status = 'approved' \
            AND parent_id IS NULL{after}\
@@ -145,7 +145,12 @@ pub fn set_status(
     now: chrono::NaiveDateTime,
 ) -> DbResult<()> {
     diesel::update(comments::table.find(id))
-        .set((comments::status.eq(status), comments::updated_at.eq(now)))
+        .set((
+            comments::status.eq(status),
+            comments::updated_at.eq(now),
+            // A comment released from (or put into) spam by hand has no automatic reason.
+            comments::spam_reason.eq(None::<String>),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -188,6 +188,7 @@ pub struct CommentRow {
     pub status: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub spam_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -203,6 +204,7 @@ pub struct NewComment {
     pub status: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub spam_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -88,6 +88,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        spam_reason -> Nullable<Text>,
     }
 }
 

@@ -49,6 +49,9 @@ pub fn to_graphql(e: &AppError) -> Error {
         if let AppError::TooComplex { reason, .. } = e {
             ext.set("reason", *reason);
         }
+        if let AppError::RateLimited { retry_after, .. } = e {
+            ext.set("retryAfter", *retry_after);
+        }
         if let AppError::Validation(fields) = e {
             let mut map = async_graphql::indexmap::IndexMap::new();
             for (f, msgs) in fields.fields() {

@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::error::AppError;
 use crate::service::cache::{CachedBody, Shows};
 use crate::service::paging::PageParams;
-use crate::service::{auth, AppState, Viewer};
+use crate::service::{auth, AppState, Caller};
 
 pub use loaders::Loaders;
 pub use mutation::Mutation;
@@ -29,7 +29,8 @@ pub type NewsSchema = Schema<Query, Mutation, EmptySubscription>;
 /// What every resolver of one request sees.
 pub struct RequestCtx {
     pub state: AppState,
-    pub viewer: Viewer,
+    /// Who is asking (reads as the viewer).
+    pub caller: Caller,
     /// What the response shows, for the response cache.
     pub shown: std::sync::Arc<Shown>,
 }
@@ -249,7 +250,7 @@ async fn execute(
     let shown = std::sync::Arc::new(Shown::default());
     let gql = gql.data(RequestCtx {
         state: state.clone(),
-        viewer,
+        caller: Caller::new(viewer, crate::rest::client_of(req)),
         shown: shown.clone(),
     });
     let mut res = schema.execute(gql.data(loaders)).await;
@@ -359,7 +360,19 @@ fn answer(res: &async_graphql::Response, media: Media) -> HttpResponse {
         .is_some_and(
             |code| matches!(code, async_graphql::Value::String(c) if c == "UNAUTHENTICATED"),
         );
+    // A rate limit refused an operation (API.md: RATE_LIMITED is HTTP 429 too, whatever
+    // else the request did); the longest wait asked for is the one to honour.
+    let wait = res
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref()?.get("retryAfter"))
+        .filter_map(|v| match v {
+            async_graphql::Value::Number(n) => n.as_u64(),
+            _ => None,
+        })
+        .max();
     let status = match (request_error, media) {
+        _ if wait.is_some() => StatusCode::TOO_MANY_REQUESTS,
         (true, _) if unauthenticated => StatusCode::UNAUTHORIZED,
         (true, Media::GraphqlResponse) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
@@ -374,6 +387,10 @@ fn answer(res: &async_graphql::Response, media: Media) -> HttpResponse {
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Bearer"),
         );
+    }
+    if let Some(secs) = wait {
+        out.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(secs.max(1)));
     }
     out
 }
@@ -419,6 +436,41 @@ fn send_cached(body: &CachedBody, media: Media) -> HttpResponse {
     res
 }
 
+/// GraphiQL's page, and the `Content-Security-Policy` that lets exactly its scripts run: its
+/// own inline script (by hash) and its files from unpkg.com, the CDN it is served from.
+struct Playground {
+    html: String,
+    policy: String,
+}
+
+fn playground() -> &'static Playground {
+    static PAGE: std::sync::OnceLock<Playground> = std::sync::OnceLock::new();
+    PAGE.get_or_init(|| {
+        use base64::Engine;
+        use sha2::Digest;
+        let html = GraphiQLSource::build().endpoint("/graphql").finish();
+        let hashes: String = html
+            .split("<script>")
+            .skip(1)
+            .filter_map(|rest| rest.split("</script>").next())
+            .map(|inline| {
+                let digest = sha2::Sha256::digest(inline.as_bytes());
+                format!(
+                    " 'sha256-{}'",
+                    base64::engine::general_purpose::STANDARD.encode(digest)
+                )
+            })
+            .collect();
+        let policy = format!(
+            "default-src 'none'; script-src https://unpkg.com{hashes}; \
+             style-src https://unpkg.com 'unsafe-inline'; font-src https://unpkg.com data:; \
+             img-src https://graphql.org data:; connect-src 'self'; \
+             frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        );
+        Playground { html, policy }
+    })
+}
+
 /// Whether the document holds a mutation (parsed once, by [`admit`]).
 fn is_mutation(gql: &mut async_graphql::Request) -> bool {
     gql.parsed_query().is_ok_and(|doc| {
@@ -444,9 +496,11 @@ pub async fn get(
         .is_some_and(|v| v.contains("text/html"));
     let Some(text) = query.get("query") else {
         if wants_html {
+            let page = playground();
             return HttpResponse::Ok()
                 .content_type("text/html; charset=utf-8")
-                .body(GraphiQLSource::build().endpoint("/graphql").finish());
+                .insert_header((header::CONTENT_SECURITY_POLICY, page.policy.as_str()))
+                .body(page.html.clone());
         }
         let e = AppError::BadRequest("give the query as ?query=...".into());
         return error_http(&e, media);

@@ -33,7 +33,7 @@ impl ArticlesMutation {
         input: CreateArticleInput,
     ) -> async_graphql::Result<Article> {
         let r = request(ctx);
-        let a = articles::create(&r.state, &r.viewer, input.into())
+        let a = articles::create(&r.state, &r.caller, input.into())
             .await
             .gql()?;
         Ok(Article::full(a))
@@ -48,7 +48,7 @@ impl ArticlesMutation {
         expected_version: Option<i32>,
     ) -> async_graphql::Result<Article> {
         let r = request(ctx);
-        let a = articles::update(&r.state, &r.viewer, &slug, input.into(), expected_version)
+        let a = articles::update(&r.state, &r.caller, &slug, input.into(), expected_version)
             .await
             .gql()?;
         Ok(Article::full(a))
@@ -57,7 +57,7 @@ impl ArticlesMutation {
     /// Deletes an article (editors).
     async fn delete_article(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<bool> {
         let r = request(ctx);
-        articles::delete(&r.state, &r.viewer, &slug, None)
+        articles::delete(&r.state, &r.caller, &slug, None)
             .await
             .gql()?;
         Ok(true)
@@ -71,16 +71,17 @@ impl ArticlesMutation {
         slugs: Vec<String>,
     ) -> async_graphql::Result<Article> {
         let r = request(ctx);
-        articles::set_related(&r.state, &r.viewer, &slug, slugs)
+        articles::set_related(&r.state, &r.caller, &slug, slugs)
             .await
             .gql()?;
-        let a = articles::get(&r.state, &r.viewer, &slug).await.gql()?;
+        let a = articles::get(&r.state, &r.caller, &slug).await.gql()?;
         Ok(Article::full(a))
     }
 
     /// Counts one view of a published article.
     async fn record_view(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<bool> {
-        articles::record_view(&request(ctx).state, &slug)
+        let r = request(ctx);
+        articles::record_view(&r.state, &r.caller, &slug)
             .await
             .gql()?;
         Ok(true)
@@ -94,7 +95,8 @@ impl ArticlesMutation {
         network: ShareNetwork,
     ) -> async_graphql::Result<bool> {
         let network = crate::domain::ShareNetwork::from(network);
-        articles::record_share(&request(ctx).state, &slug, network.as_str())
+        let r = request(ctx);
+        articles::record_share(&r.state, &r.caller, &slug, network.as_str())
             .await
             .gql()?;
         Ok(true)
@@ -118,7 +120,7 @@ impl TagsMutation {
             description: input.description,
         };
         Ok(Tag::full(
-            tags::create(&r.state, &r.viewer, input).await.gql()?,
+            tags::create(&r.state, &r.caller, input).await.gql()?,
         ))
     }
 
@@ -139,7 +141,7 @@ impl TagsMutation {
             },
         };
         Ok(Tag::full(
-            tags::update(&r.state, &r.viewer, &slug, input)
+            tags::update(&r.state, &r.caller, &slug, input)
                 .await
                 .gql()?,
         ))
@@ -147,7 +149,7 @@ impl TagsMutation {
 
     async fn delete_tag(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<bool> {
         let r = request(ctx);
-        tags::delete(&r.state, &r.viewer, &slug).await.gql()?;
+        tags::delete(&r.state, &r.caller, &slug).await.gql()?;
         Ok(true)
     }
 }
@@ -174,8 +176,9 @@ impl CommentsMutation {
             author_email: Some(input.author_email),
             body: Some(input.body),
             parent_id,
+            website: input.website,
         };
-        let c = comments::add(&r.state, &r.viewer, &input.article_slug, add)
+        let c = comments::add(&r.state, &r.caller, &input.article_slug, add)
             .await
             .gql()?;
         Ok(Comment(c))
@@ -191,7 +194,7 @@ impl CommentsMutation {
         let r = request(ctx);
         let id = parse_id("id", &id)?;
         let status = crate::domain::CommentStatus::from(status);
-        let c = comments::moderate(&r.state, &r.viewer, id, status.as_str())
+        let c = comments::moderate(&r.state, &r.caller, id, status.as_str())
             .await
             .gql()?;
         Ok(Comment(c))
@@ -201,7 +204,7 @@ impl CommentsMutation {
     async fn delete_comment(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         let r = request(ctx);
         let id = parse_id("id", &id)?;
-        comments::delete(&r.state, &r.viewer, id).await.gql()?;
+        comments::delete(&r.state, &r.caller, id).await.gql()?;
         Ok(true)
     }
 }
@@ -218,7 +221,8 @@ impl AccountsMutation {
         email: String,
         password: String,
     ) -> async_graphql::Result<AuthPayload> {
-        let res = auth::login(&request(ctx).state, &email, &password)
+        let r = request(ctx);
+        let res = auth::login(&r.state, &r.caller, &email, &password)
             .await
             .gql()?;
         Ok(AuthPayload {
@@ -236,7 +240,7 @@ impl AccountsMutation {
         input: UpdateMeInput,
     ) -> async_graphql::Result<User> {
         let r = request(ctx);
-        let u = accounts::update_me(&r.state, &r.viewer, input.into())
+        let u = accounts::update_me(&r.state, &r.caller, input.into())
             .await
             .gql()?;
         Ok(User { inner: u })
@@ -257,7 +261,7 @@ impl AccountsMutation {
             bio: input.bio,
             avatar_url: input.avatar_url,
         };
-        let u = accounts::create(&r.state, &r.viewer, input).await.gql()?;
+        let u = accounts::create(&r.state, &r.caller, input).await.gql()?;
         Ok(User { inner: u })
     }
 
@@ -270,7 +274,7 @@ impl AccountsMutation {
     ) -> async_graphql::Result<User> {
         let r = request(ctx);
         let id = parse_id("id", &id)?;
-        let u = accounts::update(&r.state, &r.viewer, id, input.into())
+        let u = accounts::update(&r.state, &r.caller, id, input.into())
             .await
             .gql()?;
         Ok(User { inner: u })
@@ -289,7 +293,7 @@ impl AccountsMutation {
             .as_ref()
             .map(|t| parse_id("reassignTo", t))
             .transpose()?;
-        accounts::delete(&r.state, &r.viewer, id, to).await.gql()?;
+        accounts::delete(&r.state, &r.caller, id, to).await.gql()?;
         Ok(true)
     }
 }

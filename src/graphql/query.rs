@@ -29,7 +29,7 @@ impl ArticlesQuery {
         slug: String,
     ) -> async_graphql::Result<Option<Article>> {
         let r = request(ctx);
-        let Some(a) = none_if_missing(articles::get(&r.state, &r.viewer, &slug).await)? else {
+        let Some(a) = none_if_missing(articles::get(&r.state, &r.caller, &slug).await)? else {
             return Ok(None);
         };
         r.shown.articles([a.summary.id]);
@@ -129,7 +129,7 @@ impl CommentsQuery {
         let status = crate::domain::CommentStatus::from(status);
         let page = comments::queue(
             &r.state,
-            &r.viewer,
+            &r.caller,
             Some(status.as_str()),
             &page_params(first, after, None, None)?,
         )
@@ -147,10 +147,10 @@ impl AccountsQuery {
     /// The signed-in account; `null` without a token.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         let r = request(ctx);
-        if r.viewer.is_none() {
+        if r.caller.is_none() {
             return Ok(None);
         }
-        let user = accounts::me(&r.state, &r.viewer).await.gql()?;
+        let user = accounts::me(&r.state, &r.caller).await.gql()?;
         Ok(Some(User { inner: user }))
     }
 }

@@ -183,7 +183,7 @@ pub async fn list_articles(
         published_before: filter.published_before,
         paging: page_params(first, after, last, before)?,
     };
-    let page = articles_svc::list(&r.state, &r.viewer, &params)
+    let page = articles_svc::list(&r.state, &r.caller, &params)
         .await
         .gql()?;
     r.shown.list();
@@ -200,7 +200,7 @@ pub async fn prefetch_for(
     items: Vec<model::ArticleSummary>,
 ) -> async_graphql::Result<()> {
     let r = request(ctx);
-    let loaded = prefetch::load(&r.state, needs, items, is_editor(&r.viewer))
+    let loaded = prefetch::load(&r.state, needs, items, is_editor(&r.caller))
         .await
         .gql()?;
     ctx.data_unchecked::<Loaders>().feed(loaded).await;
@@ -643,6 +643,10 @@ impl Comment {
     async fn status(&self) -> CommentStatus {
         self.0.status.into()
     }
+    /// Why the spam check held it back (editors only, on `SPAM` comments).
+    async fn spam_reason(&self) -> Option<&str> {
+        self.0.spam_reason.as_deref()
+    }
     async fn created_at(&self) -> Timestamp {
         Timestamp(self.0.created_at)
     }
@@ -829,6 +833,9 @@ pub struct AddCommentInput {
     pub body: String,
     /// The comment this one answers (on the same article).
     pub parent_id: Option<ID>,
+    /// Leave empty: a field a form hides from people, so that robots fill it. Accepted and
+    /// never stored or shown.
+    pub website: Option<String>,
 }
 
 #[derive(InputObject, Default)]

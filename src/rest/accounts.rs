@@ -4,7 +4,7 @@ use actix_web::{delete, get, patch, post, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::http::{public_get, render_json, render_list, respond, Auth};
+use super::http::{public_get, render_json, render_list, respond, Anonymous, Auth};
 use super::tags::PageQuery;
 use crate::error::{AppResult, Problem};
 use crate::model::{Author, CreateUser, ListResponse, Login, LoginResponse, UpdateUser, User};
@@ -29,9 +29,13 @@ pub struct DeleteUserQuery {
     )
 )]
 #[post("/auth/login")]
-pub async fn login(state: Data<AppState>, body: Json<Login>) -> AppResult<Json<LoginResponse>> {
+pub async fn login(
+    state: Data<AppState>,
+    who: Anonymous,
+    body: Json<Login>,
+) -> AppResult<Json<LoginResponse>> {
     Ok(Json(
-        auth::login(&state, &body.email, &body.password).await?,
+        auth::login(&state, &who.0, &body.email, &body.password).await?,
     ))
 }
 

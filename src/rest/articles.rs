@@ -6,7 +6,7 @@ use utoipa::IntoParams;
 
 use super::http::{
     cached_json, field_set, if_match_version, public_get, render_json, render_list_keeping, sparse,
-    Auth,
+    Anonymous, Auth,
 };
 use crate::error::{AppResult, Problem};
 use crate::model::{
@@ -320,7 +320,8 @@ pub async fn set_related(
     Ok(Json(RelatedList { slugs }))
 }
 
-/// Counts one view of a published article.
+/// Counts one view of a published article: once per client per article per 10 minutes
+/// (later views are answered alike, and not counted).
 #[utoipa::path(
     operation_id = "recordView",
     tag = "articles",
@@ -331,12 +332,17 @@ pub async fn set_related(
     )
 )]
 #[post("/articles/{slug}/views")]
-pub async fn record_view(state: Data<AppState>, slug: Path<String>) -> AppResult<HttpResponse> {
-    svc::record_view(&state, &slug).await?;
+pub async fn record_view(
+    state: Data<AppState>,
+    who: Anonymous,
+    slug: Path<String>,
+) -> AppResult<HttpResponse> {
+    svc::record_view(&state, &who.0, &slug).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 
-/// Counts one share of a published article on a network.
+/// Counts one share of a published article on a network: once per client, article and
+/// network per 10 minutes.
 #[utoipa::path(
     operation_id = "recordShare",
     tag = "articles",
@@ -352,9 +358,10 @@ pub async fn record_view(state: Data<AppState>, slug: Path<String>) -> AppResult
 #[post("/articles/{slug}/shares")]
 pub async fn record_share(
     state: Data<AppState>,
+    who: Anonymous,
     slug: Path<String>,
     body: Json<RecordShare>,
 ) -> AppResult<HttpResponse> {
-    svc::record_share(&state, &slug, &body.network).await?;
+    svc::record_share(&state, &who.0, &slug, &body.network).await?;
     Ok(HttpResponse::Accepted().finish())
 }

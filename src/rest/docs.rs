@@ -34,6 +34,12 @@ impl Default for DocsConfig {
     }
 }
 
+/// What Swagger UI's page may load: its own files and the document, nothing from elsewhere
+/// (its styles are partly inline, its icons data: URLs).
+const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /// `GET /api/docs`: the reference lives under `/api/docs/` (its files are relative).
 pub async fn redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect()
@@ -50,10 +56,14 @@ pub async fn file(
     match utoipa_swagger_ui::serve(&name, config.config.clone()) {
         Ok(Some(file)) => {
             let mut res = HttpResponse::Ok();
+            let html = file.content_type.starts_with("text/html");
             res.content_type(file.content_type);
             // The page and its configuration follow this build; the assets never change
             // within one.
             res.insert_header((header::CACHE_CONTROL, "public, max-age=3600"));
+            if html {
+                res.insert_header((header::CONTENT_SECURITY_POLICY, POLICY));
+            }
             if file.gzpipped {
                 res.insert_header((header::CONTENT_ENCODING, "gzip"));
             }

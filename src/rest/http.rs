@@ -11,7 +11,7 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -20,11 +20,36 @@ use crate::error::{AppError, FieldErrors};
 use crate::model::{ListMeta, ListResponse};
 use crate::service::cache::{CachedBody, Shows};
 use crate::service::paging::Page;
-use crate::service::{auth, AppState, Viewer};
+use crate::service::{auth, AppState, Caller, Client, Viewer};
 
-/// The viewer of a request: anonymous, or the account of a valid bearer token. A token that
-/// is present but invalid, expired or revoked is 401.
-pub struct Auth(pub Viewer);
+/// Who is asking: the viewer (anonymous, or the account of a valid bearer token) with the
+/// client. A token that is present but invalid, expired or revoked is 401.
+pub struct Auth(pub Caller);
+
+/// The request's client, as `conventions` found it (the peer, or whom a trusted proxy names).
+pub fn client_of(req: &HttpRequest) -> std::sync::Arc<Client> {
+    if let Some(client) = req.extensions().get::<std::sync::Arc<Client>>() {
+        return client.clone();
+    }
+    Client::new(
+        req.peer_addr()
+            .map_or(std::net::Ipv4Addr::LOCALHOST.into(), |a| a.ip()),
+        String::new(),
+    )
+}
+
+/// A caller that is nobody in particular, whatever token it sends: for what anyone may do
+/// alike (logging in, counting a view).
+pub struct Anonymous(pub Caller);
+
+impl FromRequest for Anonymous {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(Anonymous(Caller::new(None, client_of(req)))))
+    }
+}
 
 impl FromRequest for Auth {
     type Error = AppError;
@@ -32,6 +57,7 @@ impl FromRequest for Auth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        let client = client_of(req);
         let header = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -48,9 +74,8 @@ impl FromRequest for Auth {
                     ))
                 }
             };
-            auth::viewer_from_header(&state, header.as_deref())
-                .await
-                .map(Auth)
+            let viewer: Viewer = auth::viewer_from_header(&state, header.as_deref()).await?;
+            Ok(Auth(Caller::new(viewer, client)))
         })
     }
 }

@@ -19,7 +19,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::error::AppError;
 
-pub use http::{error_handlers, json_config, path_config, query_config, Auth};
+pub use http::{client_of, error_handlers, json_config, path_config, query_config, Auth};
 
 /// Every REST route, registered once for the server and for the OpenAPI document.
 pub fn routes(cfg: &mut ServiceConfig) {

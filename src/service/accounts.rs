@@ -2,7 +2,7 @@
 
 use super::auth::{hash_password_async, verify_password};
 use super::paging::{offset_of, Page, PageParams, PageRequest};
-use super::{require_role, require_user, AppState, Viewer};
+use super::{require_role, require_user, AppState, Caller, Viewer};
 use crate::db::{self, DbConn, NewUser, UserChanges, UserRow};
 use crate::domain::{now, optional_text, parse_http_url, text_field, utc, Email, Role, Slug};
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -237,8 +237,9 @@ pub async fn create_user(state: &AppState, input: CreateUser) -> AppResult<User>
 }
 
 /// `POST /users` (admins).
-pub async fn create(state: &AppState, viewer: &Viewer, input: CreateUser) -> AppResult<User> {
+pub async fn create(state: &AppState, viewer: &Caller, input: CreateUser) -> AppResult<User> {
     require_role(viewer, Role::Admin)?;
+    state.abuse.write(viewer)?;
     create_user(state, input).await
 }
 
@@ -336,18 +337,20 @@ async fn apply(state: &AppState, id: i64, ch: Changes, acting_admin: bool) -> Ap
 /// `PATCH /users/{id}` (admins).
 pub async fn update(
     state: &AppState,
-    viewer: &Viewer,
+    viewer: &Caller,
     id: i64,
     input: UpdateUser,
 ) -> AppResult<User> {
     require_role(viewer, Role::Admin)?;
+    state.abuse.write(viewer)?;
     let changes = validate_update(&input, false)?;
     apply(state, id, changes, true).await
 }
 
 /// `PATCH /me`: one's own profile; a new password needs the current one.
-pub async fn update_me(state: &AppState, viewer: &Viewer, input: UpdateUser) -> AppResult<User> {
+pub async fn update_me(state: &AppState, viewer: &Caller, input: UpdateUser) -> AppResult<User> {
     let id = require_user(viewer)?.user_id;
+    state.abuse.write(viewer)?;
     let changes = validate_update(&input, true)?;
     if let Some(current) = input.current_password.clone() {
         let stored = state
@@ -366,11 +369,12 @@ pub async fn update_me(state: &AppState, viewer: &Viewer, input: UpdateUser) -> 
 /// that takes them over; nobody deletes the last admin or themselves.
 pub async fn delete(
     state: &AppState,
-    viewer: &Viewer,
+    viewer: &Caller,
     id: i64,
     reassign_to: Option<i64>,
 ) -> AppResult<()> {
     let admin = require_role(viewer, Role::Admin)?;
+    state.abuse.write(viewer)?;
     if admin.user_id == id {
         return Err(AppError::Conflict(
             "you cannot delete your own account".into(),

@@ -4,9 +4,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
 
+use super::abuse::Counted;
 use super::cache::ResponseCache;
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest, Total};
-use super::{require_role, text, AppState, Principal, Viewer};
+use super::{require_role, text, AppState, Caller, Principal, Viewer};
 use crate::db::articles::{ArticleFilter, KeysetPos, Paging, Plan, SortKey, StatusFilter};
 use crate::db::search::SearchTerms;
 use crate::db::{self, ArticleContent, ArticleSummaryRow, ArticleUpdate, DbConn, NewArticle};
@@ -668,8 +669,9 @@ fn slug_taken(slug: &str) -> AppError {
 }
 
 /// `POST /articles`.
-pub async fn create(state: &AppState, viewer: &Viewer, input: CreateArticle) -> AppResult<Article> {
+pub async fn create(state: &AppState, viewer: &Caller, input: CreateArticle) -> AppResult<Article> {
     let author = require_role(viewer, Role::Author)?.clone();
+    state.abuse.write(viewer)?;
     let fields = validate_create(&input)?;
     let stamp = now();
     let rendered = render(&fields, stamp);
@@ -753,12 +755,13 @@ fn stale(current: i32) -> AppError {
 /// `PATCH /articles/{slug}`: a partial update; `version` and `updated_at` advance.
 pub async fn update(
     state: &AppState,
-    viewer: &Viewer,
+    viewer: &Caller,
     slug: &str,
     patch: UpdateArticle,
     expected_version: Option<i32>,
 ) -> AppResult<Article> {
     let writer = require_role(viewer, Role::Author)?.clone();
+    state.abuse.write(viewer)?;
     let slug = slug.to_owned();
     state
         .write(move |c| {
@@ -819,11 +822,12 @@ pub async fn update(
 /// `DELETE /articles/{slug}` (editors).
 pub async fn delete(
     state: &AppState,
-    viewer: &Viewer,
+    viewer: &Caller,
     slug: &str,
     expected_version: Option<i32>,
 ) -> AppResult<()> {
     let writer = require_role(viewer, Role::Editor)?.clone();
+    state.abuse.write(viewer)?;
     let slug = slug.to_owned();
     state
         .write(move |c| {
@@ -976,11 +980,12 @@ fn related_ids(
 /// `PUT /articles/{slug}/related` (editors): sets the curated list, in order.
 pub async fn set_related(
     state: &AppState,
-    viewer: &Viewer,
+    viewer: &Caller,
     slug: &str,
     slugs: Vec<String>,
 ) -> AppResult<Vec<String>> {
     let writer = require_role(viewer, Role::Editor)?.clone();
+    state.abuse.write(viewer)?;
     let mut e = FieldErrors::new();
     let mut wanted: Vec<String> = Vec::new();
     for s in &slugs {
@@ -1042,20 +1047,32 @@ fn live_id(c: &mut DbConn, slug: &str) -> AppResult<i64> {
 }
 
 /// `POST /articles/{slug}/views`: counted in memory, written with the next batch.
-pub async fn record_view(state: &AppState, slug: &str) -> AppResult<()> {
+/// A client's views of one article count once per `count_once` (10 minutes): the rest are
+/// answered alike and not counted.
+pub async fn record_view(state: &AppState, caller: &Caller, slug: &str) -> AppResult<()> {
     let slug = slug.to_owned();
     let id = state.db.read(move |c| live_id(c, &slug)).await?;
-    state.counters.add_view(id);
+    if state.abuse.first_count(caller, id, Counted::View) {
+        state.counters.add_view(id);
+    }
     Ok(())
 }
 
 /// `POST /articles/{slug}/shares`: counted in memory, written with the next batch.
-pub async fn record_share(state: &AppState, slug: &str, network: &str) -> AppResult<()> {
+/// Like views, once per client, article and network per `count_once`.
+pub async fn record_share(
+    state: &AppState,
+    caller: &Caller,
+    slug: &str,
+    network: &str,
+) -> AppResult<()> {
     let network: ShareNetwork = network
         .parse()
         .map_err(|e: String| FieldErrors::one("network", e))?;
     let slug = slug.to_owned();
     let id = state.db.read(move |c| live_id(c, &slug)).await?;
-    state.counters.add_share(id, network);
+    if state.abuse.first_count(caller, id, Counted::Share(network)) {
+        state.counters.add_share(id, network);
+    }
     Ok(())
 }

@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{AppState, Viewer};
+use super::{AppState, Caller, Viewer};
 use crate::config::Settings;
 use crate::db::{self, Db, UserRow};
 use crate::domain::{Email, Role};
@@ -175,11 +175,20 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Principal>
 }
 
 /// Exchanges an email and password for a token. Unknown emails and wrong passwords get the
-/// same answer after the same work.
-pub async fn login(state: &AppState, email: &str, password: &str) -> AppResult<LoginResponse> {
+/// same answer after the same work. Failures are limited per account and per client (see
+/// `abuse`): a locked-out attempt is refused before any hash, whatever its password.
+pub async fn login(
+    state: &AppState,
+    caller: &Caller,
+    email: &str,
+    password: &str,
+) -> AppResult<LoginResponse> {
     let refused = || AppError::Unauthorized("the email or password is not right".into());
+    let turn = state.abuse.login_turn(caller, email).await;
+    turn.check(caller.meter())?;
     let Ok(email) = Email::parse(email) else {
         let _ = verify_password(password.to_owned(), state.keys.dummy_hash.clone()).await;
+        turn.failed(caller.meter());
         return Err(refused());
     };
     let user = state
@@ -192,13 +201,19 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> AppResult<L
         .unwrap_or_else(|| state.keys.dummy_hash.clone());
     let ok = verify_password(password.to_owned(), hash).await?;
     match user {
-        Some(user) if ok => Ok(LoginResponse {
-            access_token: state.keys.issue(&user)?,
-            token_type: "Bearer".into(),
-            expires_in: state.keys.ttl_secs,
-            user: super::accounts::user_view(user),
-        }),
-        _ => Err(refused()),
+        Some(user) if ok => {
+            turn.succeeded();
+            Ok(LoginResponse {
+                access_token: state.keys.issue(&user)?,
+                token_type: "Bearer".into(),
+                expires_in: state.keys.ttl_secs,
+                user: super::accounts::user_view(user),
+            })
+        }
+        _ => {
+            turn.failed(caller.meter());
+            Err(refused())
+        }
     }
 }
 

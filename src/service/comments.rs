@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
+use super::abuse::spam;
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest};
-use super::{is_editor, require_role, text, AppState, Viewer};
+use super::{is_editor, require_role, text, AppState, Caller, Viewer};
 use crate::db::comments::RootsFrom;
 use crate::db::{self, CommentRow, DbConn, NewComment};
 use crate::domain::{now, text_field, utc, CommentStatus, Email, Role};
@@ -13,16 +14,23 @@ use crate::model::{AddComment, Comment};
 
 const MAX_COMMENT_CHARS: usize = 5000;
 
-fn view(r: CommentRow, show_email: bool, article_slug: Option<String>) -> Comment {
+/// A comment as `editor` or not sees it. Only editors see emails and the spam verdict: to
+/// anyone else (the poster included) a comment held as spam is pending like any other.
+fn view(r: CommentRow, editor: bool, article_slug: Option<String>) -> Comment {
+    let mut status = r.status.parse().unwrap_or(CommentStatus::Pending);
+    if !editor && status == CommentStatus::Spam {
+        status = CommentStatus::Pending;
+    }
     Comment {
         id: r.id,
         parent_id: r.parent_id,
         author_name: r.author_name,
-        author_email: show_email.then_some(r.author_email),
+        author_email: editor.then_some(r.author_email),
         article_slug,
         body: r.body,
         body_html: r.body_html,
-        status: r.status.parse().unwrap_or(CommentStatus::Pending),
+        status,
+        spam_reason: r.spam_reason.filter(|_| editor),
         created_at: utc(r.created_at),
         replies: Vec::new(),
     }
@@ -150,10 +158,12 @@ pub async fn list_for_article(
         .await
 }
 
-/// `POST /articles/{slug}/comments`.
+/// `POST /articles/{slug}/comments`. An anonymous comment is rate limited per client and
+/// passes the spam check: spam is kept as `spam` with its reason, and its poster is answered
+/// as any other (no oracle for spammers). Signed-in accounts skip the check.
 pub async fn add(
     state: &AppState,
-    viewer: &Viewer,
+    viewer: &Caller,
     slug: &str,
     input: AddComment,
 ) -> AppResult<Comment> {
@@ -185,15 +195,28 @@ pub async fn add(
     let (Some(name), Some(email), Some(body)) = (name, email, body) else {
         return Err(AppError::Internal("validated comment field missing".into()));
     };
+    state.abuse.comment(viewer, slug)?;
+    let spam_reason = (viewer.is_none() && state.abuse.applies_to(viewer))
+        .then(|| {
+            state.abuse.spam.judge(&spam::Post {
+                body: &body,
+                website: input.website.as_deref(),
+                client: crate::client::limit_key(viewer.client.addr),
+                article: slug,
+            })
+        })
+        .flatten();
     let status = if is_editor(viewer) {
         CommentStatus::Approved
+    } else if spam_reason.is_some() {
+        CommentStatus::Spam
     } else {
         CommentStatus::Pending
     };
     let show_email = is_editor(viewer);
     let body_html = text::render_comment(&body);
     let slug = slug.to_owned();
-    let viewer = viewer.clone();
+    let viewer = viewer.viewer.clone();
     let parent_id = input.parent_id;
     state
         .write(move |c| {
@@ -223,6 +246,7 @@ pub async fn add(
                     status: status.as_str().to_owned(),
                     created_at: stamp,
                     updated_at: stamp,
+                    spam_reason,
                 },
             )?;
             if status == CommentStatus::Approved {
@@ -284,11 +308,12 @@ pub async fn queue(
 /// `PATCH /comments/{id}` (editors).
 pub async fn moderate(
     state: &AppState,
-    viewer: &Viewer,
+    viewer: &Caller,
     id: i64,
     status: &str,
 ) -> AppResult<Comment> {
     require_role(viewer, Role::Editor)?;
+    state.abuse.write(viewer)?;
     let status: CommentStatus = status
         .parse()
         .map_err(|m: String| FieldErrors::one("status", m))?;
@@ -304,8 +329,9 @@ pub async fn moderate(
 }
 
 /// `DELETE /comments/{id}` (editors): the comment and its replies.
-pub async fn delete(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<()> {
+pub async fn delete(state: &AppState, viewer: &Caller, id: i64) -> AppResult<()> {
     require_role(viewer, Role::Editor)?;
+    state.abuse.write(viewer)?;
     state
         .write(move |c| {
             let row = db::comments::find(c, id)?.ok_or_else(|| AppError::not_found("comment"))?;

@@ -1,10 +1,12 @@
 //! Use-cases: validation, authorization and the calls into `db`. REST and GraphQL both call
 //! these functions and nothing below them.
 
+pub mod abuse;
 pub mod accounts;
 pub mod articles;
 pub mod auth;
 pub mod cache;
+pub mod caller;
 pub mod changes;
 pub mod comments;
 pub mod counters;
@@ -22,6 +24,7 @@ use crate::domain::{self, Role};
 use crate::error::{AppError, AppResult};
 
 pub use auth::{Principal, TokenKeys};
+pub use caller::{Caller, Client};
 
 /// What every use-case needs: the database, the settings, the token keys and the counters
 /// not yet written. Cheap to clone.
@@ -36,6 +39,8 @@ pub struct AppState {
     pub node: Arc<str>,
     /// When the next scheduled article goes live.
     pub schedule: Arc<schedule::Schedule>,
+    /// Rate limits, counted-once views and the spam check (API.md "Abuse resistance").
+    pub abuse: Arc<abuse::Abuse>,
 }
 
 impl AppState {
@@ -67,6 +72,7 @@ impl AppState {
             cache: Arc::new(cache::ResponseCache::new(settings.cache_bytes)),
             node: changes::new_node_id().into(),
             schedule: Arc::default(),
+            abuse: Arc::new(abuse::Abuse::new(&settings.abuse)),
             settings: Arc::new(settings),
         })
     }

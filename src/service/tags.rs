@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest};
-use super::{require_role, AppState, Viewer};
+use super::{require_role, AppState, Caller};
 use crate::db::{self, DbConn, NewTag, TagRow};
 use crate::domain::{now, optional_text, text_field, Role, Slug};
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -84,8 +84,9 @@ fn taken(slug: &str) -> AppError {
 }
 
 /// `POST /tags` (editors).
-pub async fn create(state: &AppState, viewer: &Viewer, input: CreateTag) -> AppResult<Tag> {
+pub async fn create(state: &AppState, viewer: &Caller, input: CreateTag) -> AppResult<Tag> {
     require_role(viewer, Role::Editor)?;
+    state.abuse.write(viewer)?;
     let mut e = FieldErrors::new();
     let name = match input.name.as_deref() {
         Some(n) => text_field(n, 100).map_err(|m| e.add("name", m)).ok(),
@@ -143,11 +144,12 @@ pub async fn create(state: &AppState, viewer: &Viewer, input: CreateTag) -> AppR
 /// `PATCH /tags/{slug}` (editors).
 pub async fn update(
     state: &AppState,
-    viewer: &Viewer,
+    viewer: &Caller,
     slug: &str,
     input: UpdateTag,
 ) -> AppResult<Tag> {
     require_role(viewer, Role::Editor)?;
+    state.abuse.write(viewer)?;
     let mut e = FieldErrors::new();
     let name = input
         .name
@@ -194,8 +196,9 @@ pub async fn update(
 }
 
 /// `DELETE /tags/{slug}` (editors): the tag leaves every article that carried it.
-pub async fn delete(state: &AppState, viewer: &Viewer, slug: &str) -> AppResult<()> {
+pub async fn delete(state: &AppState, viewer: &Caller, slug: &str) -> AppResult<()> {
     require_role(viewer, Role::Editor)?;
+    state.abuse.write(viewer)?;
     let slug = slug.to_owned();
     state
         .write(move |c| {

@@ -339,16 +339,19 @@ both_backends!(
 );
 
 both_backends!(
+    // Three readers behind a proxy: each counts once.
+    with behind_proxy;
     async fn views_and_shares_are_counted(app) {
         let (author, _) = app.user("author").await;
         app.article(&author, json!({"title": "Shared", "body": "x", "status": "published"})).await;
-        for _ in 0..3 {
-            let res = app.post("/api/v1/articles/shared/views").send().await.unwrap();
+        for n in 0..3 {
+            let res = app.post("/api/v1/articles/shared/views").header(reader(n).0, reader(n).1).send().await.unwrap();
             assert_eq!(res.status(), StatusCode::ACCEPTED);
         }
-        for network in ["whatsapp", "whatsapp", "x"] {
+        for (n, network) in ["whatsapp", "whatsapp", "x"].into_iter().enumerate() {
             let res = app
                 .post("/api/v1/articles/shared/shares")
+                .header(reader(n).0, reader(n).1)
                 .json(&json!({"network": network}))
                 .send()
                 .await
@@ -409,14 +412,15 @@ both_backends!(
 );
 
 both_backends!(
+    with behind_proxy;
     async fn counted_views_show_within_a_second_on_their_own(app) {
         let (editor, _) = app.user("editor").await;
         app.published(&editor, "Read Often", &[]).await;
         json_of(app.get("/api/v1/articles/read-often").send().await.unwrap(), StatusCode::OK).await;
         let query = r#"{ article(slug: "read-often") { viewCount } }"#;
         assert_eq!(app.gql_ok(None, query, json!({})).await["article"]["viewCount"], 0);
-        for _ in 0..5 {
-            app.post("/api/v1/articles/read-often/views").send().await.unwrap();
+        for n in 0..5 {
+            app.post("/api/v1/articles/read-often/views").header(reader(n).0, reader(n).1).send().await.unwrap();
         }
         app.post("/api/v1/articles/read-often/shares").json(&json!({"network": "x"})).send().await.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
@@ -428,11 +432,12 @@ both_backends!(
 );
 
 both_backends!(
+    with behind_proxy;
     async fn no_count_is_lost_across_a_graceful_restart(app) {
         let mut app = app;
         let (editor, _) = app.user("editor").await;
         app.published(&editor, "Busy Story", &[]).await;
-        let sends = (0..40).map(|_| app.post("/api/v1/articles/busy-story/views").send());
+        let sends = (0..40).map(|n| app.post("/api/v1/articles/busy-story/views").header(reader(n).0, reader(n).1).send());
         for res in futures_util::future::join_all(sends).await {
             assert_eq!(res.unwrap().status(), StatusCode::ACCEPTED);
         }

@@ -332,6 +332,12 @@ impl TestApp {
 
     /// Creates an account directly and logs it in over HTTP; returns (token, user id).
     pub async fn user(&self, role: &str) -> (String, i64) {
+        let (token, id, _) = self.account(role).await;
+        (token, id)
+    }
+
+    /// A new account of `role`, signed in: its token, id and email.
+    pub async fn account(&self, role: &str) -> (String, i64, String) {
         let email = format!("{}@example.com", unique(role));
         let user = accounts::create_user(
             &self.state,
@@ -346,7 +352,7 @@ impl TestApp {
         )
         .await
         .expect("create a user");
-        (self.login(&email, PASSWORD).await, user.id)
+        (self.login(&email, PASSWORD).await, user.id, email)
     }
 
     pub async fn login(&self, email: &str, password: &str) -> String {
@@ -462,7 +468,8 @@ impl Drop for Node {
 }
 
 impl TestApp {
-    /// Runs a GraphQL request over `POST /graphql` and returns the whole response body.
+    /// Runs a GraphQL request over `POST /graphql` and returns the whole response body
+    /// (200, or 429 when a rate limit refused an operation).
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut req = self
             .post("/graphql")
@@ -471,7 +478,12 @@ impl TestApp {
             req = req.bearer_auth(t);
         }
         let res = req.send().await.expect("graphql request");
-        json_of(res, StatusCode::OK).await
+        let status = if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            StatusCode::TOO_MANY_REQUESTS
+        } else {
+            StatusCode::OK
+        };
+        json_of(res, status).await
     }
 
     /// Runs a GraphQL request that must succeed; returns `data`.
@@ -613,4 +625,25 @@ macro_rules! both_backends {
     ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
         $crate::both_backends!(with $crate::helpers::no_tweak; $(#[$meta])* async fn $name($app) $body);
     };
+}
+
+/// A server behind a proxy on this machine: its readers are told apart by the
+/// `X-Forwarded-For` the proxy adds (see [`reader`]), as in production behind a CDN.
+pub fn behind_proxy(s: &mut Settings, _: &str) {
+    s.abuse.trusted_proxies =
+        newsdesk::client::TrustedProxies::parse("127.0.0.1, ::1").expect("proxy list");
+}
+
+/// Rate limits off, for the few tests that measure something else by doing from one client
+/// what the limits exist to stop (a write flood, a burst of comments on one story).
+pub fn no_rate_limits(s: &mut Settings, _: &str) {
+    s.abuse.enabled = false;
+}
+
+/// The header a trusted proxy adds for reader number `n` (a documentation range).
+pub fn reader(n: usize) -> (&'static str, String) {
+    (
+        "x-forwarded-for",
+        format!("198.18.{}.{}", n / 250, n % 250 + 1),
+    )
 }

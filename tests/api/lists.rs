@@ -143,11 +143,12 @@ both_backends!(
 );
 
 both_backends!(
+    with behind_proxy;
     async fn popular_sorts_by_views(app) {
         let (author, _) = app.user("author").await;
         stories(&app, &author, 3).await;
-        for _ in 0..3 {
-            app.post("/api/v1/articles/story-1/views").send().await.unwrap();
+        for n in 0..3 {
+            app.post("/api/v1/articles/story-1/views").header(reader(n).0, reader(n).1).send().await.unwrap();
         }
         app.post("/api/v1/articles/story-3/views").send().await.unwrap();
         app.settle().await;

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod abuse;
 mod articles;
 mod auth;
 mod comments;

@@ -471,12 +471,14 @@ both_backends!(
                 ("NEWSDESK_SHUTDOWN_GRACE_SECS", "2"),
                 ("NEWSDESK_REQUEST_TIMEOUT_SECS", "120"),
                 ("NEWSDESK_BODY_TIMEOUT_SECS", "120"),
+                ("NEWSDESK_TRUSTED_PROXIES", "127.0.0.1"),
             ])
             .await;
-        for _ in 0..3 {
+        for n in 0..3 {
             let res = app
                 .client
                 .post(node.url("/api/v1/articles/night-bus-returns/views"))
+                .header(reader(n).0, reader(n).1)
                 .send()
                 .await
                 .unwrap();
