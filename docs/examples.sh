@@ -62,6 +62,19 @@ RELATED=$(curl -s "$API/articles?per_page=1&tag=ukraine" | jq -r '.data[0].slug'
 curl -s -X PUT $API/articles/council-approves-the-budget/related -H "authorization: Bearer $TOKEN" \
   -H 'content-type: application/json' -d "{\"slugs\":[\"$RELATED\"]}" | expect "curated" '.slugs | length == 1'
 
+REFRESH=$(curl -s -X POST $API/auth/login -H 'content-type: application/json' \
+  -d "{\"email\":\"admin@newsdesk.example\",\"password\":\"$PASSWORD\"}" | jq -r .refresh_token)
+echo "$REFRESH" | grep -q '^ndr_' || { echo "examples: no refresh token ($REFRESH)" >&2; exit 1; }
+TOKEN=$(curl -s -X POST $API/auth/refresh -H 'content-type: application/json' -d "{\"refresh_token\":\"$REFRESH\"}" | jq -r .access_token)
+[ -n "$TOKEN" ] && [ "$TOKEN" != null ]
+CI_TOKEN=$(curl -s -X POST $API/tokens -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  -d '{"name":"Build server","role":"author"}' | jq -r .token)
+curl -s $API/me -H "authorization: Bearer $CI_TOKEN" | expect "integration token acts as its creator" '.email == "admin@newsdesk.example"'
+TOKEN_ID=$(curl -s $API/tokens -H "authorization: Bearer $TOKEN" | jq -r '.[0].id')
+curl -s -X DELETE $API/tokens/$TOKEN_ID -H "authorization: Bearer $TOKEN"
+status=$(command curl -s -o /dev/null -w '%{http_code}' $API/me -H "authorization: Bearer $CI_TOKEN")
+[ "$status" = 401 ] || { echo "examples: a revoked token gave $status" >&2; exit 1; }
+
 # --- Using the API with GraphQL ----------------------------------------------------------
 GQL=$BASE/graphql
 curl -s $GQL -H 'content-type: application/json' \

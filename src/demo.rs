@@ -188,11 +188,13 @@ pub async fn fill(state: &AppState) -> Result<(), String> {
         user_id: admin.id,
         role: Role::Admin,
         name: admin.name.clone(),
+        token_id: None,
     }));
     let as_reporter = Caller::local(Some(Principal {
         user_id: reporter.id,
         role: Role::Author,
         name: reporter.name.clone(),
+        token_id: None,
     }));
     for (name, description) in TAGS {
         tags::create(

@@ -73,6 +73,16 @@ impl Role {
     pub fn is_admin(self) -> bool {
         self == Role::Admin
     }
+
+    /// Whether this role may do everything `other` may.
+    pub fn covers(self, other: Role) -> bool {
+        let rank = |r: Role| match r {
+            Role::Author => 1,
+            Role::Editor => 2,
+            Role::Admin => 3,
+        };
+        rank(self) >= rank(other)
+    }
 }
 
 /// A URL-safe identifier: lowercase letters, digits and single hyphens, 1 to 120 characters.

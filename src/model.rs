@@ -141,7 +141,54 @@ pub struct LoginResponse {
     pub token_type: String,
     /// Seconds until the token expires.
     pub expires_in: i64,
+    /// Exchanged at `POST /api/v1/auth/refresh` for a new access token (and a new refresh
+    /// token: each works once). Opaque; 30 days.
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: i64,
     pub user: User,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// An integration token as lists show it (the token itself is shown once, at creation).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    /// What it may do: at most its creator's role.
+    pub role: Role,
+    /// The token's first characters, to tell tokens apart.
+    pub prefix: String,
+    /// The account it acts as.
+    pub user_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A new integration token: `token` is shown this once and never again.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CreatedToken {
+    /// `nd_...`: send it as `Authorization: Bearer nd_...`.
+    pub token: String,
+    #[serde(flatten)]
+    pub info: ApiToken,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    /// What it is for ("build server").
+    pub name: Option<String>,
+    /// author, editor or admin: at most your own.
+    pub role: Option<String>,
+    /// RFC 3339; none: until revoked.
+    pub expires_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

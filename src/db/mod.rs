@@ -10,6 +10,7 @@ pub mod schema;
 pub mod search;
 pub mod settings;
 pub mod tags;
+pub mod tokens;
 pub mod users;
 
 use std::sync::atomic::{AtomicU64, Ordering};

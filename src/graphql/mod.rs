@@ -6,6 +6,7 @@ pub mod guard;
 mod loaders;
 mod mutation;
 mod query;
+mod tokens;
 mod types;
 
 use actix_web::http::{header, StatusCode};
@@ -242,7 +243,8 @@ async fn execute(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let viewer = match auth::viewer_from_header(state, header).await {
+    let client = crate::rest::client_of(req);
+    let viewer = match auth::viewer_from_header(state, &client, header).await {
         Ok(v) => v,
         Err(e) => return (error_response(&e), Shows::Lists),
     };
@@ -250,7 +252,7 @@ async fn execute(
     let shown = std::sync::Arc::new(Shown::default());
     let gql = gql.data(RequestCtx {
         state: state.clone(),
-        caller: Caller::new(viewer, crate::rest::client_of(req)),
+        caller: Caller::new(viewer, client),
         shown: shown.clone(),
     });
     let mut res = schema.execute(gql.data(loaders)).await;

@@ -14,6 +14,7 @@ pub struct Mutation(
     TagsMutation,
     CommentsMutation,
     AccountsMutation,
+    super::tokens::TokensMutation,
 );
 
 fn parse_id(field: &str, id: &ID) -> async_graphql::Result<i64> {
@@ -225,12 +226,7 @@ impl AccountsMutation {
         let res = auth::login(&r.state, &r.caller, &email, &password)
             .await
             .gql()?;
-        Ok(AuthPayload {
-            access_token: res.access_token,
-            token_type: res.token_type,
-            expires_in: res.expires_in,
-            user: User { inner: res.user },
-        })
+        Ok(res.into())
     }
 
     /// Changes one's own profile or password (a new password needs `currentPassword`).

@@ -14,6 +14,7 @@ pub struct Query(
     AuthorsQuery,
     CommentsQuery,
     AccountsQuery,
+    super::tokens::TokensQuery,
 );
 
 #[derive(Default)]

@@ -706,7 +706,23 @@ pub struct AuthPayload {
     pub token_type: String,
     /// Seconds until the token expires.
     pub expires_in: i64,
+    /// Exchanged with `refreshToken` for a new session; works once; 30 days.
+    pub refresh_token: String,
+    pub refresh_expires_in: i64,
     pub user: User,
+}
+
+impl From<model::LoginResponse> for AuthPayload {
+    fn from(r: model::LoginResponse) -> Self {
+        AuthPayload {
+            access_token: r.access_token,
+            token_type: r.token_type,
+            expires_in: r.expires_in,
+            refresh_token: r.refresh_token,
+            refresh_expires_in: r.refresh_expires_in,
+            user: User { inner: r.user },
+        }
+    }
 }
 
 // ---- inputs: the REST write shapes in camelCase ----

@@ -7,8 +7,10 @@ use utoipa::IntoParams;
 use super::http::{public_get, render_json, render_list, respond, Anonymous, Auth};
 use super::tags::PageQuery;
 use crate::error::{AppResult, Problem};
-use crate::model::{Author, CreateUser, ListResponse, Login, LoginResponse, UpdateUser, User};
-use crate::service::{accounts as svc, auth, AppState};
+use crate::model::{
+    Author, CreateUser, ListResponse, Login, LoginResponse, RefreshRequest, UpdateUser, User,
+};
+use crate::service::{accounts as svc, auth, tokens, AppState};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -37,6 +39,51 @@ pub async fn login(
     Ok(Json(
         auth::login(&state, &who.0, &body.email, &body.password).await?,
     ))
+}
+
+/// Exchanges a refresh token for a new access token and a new refresh token. Each refresh
+/// token works once: presenting a used one again ends every session of its login.
+#[utoipa::path(
+    operation_id = "refreshToken",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: Data<AppState>,
+    who: Anonymous,
+    body: Json<RefreshRequest>,
+) -> AppResult<Json<LoginResponse>> {
+    Ok(Json(
+        tokens::refresh(&state, &who.0, &body.refresh_token).await?,
+    ))
+}
+
+/// Ends the session of a refresh token (every refresh token of its login).
+#[utoipa::path(
+    operation_id = "logout",
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "Ended (also when it was over already)"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: Data<AppState>,
+    who: Anonymous,
+    body: Json<RefreshRequest>,
+) -> AppResult<HttpResponse> {
+    tokens::logout(&state, &who.0, &body.refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The current account.

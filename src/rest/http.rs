@@ -74,7 +74,8 @@ impl FromRequest for Auth {
                     ))
                 }
             };
-            let viewer: Viewer = auth::viewer_from_header(&state, header.as_deref()).await?;
+            let viewer: Viewer =
+                auth::viewer_from_header(&state, &client, header.as_deref()).await?;
             Ok(Auth(Caller::new(viewer, client)))
         })
     }

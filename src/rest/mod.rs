@@ -8,6 +8,7 @@ pub mod docs;
 pub mod health;
 mod http;
 mod tags;
+mod tokens;
 
 use actix_web::dev::ResourceDef;
 use actix_web::http::Method;
@@ -29,6 +30,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .service(accounts::login)
+                .service(accounts::refresh)
+                .service(accounts::logout)
+                .service(tokens::list)
+                .service(tokens::create)
+                .service(tokens::revoke)
                 .service(accounts::me)
                 .service(accounts::update_me)
                 .service(accounts::list_users)

@@ -401,6 +401,7 @@ pub async fn delete(
                 }
                 db::articles::reassign_author(c, id, to)?;
             }
+            db::tokens::delete_for_user(c, id)?;
             db::users::delete(c, id)?;
             Ok(())
         })

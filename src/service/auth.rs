@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{AppState, Caller, Viewer};
+use super::{AppState, Caller, Client, Viewer};
 use crate::config::Settings;
 use crate::db::{self, Db, UserRow};
 use crate::domain::{Email, Role};
@@ -26,6 +26,8 @@ pub struct Principal {
     pub user_id: i64,
     pub role: Role,
     pub name: String,
+    /// The integration token it signed in with (`None`: a password's access token).
+    pub token_id: Option<i64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -83,7 +85,12 @@ impl TokenKeys {
         })
     }
 
-    fn issue(&self, user: &UserRow) -> AppResult<String> {
+    /// Seconds an access token lives.
+    pub fn ttl_secs(&self) -> i64 {
+        self.ttl_secs
+    }
+
+    pub(crate) fn issue(&self, user: &UserRow) -> AppResult<String> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user.id.to_string(),
@@ -171,6 +178,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Principal>
         user_id: user.id,
         role,
         name: user.name,
+        token_id: None,
     })
 }
 
@@ -203,12 +211,7 @@ pub async fn login(
     match user {
         Some(user) if ok => {
             turn.succeeded();
-            Ok(LoginResponse {
-                access_token: state.keys.issue(&user)?,
-                token_type: "Bearer".into(),
-                expires_in: state.keys.ttl_secs,
-                user: super::accounts::user_view(user),
-            })
+            super::tokens::session(state, user, None).await
         }
         _ => {
             turn.failed(caller.meter());
@@ -217,9 +220,14 @@ pub async fn login(
     }
 }
 
-/// Resolves an optional `Authorization` header value to a viewer; a header that is present
-/// but wrong is 401, never silently anonymous.
-pub async fn viewer_from_header(state: &AppState, header: Option<&str>) -> AppResult<Viewer> {
+/// Resolves an optional `Authorization` header value to a viewer: an access token (JWT) or
+/// an integration token (`nd_...`). A header that is present but wrong is 401, never
+/// silently anonymous.
+pub async fn viewer_from_header(
+    state: &AppState,
+    client: &Client,
+    header: Option<&str>,
+) -> AppResult<Viewer> {
     let Some(value) = header else {
         return Ok(None);
     };
@@ -231,5 +239,10 @@ pub async fn viewer_from_header(state: &AppState, header: Option<&str>) -> AppRe
         .ok_or_else(|| {
             AppError::Unauthorized("use the header `Authorization: Bearer <token>`".into())
         })?;
+    if token.starts_with(super::tokens::API_TOKEN_PREFIX) {
+        return super::tokens::authenticate(state, client, token)
+            .await
+            .map(Some);
+    }
     authenticate(state, token).await.map(Some)
 }

@@ -15,6 +15,7 @@ pub mod prefetch;
 pub mod schedule;
 pub mod tags;
 pub mod text;
+pub mod tokens;
 
 use std::sync::Arc;
 

@@ -16,4 +16,5 @@ mod races;
 mod related;
 mod resilience;
 mod tags;
+mod tokens;
 mod users;

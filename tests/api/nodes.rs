@@ -102,20 +102,32 @@ async fn a_write_on_one_node_shows_on_another_within_a_second() {
     ignore = "TEST_DATABASE_URL is unset: the PostgreSQL run is skipped"
 )]
 async fn views_counted_on_two_nodes_add_up_exactly() {
-    let Some(app) = TestApp::postgres().await else {
+    // Fifty-seven readers behind one proxy, each counted once.
+    let Some(app) = TestApp::postgres_settings(Some(behind_proxy)).await else {
         return;
     };
     let (editor, _) = app.user("editor").await;
     app.published(&editor, "Storm Warning", &[]).await;
-    let mut other = app.second_node().await;
+    let mut other = app
+        .node_with(&[("NEWSDESK_TRUSTED_PROXIES", "127.0.0.1")])
+        .await;
     let path = "/api/v1/articles/storm-warning";
     // Both nodes cache the story before the views arrive.
     for base in [app.url(path), other.url(path)] {
         let a = json_of(app.client.get(&base).send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(a["view_count"], 0);
     }
-    let here = (0..30).map(|_| app.post(&format!("{path}/views")).send());
-    let there = (0..20).map(|_| app.client.post(other.url(&format!("{path}/views"))).send());
+    let here = (0..30).map(|n| {
+        app.post(&format!("{path}/views"))
+            .header(reader(n).0, reader(n).1)
+            .send()
+    });
+    let there = (30..50).map(|n| {
+        app.client
+            .post(other.url(&format!("{path}/views")))
+            .header(reader(n).0, reader(n).1)
+            .send()
+    });
     for res in futures_util::future::join_all(here.chain(there)).await {
         assert_eq!(res.unwrap().status(), StatusCode::ACCEPTED);
     }
@@ -127,10 +139,11 @@ async fn views_counted_on_two_nodes_add_up_exactly() {
         .await;
     }
     // Counts still pending on a node that is stopped are written as it stops.
-    for _ in 0..7 {
+    for n in 50..57 {
         let res = app
             .client
             .post(other.url(&format!("{path}/views")))
+            .header(reader(n).0, reader(n).1)
             .send()
             .await
             .unwrap();

@@ -276,6 +276,27 @@ impl Abuse {
         self.key(("client", crate::client::limit_key(addr)))
     }
 
+    /// Refused while the client is locked out for failed logins (tokens presented wrongly
+    /// count as failed logins too).
+    pub fn credential_check(&self, client: &super::caller::Client) -> AppResult<()> {
+        if !self.settings.enabled || client.local {
+            return Ok(());
+        }
+        self.login_clients.check(
+            self.client_key(client.addr),
+            &client.meter,
+            "failed logins from this client",
+        )
+    }
+
+    /// A refresh or integration token presented wrongly.
+    pub fn credential_failed(&self, client: &super::caller::Client) {
+        if self.settings.enabled && !client.local {
+            self.login_clients
+                .failed(self.client_key(client.addr), &client.meter);
+        }
+    }
+
     /// Anonymous reads (only when `NEWSDESK_READ_RATE_LIMIT` sets a rate).
     pub fn read(&self, client: &super::caller::Client) -> AppResult<()> {
         match &self.reads {
