@@ -333,13 +333,19 @@ fn finish(
     if with_token {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(PRIVATE));
     }
-    if let Some((policy, state)) = client.and_then(|c| c.meter.headers()) {
-        if let (Ok(p), Ok(s)) = (
-            HeaderValue::from_str(&policy),
-            HeaderValue::from_str(&state),
-        ) {
-            headers.insert(header::HeaderName::from_static("ratelimit-policy"), p);
-            headers.insert(header::HeaderName::from_static("ratelimit"), s);
+    if let Some(client) = client {
+        if let Some((policy, state)) = client.meter.headers() {
+            if let (Ok(p), Ok(s)) = (
+                HeaderValue::from_str(&policy),
+                HeaderValue::from_str(&state),
+            ) {
+                headers.insert(header::HeaderName::from_static("ratelimit-policy"), p);
+                headers.insert(header::HeaderName::from_static("ratelimit"), s);
+            }
+        }
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            let policy = client.meter.report().map_or("connections", |r| r.policy);
+            tracing::info!(client = %client.addr, request_id = %client.request_id, policy, "rate limited");
         }
     }
     compress(res, coding)

@@ -28,6 +28,7 @@ pub struct DeleteUserQuery {
         (status = 200, body = LoginResponse),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]

@@ -113,10 +113,13 @@ pub fn openapi() -> OpenApi {
         .version(env!("CARGO_PKG_VERSION"))
         .description(Some(
             "A headless news content API. Reads of published content need no token; writes \
-             take `Authorization: Bearer <jwt>` from `POST /api/v1/auth/login`. Errors are \
-             RFC 9457 problem details (`application/problem+json`). Every GET also answers \
-             HEAD; responses are compressed (gzip, br) when the client accepts it. The full \
-             contract, with examples, is docs/API.md in the repository.",
+             take `Authorization: Bearer <jwt>` from `POST /api/v1/auth/login` (renewed at \
+             `POST /api/v1/auth/refresh`), or an integration token (`Bearer nd_...`). Errors \
+             are RFC 9457 problem details (`application/problem+json`). Logins, anonymous \
+             comments and writes are rate limited: `429` with `Retry-After`, and the \
+             `RateLimit-Policy`/`RateLimit` headers. Every GET also answers HEAD; responses \
+             are compressed (gzip, br) when the client accepts it. The full contract, with \
+             examples, is docs/API.md in the repository.",
         ))
         .contact(Some(
             info::ContactBuilder::new()

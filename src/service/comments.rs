@@ -206,6 +206,15 @@ pub async fn add(
             })
         })
         .flatten();
+    if let Some(reason) = &spam_reason {
+        tracing::info!(
+            client = %viewer.client.addr,
+            request_id = %viewer.client.request_id,
+            article = slug,
+            reason = reason.as_str(),
+            "comment held as spam"
+        );
+    }
     let status = if is_editor(viewer) {
         CommentStatus::Approved
     } else if spam_reason.is_some() {
