@@ -6,14 +6,14 @@
 #
 #   bench/limits.sh                    writes bench/out/limits.jsonl
 #
-# BENCH_DURATION (10s), BENCH_CONNECTIONS (32), ROUNDS (2); NEWSDESK_BIN (the binary to measure);
+# BENCH_DURATION (10s), BENCH_CONNECTIONS (32), ROUNDS (5); NEWSDESK_BIN (the binary to measure);
 # BEFORE_BIN (optional: a build from before the limits, measured the same way as "before").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 duration=${BENCH_DURATION:-10s}
 connections=${BENCH_CONNECTIONS:-32}
-rounds=${ROUNDS:-2}
+rounds=${ROUNDS:-5}
 port=18484
 out=bench/out
 mkdir -p "$out"
@@ -53,6 +53,9 @@ serve() { # serve LABEL BINARY [VAR=VALUE...]: a fresh demo database, served unt
     wait "$server" 2>/dev/null || true
 }
 
+# A first run that is thrown away: the first server of a session measures 10-20% slower here
+# whatever it runs (caches, clocks).
+serve "warm-up" "$bin"
 for _ in $(seq 1 "$rounds"); do
     serve "limits on" "$bin"
     serve "limits off" "$bin" NEWSDESK_RATE_LIMIT=off
@@ -65,10 +68,17 @@ runs = defaultdict(list)
 for line in open(sys.argv[1]):
     r = json.loads(line)
     runs[(r["scenario"], r["label"])].append(r)
-print("| scenario | build | req/s (each run) | p99 ms | non-2xx |")
-print("| --- | --- | --- | --- | --- |")
+from statistics import median
+# Against the build from before the limits when there is one, else against limits off.
+ref = "before" if any(label == "before" for _, label in runs) else "limits off"
+print(f"| scenario | build | median req/s | vs {ref} | each run | median p99 ms | non-2xx |")
+print("| --- | --- | ---: | ---: | --- | ---: | ---: |")
 for (scenario, label), rs in sorted(runs.items()):
-    rps = ", ".join(f'{r["rps"]:,.0f}' for r in rs)
-    p99 = ", ".join(f'{r["p99_ms"]:.1f}' for r in rs)
-    print(f'| {scenario} | {label} | {rps} | {p99} | {sum(r["non2xx"] for r in rs)} |')
+    if label == "warm-up":
+        continue
+    m = median(r["rps"] for r in rs)
+    off = median(r["rps"] for r in runs[(scenario, ref)])
+    each = ", ".join(f'{r["rps"]:,.0f}' for r in rs)
+    p99 = median(r["p99_ms"] for r in rs)
+    print(f'| {scenario} | {label} | {m:,.0f} | {100 * (m / off - 1):+.1f}% | {each} | {p99:.1f} | {sum(r["non2xx"] for r in rs)} |')
 PY

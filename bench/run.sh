@@ -31,6 +31,10 @@ bin=${NEWSDESK_BIN:-target/release/newsdesk}
 
 export NEWSDESK_JWT_SECRET=bench-secret-bench-secret-bench-secret-0123
 export RUST_LOG=${RUST_LOG:-warn}
+# wrk is one client: its views would count once per article and the editor loop would meet
+# the 300 writes a minute. Reads are not limited either way; bench/limits.sh measures what
+# the limits cost.
+export NEWSDESK_RATE_LIMIT=${NEWSDESK_RATE_LIMIT:-off}
 case "$backend" in
     sqlite)
         export DATABASE_URL="sqlite://$out/bench-$articles.db"
