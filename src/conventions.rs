@@ -265,9 +265,12 @@ fn identify(req: &ServiceRequest) -> (Option<Arc<Client>>, Option<AppError>) {
         .unwrap_or_default();
     let client = Client::new(addr, id);
     req.extensions_mut().insert(client.clone());
-    // Anonymous reads, when `NEWSDESK_READ_RATE_LIMIT` limits them.
-    let read =
-        req.method() == Method::GET || (req.method() == Method::POST && req.path() == "/graphql");
+    // Anonymous reads, when `NEWSDESK_READ_RATE_LIMIT` limits them; never a load balancer's
+    // health checks, which come from one address as often as it likes.
+    let health = matches!(req.path(), "/healthz" | "/readyz");
+    let read = !health
+        && (req.method() == Method::GET
+            || (req.method() == Method::POST && req.path() == "/graphql"));
     let refused = (read && !req.headers().contains_key(header::AUTHORIZATION))
         .then(|| state.abuse.read(&client).err())
         .flatten();

@@ -331,8 +331,11 @@ both_backends!(
         assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
         let body: Value = res.json().await.unwrap();
         assert_eq!(gql_code(&body), "RATE_LIMITED");
-        // Signed-in readers are not anonymous.
+        // Signed-in readers are not anonymous, and health checks are not reads.
         json_of(app.get("/api/v1/articles").bearer_auth(&editor).send().await.unwrap(), StatusCode::OK).await;
+        for path in ["/healthz", "/readyz"] {
+            assert_eq!(app.get(path).send().await.unwrap().status(), StatusCode::OK, "{path}");
+        }
     }
 );
 
