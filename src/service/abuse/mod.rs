@@ -65,6 +65,12 @@ impl Bucket {
         }
     }
 
+    /// Reports `left` units to `meter`, with the time until the quota is whole again.
+    fn record_left(&self, left: u32, meter: &Meter) {
+        let refill = self.period * self.rate.limit.saturating_sub(left);
+        meter.record(self.report(left, refill));
+    }
+
     /// Takes one unit for `key`: what is left, or how long until one is back.
     fn take(&self, key: u64) -> Result<u32, Duration> {
         match self.limiter.check_key(&key) {
@@ -77,8 +83,7 @@ impl Bucket {
     fn admit(&self, key: u64, meter: &Meter, what: &str) -> AppResult<()> {
         match self.take(key) {
             Ok(left) => {
-                let refill = self.period * (self.rate.limit.saturating_sub(left));
-                meter.record(self.report(left, refill));
+                self.record_left(left, meter);
                 Ok(())
             }
             Err(wait) => {
@@ -139,8 +144,7 @@ impl Throttle {
     fn failed(&self, key: u64, meter: &Meter) {
         let wait = match self.bucket.take(key) {
             Ok(left) if left > 0 => {
-                let refill = self.bucket.period * self.bucket.rate.limit.saturating_sub(left);
-                meter.record(self.bucket.report(left, refill));
+                self.bucket.record_left(left, meter);
                 return;
             }
             // The last failure allowed: locked until a unit is back.
@@ -258,14 +262,14 @@ impl Abuse {
         }
     }
 
-    pub fn enabled(&self) -> bool {
-        self.settings.enabled
-    }
-
     /// Whether the rules hold for this caller: limits are on and it is not the operator's
     /// own work (see [`super::caller::Client::local`]).
     pub fn applies_to(&self, caller: &Caller) -> bool {
-        self.settings.enabled && !caller.client.local
+        self.applies(&caller.client)
+    }
+
+    fn applies(&self, client: &super::caller::Client) -> bool {
+        self.settings.enabled && !client.local
     }
 
     fn key(&self, what: impl Hash) -> u64 {
@@ -279,7 +283,7 @@ impl Abuse {
     /// Refused while the client is locked out for failed logins (tokens presented wrongly
     /// count as failed logins too).
     pub fn credential_check(&self, client: &super::caller::Client) -> AppResult<()> {
-        if !self.settings.enabled || client.local {
+        if !self.applies(client) {
             return Ok(());
         }
         self.login_clients.check(
@@ -291,7 +295,7 @@ impl Abuse {
 
     /// A refresh or integration token presented wrongly.
     pub fn credential_failed(&self, client: &super::caller::Client) {
-        if self.settings.enabled && !client.local {
+        if self.applies(client) {
             self.login_clients
                 .failed(self.client_key(client.addr), &client.meter);
         }
@@ -391,21 +395,6 @@ impl Abuse {
             b.limiter.retain_recent();
             b.limiter.shrink_to_fit();
         }
-    }
-
-    /// Keys held by the limiters, for the logs and tests.
-    pub fn keys_held(&self) -> usize {
-        [
-            &self.writes,
-            &self.comments,
-            &self.comments_per_article,
-            &self.login_accounts.bucket,
-            &self.login_clients.bucket,
-        ]
-        .iter()
-        .map(|b| b.limiter.len())
-        .sum::<usize>()
-            + self.reads.as_ref().map_or(0, |b| b.limiter.len())
     }
 }
 

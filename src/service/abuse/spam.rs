@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// More links than this in one comment is spam.
-pub const MAX_LINKS: usize = 2;
+const MAX_LINKS: usize = 2;
 /// Bodies at least this long that appear on this many articles are spam; shorter ones
 /// ("Thanks!") are what many people write.
 const CAMPAIGN_MIN_CHARS: usize = 40;
@@ -141,7 +141,7 @@ fn words(body: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
-pub fn links(body: &str) -> usize {
+fn links(body: &str) -> usize {
     words(body).filter(|w| is_link(w)).count()
 }
 
