@@ -25,6 +25,23 @@ impl FieldErrors {
             .push(message.into());
     }
 
+    /// A field the request must have: `parse`d, or its message (or "is required" when it
+    /// is absent) recorded against `field`.
+    pub fn required<T>(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match value {
+            Some(v) => parse(v).map_err(|m| self.add(field, m)).ok(),
+            None => {
+                self.add(field, "is required");
+                None
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

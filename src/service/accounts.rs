@@ -155,27 +155,9 @@ fn free_user_slug(c: &mut DbConn, name: &str) -> AppResult<Slug> {
 /// Creates an account (the admin's `POST /users`, and the command line).
 pub async fn create_user(state: &AppState, input: CreateUser) -> AppResult<User> {
     let mut e = FieldErrors::new();
-    let email = match input.email.as_deref() {
-        Some(m) => Email::parse(m).map_err(|m| e.add("email", m)).ok(),
-        None => {
-            e.add("email", "is required");
-            None
-        }
-    };
-    let name = match input.name.as_deref() {
-        Some(n) => text_field(n, 100).map_err(|m| e.add("name", m)).ok(),
-        None => {
-            e.add("name", "is required");
-            None
-        }
-    };
-    let role: Option<Role> = match input.role.as_deref() {
-        Some(r) => r.parse().map_err(|m: String| e.add("role", m)).ok(),
-        None => {
-            e.add("role", "is required");
-            None
-        }
-    };
+    let email = e.required("email", input.email.as_deref(), Email::parse);
+    let name = e.required("name", input.name.as_deref(), |v| text_field(v, 100));
+    let role = e.required("role", input.role.as_deref(), str::parse::<Role>);
     match input.password.as_deref() {
         Some(p) => check_password(&mut e, "password", p),
         None => e.add("password", "is required"),

@@ -449,13 +449,7 @@ fn validate_body(errors: &mut FieldErrors, body: &str) -> Option<String> {
 
 fn validate_create(input: &CreateArticle) -> AppResult<Fields> {
     let mut e = FieldErrors::new();
-    let title = match input.title.as_deref() {
-        Some(t) => check(&mut e, "title", text_field(t, 300)),
-        None => {
-            e.add("title", "is required");
-            None
-        }
-    };
+    let title = e.required("title", input.title.as_deref(), |v| text_field(v, 300));
     let body = match input.body.as_deref() {
         Some(b) => validate_body(&mut e, b),
         None => {

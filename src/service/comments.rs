@@ -168,29 +168,13 @@ pub async fn add(
     input: AddComment,
 ) -> AppResult<Comment> {
     let mut e = FieldErrors::new();
-    let name = match input.author_name.as_deref() {
-        Some(n) => text_field(n, 100).map_err(|m| e.add("author_name", m)).ok(),
-        None => {
-            e.add("author_name", "is required");
-            None
-        }
-    };
-    let email = match input.author_email.as_deref() {
-        Some(m) => Email::parse(m).map_err(|m| e.add("author_email", m)).ok(),
-        None => {
-            e.add("author_email", "is required");
-            None
-        }
-    };
-    let body = match input.body.as_deref() {
-        Some(b) => text_field(b, MAX_COMMENT_CHARS)
-            .map_err(|m| e.add("body", m))
-            .ok(),
-        None => {
-            e.add("body", "is required");
-            None
-        }
-    };
+    let name = e.required("author_name", input.author_name.as_deref(), |v| {
+        text_field(v, 100)
+    });
+    let email = e.required("author_email", input.author_email.as_deref(), Email::parse);
+    let body = e.required("body", input.body.as_deref(), |v| {
+        text_field(v, MAX_COMMENT_CHARS)
+    });
     e.into_result()?;
     let (Some(name), Some(email), Some(body)) = (name, email, body) else {
         return Err(AppError::Internal("validated comment field missing".into()));

@@ -88,13 +88,7 @@ pub async fn create(state: &AppState, viewer: &Caller, input: CreateTag) -> AppR
     require_role(viewer, Role::Editor)?;
     state.abuse.write(viewer)?;
     let mut e = FieldErrors::new();
-    let name = match input.name.as_deref() {
-        Some(n) => text_field(n, 100).map_err(|m| e.add("name", m)).ok(),
-        None => {
-            e.add("name", "is required");
-            None
-        }
-    };
+    let name = e.required("name", input.name.as_deref(), |v| text_field(v, 100));
     let slug = match (input.slug.as_deref(), &name) {
         (Some(s), _) => Slug::parse(s).map_err(|m| e.add("slug", m)).ok(),
         (None, Some(n)) => {

@@ -202,13 +202,7 @@ pub async fn create(
     let me = require_person(caller)?.clone();
     state.abuse.write(caller)?;
     let mut e = FieldErrors::new();
-    let name = match input.name.as_deref() {
-        Some(n) => text_field(n, 100).map_err(|m| e.add("name", m)).ok(),
-        None => {
-            e.add("name", "is required");
-            None
-        }
-    };
+    let name = e.required("name", input.name.as_deref(), |v| text_field(v, 100));
     let role = match input.role.as_deref() {
         None => Some(me.role),
         Some(r) => match r.parse::<Role>() {
