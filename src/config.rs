@@ -42,6 +42,7 @@ pub const ENVIRONMENT: &[(&str, &str, &str)] = &[
     ("NEWSDESK_LOGIN_RATE_LIMIT", "5", "failed logins per account per 15 minutes, then a growing delay (a client gets 4 times as many)"),
     ("NEWSDESK_COMMENT_RATE_LIMIT", "5", "anonymous comments per client per minute (and one per article per 20 seconds)"),
     ("NEWSDESK_WRITE_RATE_LIMIT", "300", "authenticated writes per account per minute"),
+    ("NEWSDESK_WEBHOOKS_ALLOW_PRIVATE", "false", "true allows webhook URLs on private, loopback and link-local addresses (development, tests)"),
 ];
 
 /// How logs are written.
@@ -86,6 +87,8 @@ pub struct Settings {
     pub limits: Limits,
     /// Rate limits, who the client is, and the comment spam check.
     pub abuse: AbuseSettings,
+    /// Webhooks may target private, loopback and link-local addresses.
+    pub webhooks_allow_private: bool,
 }
 
 /// So many events per window.
@@ -251,6 +254,7 @@ impl Default for Settings {
             cache_bytes: 24 * 1024 * 1024,
             limits: Limits::default(),
             abuse: AbuseSettings::default(),
+            webhooks_allow_private: false,
         }
     }
 }
@@ -297,6 +301,17 @@ impl Settings {
         if let Some(v) = get("NEWSDESK_CACHE_MB") {
             let mb: u64 = in_range("NEWSDESK_CACHE_MB", &v, 0..=65_536)?;
             s.cache_bytes = mb * 1024 * 1024;
+        }
+        if let Some(v) = get("NEWSDESK_WEBHOOKS_ALLOW_PRIVATE") {
+            s.webhooks_allow_private = match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => true,
+                "false" | "0" | "no" | "off" => false,
+                _ => {
+                    return Err(format!(
+                        "NEWSDESK_WEBHOOKS_ALLOW_PRIVATE must be true or false, not {v:?}"
+                    ))
+                }
+            };
         }
         if let Some(v) = get("NEWSDESK_BIND") {
             s.bind = v;

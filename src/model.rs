@@ -409,3 +409,98 @@ pub struct UpdateUser {
     #[schema(value_type = Option<String>)]
     pub avatar_url: Option<Option<String>>,
 }
+
+/// A webhook endpoint (admins). Its secret is shown at creation and rotation only.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    pub description: Option<String>,
+    /// The event types it receives (`"*"`: all).
+    pub events: Vec<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A webhook endpoint with its signing secret, shown this once.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WebhookWithSecret {
+    /// `whsec_...`: verify deliveries with it (Standard Webhooks).
+    pub secret: String,
+    #[serde(flatten)]
+    pub webhook: Webhook,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhook {
+    /// Where deliveries are POSTed: http(s), on a public address.
+    pub url: Option<String>,
+    /// Event types, or `["*"]` for all.
+    pub events: Option<Vec<String>>,
+    pub description: Option<String>,
+    /// Default true.
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhook {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+/// One event for one endpoint, and where its delivery stands.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WebhookDelivery {
+    pub id: i64,
+    /// The `webhook-id` header: the same on every attempt.
+    pub message_id: String,
+    /// The event type (`article.published`, `ping`...).
+    pub event: String,
+    /// `pending`, `delivered` or `failed` (after the last retry).
+    pub status: String,
+    pub attempts: i32,
+    /// The HTTP status of the last attempt, if it got one.
+    pub last_status_code: Option<i32>,
+    /// Why the last attempt failed (timeout, refused, status).
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// The body as sent.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+/// The site's settings: what feeds and sitemaps say about it, and how a frontend's article
+/// URL is made.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Site {
+    pub title: String,
+    pub description: String,
+    /// The frontend's address (no trailing slash), e.g. `https://news.example.com`.
+    pub url: String,
+    /// A BCP 47 language tag (`en`, `pt-BR`).
+    pub language: String,
+    /// How an article's URL is made from `{url}`, `{slug}`, `{year}`, `{month}`, `{day}`
+    /// (of its publication) and `{tag}` (its first tag, or `news`). Default `{url}/{slug}`.
+    pub article_url_template: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSite {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub url: Option<String>,
+    pub language: Option<String>,
+    pub article_url_template: Option<String>,
+}

@@ -207,6 +207,11 @@ impl Application {
                 }
             }
         });
+        let (stop_sending, stopped_sending) = tokio::sync::oneshot::channel::<()>();
+        let webhooks = tokio::spawn(crate::service::webhooks::deliver::run(
+            self.state.clone(),
+            stopped_sending,
+        ));
         let (stop_watching, stopped_watching) = tokio::sync::oneshot::channel::<()>();
         let watcher = tokio::spawn(watch(self.state.clone(), self.listener, stopped_watching));
         let handle = self.server.handle();
@@ -230,7 +235,9 @@ impl Application {
         memory.abort();
         let _ = stop.send(());
         let _ = stop_watching.send(());
+        let _ = stop_sending.send(());
         let _ = flusher.await;
+        let _ = webhooks.await;
         let _ = watcher.await;
         served
     }
@@ -318,7 +325,7 @@ async fn watch(
                     }
                 }
                 Ok(Feed::Received(l, got)) => {
-                    changes::apply(&state, &got);
+                    changes::apply(&state, &got).await;
                     listener = Some(l);
                 }
                 Ok(Feed::Lost(e)) => {

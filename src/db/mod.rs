@@ -6,12 +6,14 @@ pub mod articles;
 pub mod changes;
 pub mod comments;
 pub mod models;
+pub mod outbox;
 pub mod schema;
 pub mod search;
 pub mod settings;
 pub mod tags;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -95,12 +97,31 @@ pub struct ConnectionManager {
     statements: Arc<AtomicU64>,
 }
 
+thread_local! {
+    /// Set while background work (the webhook worker's polling) runs on this thread.
+    static BACKGROUND: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` as background work: its statements are not counted with the requests'.
+pub fn background<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            BACKGROUND.with(|b| b.set(self.0));
+        }
+    }
+    let _reset = Reset(BACKGROUND.with(|b| b.replace(true)));
+    f()
+}
+
 impl ConnectionManager {
     fn instrument(&self, conn: &mut DbConn) {
         let counter = self.statements.clone();
         let count = move |event: diesel::connection::InstrumentationEvent<'_>| {
             if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
-                counter.fetch_add(1, Ordering::Relaxed);
+                if !BACKGROUND.with(std::cell::Cell::get) {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
             }
         };
         match conn {
@@ -396,7 +417,8 @@ impl Db {
         self.dialect
     }
 
-    /// How many SQL statements the pool's connections have started so far.
+    /// How many SQL statements the pool's connections have started so far (background work
+    /// excepted, see [`background`]).
     pub fn statements_run(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }

@@ -21,3 +21,16 @@ pub fn get_or_insert(conn: &mut DbConn, key: &str, value: &str) -> DbResult<Stri
         .execute(conn)?;
     Ok(value.to_owned())
 }
+
+/// Stores `value` under `key`, replacing what was there.
+pub fn put(conn: &mut DbConn, key: &str, value: &str) -> DbResult<()> {
+    let changed = diesel::update(settings::table.find(key))
+        .set(settings::value.eq(value))
+        .execute(conn)?;
+    if changed == 0 {
+        diesel::insert_into(settings::table)
+            .values((settings::key.eq(key), settings::value.eq(value)))
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -8,6 +8,7 @@ mod mutation;
 mod query;
 mod tokens;
 mod types;
+mod webhooks;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -17,7 +18,7 @@ use async_graphql::{Context, EmptySubscription, SDLExportOptions, Schema};
 
 use crate::config::Settings;
 use crate::error::AppError;
-use crate::service::cache::{CachedBody, Shows};
+use crate::service::cache::{CachedBody, Shows, Topic};
 use crate::service::paging::PageParams;
 use crate::service::{auth, AppState, Caller};
 
@@ -54,19 +55,20 @@ impl Shown {
         self.lists.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// A query may show anything public: any public change reaches its answer. Counters
+    /// reach it through the articles it shows, or any counter when it holds a list (which
+    /// may be ordered by them).
     fn shows(&self) -> Shows {
+        let mut topics = vec![Topic::Content];
         if self.lists.load(std::sync::atomic::Ordering::Relaxed) {
-            Shows::Lists
-        } else {
-            let mut ids = self
-                .articles
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
-            ids.sort_unstable();
-            ids.dedup();
-            Shows::Articles(ids)
+            topics.push(Topic::Popular);
         }
+        let ids = self
+            .articles
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        Shows::topics(topics).with_articles(ids)
     }
 }
 
@@ -246,7 +248,7 @@ async fn execute(
     let client = crate::rest::client_of(req);
     let viewer = match auth::viewer_from_header(state, &client, header).await {
         Ok(v) => v,
-        Err(e) => return (error_response(&e), Shows::Lists),
+        Err(e) => return (error_response(&e), Shows::topics([Topic::Content])),
     };
     let loaders = Loaders::new(state, &viewer);
     let shown = std::sync::Arc::new(Shown::default());

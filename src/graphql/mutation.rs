@@ -15,6 +15,7 @@ pub struct Mutation(
     CommentsMutation,
     AccountsMutation,
     super::tokens::TokensMutation,
+    super::webhooks::WebhooksMutation,
 );
 
 fn parse_id(field: &str, id: &ID) -> async_graphql::Result<i64> {

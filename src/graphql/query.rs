@@ -15,6 +15,7 @@ pub struct Query(
     CommentsQuery,
     AccountsQuery,
     super::tokens::TokensQuery,
+    super::webhooks::WebhooksQuery,
 );
 
 #[derive(Default)]

@@ -10,6 +10,7 @@ use crate::error::{AppResult, Problem};
 use crate::model::{
     Author, CreateUser, ListResponse, Login, LoginResponse, RefreshRequest, UpdateUser, User,
 };
+use crate::service::cache::{Shows, Topic};
 use crate::service::{accounts as svc, auth, tokens, AppState};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -256,7 +257,11 @@ pub async fn author(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     public_get(&state, &req, &auth.0, || async {
-        render_json(&svc::author(&state, &slug).await?, None)
+        let author = svc::author(&state, &slug).await?;
+        Ok(
+            render_json(&author, None)?
+                .showing(Shows::topics([Topic::Author(author.slug.clone())])),
+        )
     })
     .await
 }

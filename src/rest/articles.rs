@@ -102,11 +102,9 @@ pub async fn list(
         },
     };
     public_get(&state, &req, &auth.0, || async {
-        render_list_keeping(
-            &req,
-            svc::list(&state, &auth.0, &params).await?,
-            fields.as_ref(),
-        )
+        let page = svc::list(&state, &auth.0, &params).await?;
+        let shows = svc::list_shows(&params, &page.items);
+        Ok(render_list_keeping(&req, page, fields.as_ref())?.showing(shows))
     })
     .await
 }
@@ -136,7 +134,7 @@ pub async fn get(
         let article = svc::get(&state, &auth.0, &slug).await?;
         let shown = sparse(&article, fields.as_ref())?;
         Ok(render_json(&shown, Some(article.summary.version))?
-            .showing(Shows::Articles(vec![article.summary.id])))
+            .showing(Shows::article(article.summary.id)))
     })
     .await
 }
@@ -263,9 +261,8 @@ pub async fn related(
     let fields = field_set(q.fields.as_deref(), summary_fields())?;
     public_get(&state, &req, &auth.0, || async {
         let page = svc::related(&state, &auth.0, &slug, q.limit).await?;
-        // The list changes with the source's tags (a content write) and shows these counters.
-        let shown = page.items.iter().map(|a| a.id).collect();
-        Ok(render_list_keeping(&req, page, fields.as_ref())?.showing(Shows::Articles(shown)))
+        let shows = svc::related_shows(&page.items);
+        Ok(render_list_keeping(&req, page, fields.as_ref())?.showing(shows))
     })
     .await
 }

@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::domain::FieldSet;
 use crate::error::{AppError, FieldErrors};
 use crate::model::{ListMeta, ListResponse};
-use crate::service::cache::{CachedBody, Shows};
+use crate::service::cache::{CachedBody, Shows, Topic};
 use crate::service::paging::Page;
 use crate::service::{auth, AppState, Caller, Client, Viewer};
 
@@ -110,7 +110,8 @@ pub fn render_json<T: Serialize>(value: &T, version: Option<i32>) -> Result<Cach
         etag,
         total: None,
         link: None,
-        shows: Shows::Other,
+        // Until the caller says what it shows: any public change.
+        shows: Shows::topics([Topic::Content]),
         encodings: Default::default(),
     })
 }
@@ -263,7 +264,7 @@ pub fn render_list_keeping<T: Serialize + utoipa::ToSchema>(
     };
     r.total = Some(total);
     r.link = (!link.is_empty()).then_some(link);
-    Ok(r.showing(Shows::Lists))
+    Ok(r.showing(Shows::topics([Topic::Content])))
 }
 
 fn link_header(req: &HttpRequest, meta: &ListMeta) -> String {

@@ -9,6 +9,7 @@ pub mod health;
 mod http;
 mod tags;
 mod tokens;
+mod webhooks;
 
 use actix_web::dev::ResourceDef;
 use actix_web::http::Method;
@@ -62,6 +63,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(tags::get)
                 .service(tags::update)
                 .service(tags::delete)
+                .service(webhooks::list)
+                .service(webhooks::create)
+                .service(webhooks::get)
+                .service(webhooks::update)
+                .service(webhooks::remove)
+                .service(webhooks::rotate_secret)
+                .service(webhooks::deliveries)
+                .service(webhooks::redeliver)
+                .service(webhooks::ping)
                 .service(health::openapi),
         );
 }
@@ -74,6 +84,7 @@ const TAGS: &[(&str, &str)] = &[
     ("auth", "Signing in and one's own account"),
     ("authors", "Authors' public profiles"),
     ("users", "User accounts and their roles (admins)"),
+    ("webhooks", "Signed event deliveries to your endpoints (admins; Standard Webhooks)"),
     ("health", "Liveness, readiness and this document"),
 ];
 

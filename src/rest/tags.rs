@@ -7,6 +7,7 @@ use utoipa::IntoParams;
 use super::http::{public_get, render_json, render_list, Auth};
 use crate::error::{AppResult, Problem};
 use crate::model::{CreateTag, ListResponse, Tag, UpdateTag};
+use crate::service::cache::{Shows, Topic};
 use crate::service::paging::PageParams;
 use crate::service::{tags as svc, AppState};
 
@@ -50,7 +51,8 @@ pub async fn list(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     public_get(&state, &req, &auth.0, || async {
-        render_list(&req, svc::list(&state, &q.params()).await?)
+        Ok(render_list(&req, svc::list(&state, &q.params()).await?)?
+            .showing(Shows::topics([Topic::Tags])))
     })
     .await
 }
@@ -73,7 +75,8 @@ pub async fn get(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     public_get(&state, &req, &auth.0, || async {
-        render_json(&svc::get(&state, &slug).await?, None)
+        let tag = svc::get(&state, &slug).await?;
+        Ok(render_json(&tag, None)?.showing(Shows::topics([Topic::Tag(tag.slug.clone())])))
     })
     .await
 }

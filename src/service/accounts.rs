@@ -1,6 +1,7 @@
 //! Accounts: profiles, the admin's user management, and one's own settings.
 
 use super::auth::{hash_password_async, verify_password};
+use super::events::Event;
 use super::paging::{offset_of, Page, PageParams, PageRequest};
 use super::{require_role, require_user, AppState, Caller, Viewer};
 use crate::db::{self, DbConn, NewUser, UserChanges, UserRow};
@@ -174,7 +175,7 @@ pub async fn create_user(state: &AppState, input: CreateUser) -> AppResult<User>
     };
     let password_hash = hash_password_async(password).await?;
     state
-        .write(move |c| {
+        .write(move |c, _events| {
             if db::users::find_by_email(c, email.as_str())?.is_some() {
                 return Err(AppError::Conflict(
                     "an account with this email already exists".into(),
@@ -288,7 +289,7 @@ async fn apply(state: &AppState, id: i64, ch: Changes, acting_admin: bool) -> Ap
         None => None,
     };
     state
-        .write(move |c| {
+        .write(move |c, events| {
             let current =
                 db::users::find_by_id(c, id)?.ok_or_else(|| AppError::not_found("user"))?;
             let role_changes = ch.role.is_some_and(|r| r.as_str() != current.role);
@@ -302,6 +303,18 @@ async fn apply(state: &AppState, id: i64, ch: Changes, acting_admin: bool) -> Ap
                 ));
             }
             let revoke = password_hash.is_some() || role_changes;
+            // Name, bio and avatar are public (the author profile, bylines); the rest is not.
+            let public = ch.name.as_ref().is_some_and(|n| *n != current.name)
+                || ch.bio.as_ref().is_some_and(|b| *b != current.bio)
+                || ch
+                    .avatar_url
+                    .as_ref()
+                    .is_some_and(|a| *a != current.avatar_url);
+            events.push(Event::AccountChanged {
+                user_id: id,
+                profile: public.then(|| current.slug.clone()),
+                removed: false,
+            });
             let changes = UserChanges {
                 name: ch.name,
                 role: ch.role.map(|r| r.as_str().to_owned()),
@@ -366,7 +379,7 @@ pub async fn delete(
         return Err(FieldErrors::one("reassign_to", "must be another account"));
     }
     state
-        .write(move |c| {
+        .write(move |c, events| {
             let user = db::users::find_by_id(c, id)?.ok_or_else(|| AppError::not_found("user"))?;
             if user.role == "admin" && db::users::count_admins(c)? <= 1 {
                 return Err(AppError::Conflict("this is the last admin".into()));
@@ -385,6 +398,11 @@ pub async fn delete(
             }
             db::tokens::delete_for_user(c, id)?;
             db::users::delete(c, id)?;
+            events.push(Event::AccountChanged {
+                user_id: id,
+                profile: Some(user.slug.clone()),
+                removed: true,
+            });
             Ok(())
         })
         .await

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDateTime;
 
 use super::abuse::Counted;
-use super::cache::ResponseCache;
+use super::cache::{ResponseCache, Shows, Topic};
+use super::events::{ArticleFacts, Event, Events};
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest, Total};
 use super::{require_role, text, AppState, Caller, Principal, Viewer};
 use crate::db::articles::{ArticleFilter, KeysetPos, Paging, Plan, SortKey, StatusFilter};
@@ -670,7 +671,7 @@ pub async fn create(state: &AppState, viewer: &Caller, input: CreateArticle) -> 
     let stamp = now();
     let rendered = render(&fields, stamp);
     state
-        .write(move |c| {
+        .write(move |c, events| {
             let tag_ids = match &fields.tags {
                 Some(t) => resolve_tags(c, t)?,
                 None => Vec::new(),
@@ -711,7 +712,9 @@ pub async fn create(state: &AppState, viewer: &Caller, input: CreateArticle) -> 
             db::articles::set_tags(c, id, &tag_ids)?;
             let stored = db::articles::find_by_id(c, id)?
                 .ok_or_else(|| AppError::Internal("inserted article not found".into()))?;
-            full_article(c, stored)
+            let article = full_article(c, stored)?;
+            article_events(None, Some(&article.summary), events);
+            Ok(article)
         })
         .await
 }
@@ -758,8 +761,9 @@ pub async fn update(
     state.abuse.write(viewer)?;
     let slug = slug.to_owned();
     state
-        .write(move |c| {
+        .write(move |c, events| {
             let current = find_for_write(c, &slug, &writer, expected_version)?;
+            let before = assemble(c, vec![current.clone()])?.pop();
             let body = bodies(c, &[current.id])?
                 .remove(&current.id)
                 .ok_or_else(|| AppError::not_found("article"))?;
@@ -808,7 +812,9 @@ pub async fn update(
             }
             let stored = db::articles::find_by_id(c, current.id)?
                 .ok_or_else(|| AppError::not_found("article"))?;
-            full_article(c, stored)
+            let article = full_article(c, stored)?;
+            article_events(before.as_ref(), Some(&article.summary), events);
+            Ok(article)
         })
         .await
 }
@@ -824,12 +830,98 @@ pub async fn delete(
     state.abuse.write(viewer)?;
     let slug = slug.to_owned();
     state
-        .write(move |c| {
+        .write(move |c, events| {
             let row = find_for_write(c, &slug, &writer, expected_version)?;
+            let before = assemble(c, vec![row.clone()])?.pop();
             db::articles::delete(c, row.id)?;
+            article_events(before.as_ref(), None, events);
             Ok(())
         })
         .await
+}
+
+/// What changes reach a cached list of articles: those it shows, and any public article that
+/// could enter it (of its tag or author when it has one of those filters, any otherwise);
+/// popular lists reorder as counters move.
+pub fn list_shows(params: &ListArticles, items: &[ArticleSummary]) -> Shows {
+    let scope = match (&params.tag, &params.author, &params.q) {
+        (Some(tag), _, _) => Topic::TagLists(tag.clone()),
+        (None, Some(author), _) => Topic::AuthorLists(author.clone()),
+        (None, None, _) => Topic::Lists,
+    };
+    let mut topics = vec![scope];
+    if params.sort.as_deref() == Some("popular") {
+        topics.push(Topic::Popular);
+    }
+    Shows::topics(topics).with_articles(items.iter().map(|a| a.id))
+}
+
+/// What changes reach a cached related list: its source changing (any public change) and
+/// any article going public (it may rank), and the counters of those it shows.
+pub fn related_shows(items: &[ArticleSummary]) -> Shows {
+    Shows::topics([Topic::Content, Topic::Lists]).with_articles(items.iter().map(|a| a.id))
+}
+
+/// What the public could see of an article, for events.
+pub(crate) fn facts(a: &ArticleSummary, at: NaiveDateTime) -> ArticleFacts {
+    ArticleFacts {
+        id: a.id,
+        slug: a.slug.clone(),
+        author: a.author.slug.clone(),
+        tags: a.tags.iter().map(|t| t.slug.clone()).collect(),
+        live: a.status == ArticleStatus::Published
+            && a.published_at.is_some_and(|t| t.naive_utc() <= at),
+    }
+}
+
+fn is_scheduled(a: &ArticleSummary, at: NaiveDateTime) -> bool {
+    a.status == ArticleStatus::Published && a.published_at.is_some_and(|t| t.naive_utc() > at)
+}
+
+/// The summary form, as webhooks carry it.
+pub(crate) fn summary_data(a: &ArticleSummary) -> serde_json::Value {
+    serde_json::to_value(a).unwrap_or(serde_json::Value::Null)
+}
+
+/// The events of an article write, from what it was (`None`: created) and what it is
+/// (`None`: deleted). Only public articles make public events; a scheduled one makes every
+/// node look at the schedule.
+fn article_events(
+    before: Option<&ArticleSummary>,
+    after: Option<&ArticleSummary>,
+    events: &mut Events,
+) {
+    let at = now();
+    let was = before.map(|b| facts(b, at));
+    let is = after.map(|a| facts(a, at));
+    let live = |f: &Option<ArticleFacts>| f.as_ref().is_some_and(|f| f.live);
+    let data = after.or(before).map(summary_data).unwrap_or_default();
+    match (was, is) {
+        (Some(before), Some(article)) if before.live && article.live => {
+            events.push(Event::ArticleUpdated {
+                article,
+                before,
+                data,
+            })
+        }
+        (Some(before), Some(article)) if before.live => events.push(Event::ArticleUnpublished {
+            article,
+            before,
+            data,
+        }),
+        (was, Some(article)) if article.live && !live(&was) => {
+            events.push(Event::ArticlePublished { article, data })
+        }
+        (Some(article), None) if article.live => {
+            events.push(Event::ArticleDeleted { article, data })
+        }
+        _ => {}
+    }
+    if let Some(a) = after.or(before).filter(|_| {
+        before.is_some_and(|b| is_scheduled(b, at)) || after.is_some_and(|a| is_scheduled(a, at))
+    }) {
+        events.push(Event::ScheduleChanged { article_id: a.id });
+    }
 }
 
 /// Rarer tags say more about an article: weight ~ 1000 / ln(e + articles carrying the tag).
@@ -996,7 +1088,7 @@ pub async fn set_related(
     e.into_result()?;
     let slug = slug.to_owned();
     state
-        .write(move |c| {
+        .write(move |c, events| {
             let article = find_for_write(c, &slug, &writer, None)?;
             let found: HashMap<String, i64> = db::articles::ids_by_slugs(c, &wanted)?
                 .into_iter()
@@ -1014,6 +1106,9 @@ pub async fn set_related(
                 .collect();
             e.into_result()?;
             db::articles::set_related(c, article.id, &ids)?;
+            events.push(Event::RelatedChanged {
+                article_id: article.id,
+            });
             Ok(db::articles::curated_slugs(c, article.id)?)
         })
         .await

@@ -1,10 +1,10 @@
 //! A bounded in-memory cache of ready-to-send public responses (bytes and their validator).
-//! Every content write invalidates it at once by advancing a generation: an entry made before
-//! the write is never served after it. Written counters invalidate precisely: the entries
-//! that show those articles, and the lists. A scheduled article going live advances the
-//! generation too (see `schedule`).
+//! Each entry says what it shows (`Shows`); each domain event says what it makes stale
+//! (`Stale`, see `events`), and only the entries it reaches go. A response computed before
+//! an event and finished after it is not kept when the event reaches it. The widest change
+//! (a missed announcement) advances a generation, which drops everything at once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,15 +12,110 @@ use std::time::Duration;
 use super::paging::Total;
 use crate::conventions::{Effort, Encodings};
 
-/// What a cached response shows, so a change can find the entries it makes stale.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Shows {
-    /// These articles (with their counters), and nothing that goes live by itself.
-    Articles(Vec<i64>),
-    /// A list or a query: anything may be in it, including articles going live.
+/// What changes can reach a cached answer, besides the articles it shows.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Topic {
+    /// Anything public (GraphQL answers, whose queries may show anything).
+    Content,
+    /// Article lists without a tag or author filter, searches, related lists, feeds and
+    /// sitemaps: any public article may enter or leave them.
     Lists,
-    /// No counters and no article (tags, authors).
-    Other,
+    /// Article lists of one tag (by slug).
+    TagLists(String),
+    /// Article lists of one author (by slug).
+    AuthorLists(String),
+    /// Lists ordered by counters.
+    Popular,
+    /// The tag directory and every tag page.
+    Tags,
+    /// One tag's page.
+    Tag(String),
+    /// One author's profile.
+    Author(String),
+    /// An article's public comment thread.
+    Comments(i64),
+}
+
+/// What a cached response shows, so a change can find the entries it makes stale.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shows {
+    /// These articles (their content, counters and comment counts).
+    pub articles: Vec<i64>,
+    pub topics: Vec<Topic>,
+}
+
+impl Shows {
+    /// One article (its page, or a page built around it).
+    pub fn article(id: i64) -> Self {
+        Shows {
+            articles: vec![id],
+            topics: Vec::new(),
+        }
+    }
+
+    pub fn topics(topics: impl IntoIterator<Item = Topic>) -> Self {
+        Shows {
+            articles: Vec::new(),
+            topics: topics.into_iter().collect(),
+        }
+    }
+
+    /// These articles too.
+    pub fn with_articles(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
+        self.articles.extend(ids);
+        self.articles.sort_unstable();
+        self.articles.dedup();
+        self
+    }
+}
+
+/// What a change makes stale.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stale {
+    pub articles: Vec<i64>,
+    pub topics: Vec<Topic>,
+    /// Everything (changes too wide to follow: a tag renamed, an account removed).
+    pub all: bool,
+}
+
+impl Stale {
+    pub fn nothing() -> Self {
+        Stale::default()
+    }
+
+    pub fn everything() -> Self {
+        Stale {
+            all: true,
+            ..Stale::default()
+        }
+    }
+
+    pub fn topics(topics: Vec<Topic>) -> Self {
+        Stale {
+            topics,
+            ..Stale::default()
+        }
+    }
+
+    pub fn is_nothing(&self) -> bool {
+        !self.all && self.articles.is_empty() && self.topics.is_empty()
+    }
+
+    /// Whether an entry showing `shows` is stale after this change.
+    pub fn reaches(&self, shows: &Shows) -> bool {
+        self.all
+            || shows.articles.iter().any(|a| self.articles.contains(a))
+            || shows.topics.iter().any(|t| self.topics.contains(t))
+    }
+
+    /// Whether it changes what lists hold (so their totals).
+    fn moves_lists(&self) -> bool {
+        self.all
+            || self
+                .topics
+                .iter()
+                .any(|t| matches!(t, Topic::Lists | Topic::TagLists(_) | Topic::AuthorLists(_)))
+    }
 }
 
 /// A response as sent: body, `ETag`, and the list headers when it is a list.
@@ -36,6 +131,7 @@ pub struct CachedBody {
 }
 
 impl CachedBody {
+    /// Says what the response shows (see [`Shows`]).
     pub fn showing(mut self, shows: Shows) -> Self {
         self.shows = shows;
         self
@@ -60,6 +156,11 @@ pub struct ResponseCache {
     counts: moka::sync::Cache<String, (u64, Total)>,
     tag_sizes: moka::sync::Cache<(), Arc<HashMap<i64, i64>>>,
     generation: AtomicU64,
+    /// Advances whenever what lists hold may have changed (their totals are stale).
+    lists_epoch: AtomicU64,
+    /// The latest changes, numbered, so a response computed while one applied is not kept
+    /// when the change reaches it.
+    recent: std::sync::Mutex<Recent>,
     /// Whether anything is kept (`NEWSDESK_CACHE_MB=0` turns the cache off).
     keeps: bool,
     /// Keys being computed now: requests missing the same key queue behind one computation
@@ -109,6 +210,8 @@ impl ResponseCache {
                 .time_to_live(TAG_SIZES_TTL)
                 .build(),
             generation: AtomicU64::new(0),
+            lists_epoch: AtomicU64::new(0),
+            recent: std::sync::Mutex::default(),
             keeps: max_bytes > 0,
             inflight: std::sync::Mutex::default(),
         }
@@ -142,7 +245,7 @@ impl ResponseCache {
             // Made while this request waited its turn.
             Some(hit) => Ok(hit),
             None => {
-                let generation = self.generation();
+                let mark = self.mark();
                 make().await.map(|(mut body, keep)| {
                     let keep = keep && self.keeps;
                     if keep {
@@ -151,7 +254,7 @@ impl ResponseCache {
                     }
                     let body = Arc::new(body);
                     if keep {
-                        self.put(key.clone(), generation, body.clone());
+                        self.put(key.clone(), mark, body.clone());
                     }
                     body
                 })
@@ -179,21 +282,29 @@ impl ResponseCache {
         key: String,
         compute: impl FnOnce() -> Result<Total, E>,
     ) -> Result<Total, E> {
-        let generation = self.generation();
-        if let Some((g, n)) = self.counts.get(&key) {
-            if g == generation {
+        let epoch = self.lists_epoch.load(Ordering::Acquire);
+        if let Some((e, n)) = self.counts.get(&key) {
+            if e == epoch {
                 return Ok(n);
             }
         }
         let n = compute()?;
-        if generation == self.generation() {
-            self.counts.insert(key, (generation, n));
+        if epoch == self.lists_epoch.load(Ordering::Acquire) {
+            self.counts.insert(key, (epoch, n));
         }
         Ok(n)
     }
 
-    /// The current generation; read it before computing a response to `put`.
-    pub fn generation(&self) -> u64 {
+    /// Where the cache stands; read it before computing a response to `put`.
+    pub fn mark(&self) -> Mark {
+        let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        Mark {
+            generation: self.generation(),
+            seq: recent.seq,
+        }
+    }
+
+    fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
 
@@ -204,11 +315,18 @@ impl ResponseCache {
         }
     }
 
-    /// Keeps `body` unless something was written since `generation` was read.
-    pub fn put(&self, key: String, generation: u64, body: Arc<CachedBody>) {
-        if generation == self.generation() {
-            self.entries.insert(key, (generation, body));
+    /// Keeps `body` unless a change since `mark` reaches it.
+    pub fn put(&self, key: String, mark: Mark, body: Arc<CachedBody>) {
+        if mark.generation != self.generation() {
+            return;
         }
+        // Under the lock, a change is either seen here or applied after the insert (and
+        // then its invalidation finds the entry).
+        let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if recent.reaches_since(mark.seq, &body.shows) {
+            return;
+        }
+        self.entries.insert(key, (mark.generation, body));
     }
 
     /// Drops everything, the slowly changing tag sizes too (a cold start, for measurements).
@@ -217,25 +335,77 @@ impl ResponseCache {
         self.tag_sizes.invalidate_all();
     }
 
-    /// Counters of `articles` were written: the entries showing them, and every list, go.
-    pub fn counted(&self, articles: &[i64]) {
-        let ids: std::collections::HashSet<i64> = articles.iter().copied().collect();
+    /// Drops the entries `stale` reaches, and list totals when lists moved.
+    pub fn apply(&self, stale: Stale) {
+        if stale.all {
+            return self.invalidate();
+        }
+        if stale.is_nothing() {
+            return;
+        }
+        if stale.moves_lists() {
+            self.lists_epoch.fetch_add(1, Ordering::AcqRel);
+            self.counts.invalidate_all();
+        }
+        let stale = Arc::new(stale);
+        {
+            let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+            recent.push(stale.clone());
+        }
         let result = self
             .entries
-            .invalidate_entries_if(move |_, (_, body)| match &body.shows {
-                Shows::Lists => true,
-                Shows::Articles(shown) => shown.iter().any(|a| ids.contains(a)),
-                Shows::Other => false,
-            });
+            .invalidate_entries_if(move |_, (_, body)| stale.reaches(&body.shows));
         if result.is_err() {
             // Cannot happen with the builder above; stay correct regardless.
             self.invalidate();
         }
     }
 
-    /// Content changed: nothing cached before now is served again.
+    /// Nothing cached before now is served again.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+        self.lists_epoch.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// The cache's state when a computation began.
+#[derive(Debug, Clone, Copy)]
+pub struct Mark {
+    generation: u64,
+    seq: u64,
+}
+
+/// How many recent changes are remembered for responses still being computed; one computed
+/// across more changes than this is simply not kept.
+const RECENT_CHANGES: usize = 1024;
+
+#[derive(Default)]
+struct Recent {
+    seq: u64,
+    changes: VecDeque<(u64, Arc<Stale>)>,
+}
+
+impl Recent {
+    fn push(&mut self, stale: Arc<Stale>) {
+        self.seq += 1;
+        self.changes.push_back((self.seq, stale));
+        if self.changes.len() > RECENT_CHANGES {
+            self.changes.pop_front();
+        }
+    }
+
+    fn reaches_since(&self, seq: u64, shows: &Shows) -> bool {
+        if seq == self.seq {
+            return false;
+        }
+        let oldest = self.changes.front().map_or(self.seq, |(s, _)| *s);
+        if seq + 1 < oldest {
+            return true;
+        }
+        self.changes
+            .iter()
+            .filter(|(s, _)| *s > seq)
+            .any(|(_, stale)| stale.reaches(shows))
     }
 }
 
@@ -244,7 +414,7 @@ mod tests {
     use super::*;
 
     fn body(text: &'static str) -> Arc<CachedBody> {
-        shown(text, Shows::Other)
+        shown(text, Shows::default())
     }
 
     fn shown(text: &'static str, shows: Shows) -> Arc<CachedBody> {
@@ -261,14 +431,22 @@ mod tests {
     #[test]
     fn written_counters_drop_only_what_shows_them() {
         let c = ResponseCache::new(1 << 20);
-        let g = c.generation();
-        c.put("one".into(), g, shown("1", Shows::Articles(vec![1])));
-        c.put("two".into(), g, shown("2", Shows::Articles(vec![2])));
-        c.put("list".into(), g, shown("l", Shows::Lists));
-        c.put("tags".into(), g, shown("t", Shows::Other));
-        c.counted(&[1]);
+        let m = c.mark();
+        c.put("one".into(), m, shown("1", Shows::article(1)));
+        c.put("two".into(), m, shown("2", Shows::article(2)));
+        let popular = Shows::topics([Topic::Popular]).with_articles([3]);
+        c.put("popular".into(), m, shown("p", popular));
+        let latest = Shows::topics([Topic::Lists]).with_articles([1]);
+        c.put("latest".into(), m, shown("l", latest));
+        c.put("tags".into(), m, shown("t", Shows::topics([Topic::Tags])));
+        c.apply(Stale {
+            articles: vec![1],
+            topics: vec![Topic::Popular],
+            all: false,
+        });
         assert!(c.get("one").is_none());
-        assert!(c.get("list").is_none());
+        assert!(c.get("popular").is_none());
+        assert!(c.get("latest").is_none(), "it shows article 1's counters");
         assert!(c.get("two").is_some());
         assert!(c.get("tags").is_some());
     }
@@ -298,13 +476,35 @@ mod tests {
     #[test]
     fn a_write_hides_everything_cached_before_it() {
         let c = ResponseCache::new(1 << 20);
-        let g = c.generation();
-        c.put("a".into(), g, body("one"));
+        let m = c.mark();
+        c.put("a".into(), m, body("one"));
         assert!(c.get("a").is_some());
         c.invalidate();
         assert!(c.get("a").is_none());
         // A response computed before the write is not kept after it.
-        c.put("b".into(), g, body("two"));
+        c.put("b".into(), m, body("two"));
         assert!(c.get("b").is_none());
+    }
+
+    #[test]
+    fn a_response_computed_across_a_change_is_kept_only_if_the_change_misses_it() {
+        let c = ResponseCache::new(1 << 20);
+        let m = c.mark();
+        c.apply(Stale::topics(vec![Topic::TagLists("a".into())]));
+        c.put(
+            "a".into(),
+            m,
+            shown("a", Shows::topics([Topic::TagLists("a".into())])),
+        );
+        c.put(
+            "b".into(),
+            m,
+            shown("b", Shows::topics([Topic::TagLists("b".into())])),
+        );
+        assert!(c.get("a").is_none());
+        assert!(c.get("b").is_some());
+        // Nothing reaches it: nothing goes.
+        c.apply(Stale::nothing());
+        assert!(c.get("b").is_some());
     }
 }

@@ -1,65 +1,71 @@
-//! What one node tells the others sharing its database: "content changed" (every cached
-//! response is stale) or "these articles' counters changed". Each node skips its own
+//! What one node tells the others sharing its database: every write records its events in
+//! the outbox and announces their positions (`NOTIFY "<node> <id>,<id>"`); the other nodes read
+//! those rows and apply the events to their own caches. Each node skips its own
 //! announcements, which it has applied already.
 
-use super::AppState;
-use crate::db::{self, DbConn, DbResult};
+use super::{events, AppState};
+use crate::db;
 
 /// This process among the nodes: random, so restarts and neighbours never collide.
 pub fn new_node_id() -> String {
     format!("{:016x}", rand::random::<u64>())
 }
 
-/// Announces, inside the writing transaction, that content changed.
-pub fn announce_content(conn: &mut DbConn, node: &str) -> DbResult<()> {
-    db::changes::announce(conn, &format!("{node} content"))
-}
-
-/// Announces, inside the writing transaction, whose counters changed.
-pub fn announce_counted(conn: &mut DbConn, node: &str, articles: &[i64]) -> DbResult<()> {
-    let head = format!("{node} counted");
-    for payload in db::changes::payloads(&head, articles.iter().map(i64::to_string)) {
-        db::changes::announce(conn, &payload)?;
-    }
-    Ok(())
-}
-
 /// What an announcement asks of this node.
 #[derive(Debug, PartialEq, Eq)]
 enum Change {
     Mine,
-    Content,
-    Counted(Vec<i64>),
+    /// Events at these outbox positions.
+    Recorded(Vec<i64>),
+    /// Unreadable: treated as the widest change.
+    Unknown,
 }
 
 fn parse(node: &str, payload: &str) -> Change {
-    let mut parts = payload.splitn(3, ' ');
+    let mut parts = payload.splitn(2, ' ');
     if parts.next() == Some(node) {
         return Change::Mine;
     }
-    match (parts.next(), parts.next()) {
-        (Some("counted"), Some(ids)) => {
-            let ids: Result<Vec<i64>, _> = ids.split(',').map(str::parse).collect();
-            // Anything unreadable is treated as the widest change.
-            ids.map(Change::Counted).unwrap_or(Change::Content)
-        }
-        _ => Change::Content,
-    }
+    let ids: Option<Vec<i64>> = parts
+        .next()
+        .map(|ids| {
+            ids.split(',')
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .ok()
+        })
+        .unwrap_or(None);
+    ids.map_or(Change::Unknown, Change::Recorded)
 }
 
-/// Applies announcements from other nodes to this node's cache.
-pub fn apply(state: &AppState, payloads: &[String]) {
+/// Applies announcements from other nodes to this node's cache: reads their events from the
+/// outbox (an event that cannot be read drops everything).
+pub async fn apply(state: &AppState, payloads: &[String]) {
+    let mut positions = Vec::new();
     for payload in payloads {
         match parse(&state.node, payload) {
             Change::Mine => {}
-            Change::Content => {
-                // Reads go to the primary too: a replica may not have the change yet.
-                state.db.saw_write();
-                state.cache.invalidate();
-                state.schedule.changed();
-            }
-            Change::Counted(ids) => state.cache.counted(&ids),
+            Change::Recorded(ids) => positions.extend(ids),
+            Change::Unknown => missed(state),
         }
+    }
+    if positions.is_empty() {
+        return;
+    }
+    // Reads go to the primary too: a replica may not have the change yet.
+    state.db.saw_write();
+    let wanted = positions.len();
+    let rows = state.db.read(move |c| db::outbox::at(c, &positions)).await;
+    let events: Option<Vec<events::Event>> = match rows {
+        // A row pruned already is long applied; one unread is the widest change.
+        Ok(rows) if rows.len() == wanted => {
+            rows.iter().map(|r| events::parse(&r.payload)).collect()
+        }
+        Ok(_) | Err(_) => None,
+    };
+    match events {
+        Some(events) => state.applied(&events),
+        None => missed(state),
     }
 }
 
@@ -67,12 +73,12 @@ pub fn apply(state: &AppState, payloads: &[String]) {
 pub fn missed(state: &AppState) {
     state.db.saw_write();
     state.cache.invalidate();
+    state.schedule.changed();
 }
 
 /// Listening again after a break: what was missed may include the schedule.
 pub fn reconnected(state: &AppState) {
     missed(state);
-    state.schedule.changed();
 }
 
 #[cfg(test)]
@@ -81,10 +87,10 @@ mod tests {
 
     #[test]
     fn announcements_are_read_back() {
-        assert_eq!(parse("a", "a content"), Change::Mine);
-        assert_eq!(parse("a", "b content"), Change::Content);
-        assert_eq!(parse("a", "b counted 1,2"), Change::Counted(vec![1, 2]));
-        assert_eq!(parse("a", "b counted 1,x"), Change::Content);
-        assert_eq!(parse("a", ""), Change::Content);
+        assert_eq!(parse("a", "a 1,2"), Change::Mine);
+        assert_eq!(parse("a", "b 1,2"), Change::Recorded(vec![1, 2]));
+        assert_eq!(parse("a", "b 1,x"), Change::Unknown);
+        assert_eq!(parse("a", "b"), Change::Unknown);
+        assert_eq!(parse("a", ""), Change::Unknown);
     }
 }

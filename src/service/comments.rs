@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::abuse::spam;
+use super::events::Event;
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest};
 use super::{is_editor, require_role, text, AppState, Caller, Viewer};
 use crate::db::comments::RootsFrom;
@@ -212,7 +213,7 @@ pub async fn add(
     let viewer = viewer.viewer.clone();
     let parent_id = input.parent_id;
     state
-        .write(move |c| {
+        .write(move |c, events| {
             let article_id = readable_article(c, &slug, &viewer)?;
             if let Some(pid) = parent_id {
                 match db::comments::find(c, pid)? {
@@ -245,9 +246,23 @@ pub async fn add(
             if status == CommentStatus::Approved {
                 recount(c, article_id)?;
             }
+            // Spam is for moderators to find, never news for anyone else.
+            if status != CommentStatus::Spam {
+                events.push(Event::CommentCreated {
+                    article_id,
+                    pending: status != CommentStatus::Approved,
+                    data: public_data(&row, &slug),
+                });
+            }
             Ok(view(row, show_email, None))
         })
         .await
+}
+
+/// A comment as webhooks carry it: its public form (never the email) and its article.
+fn public_data(row: &CommentRow, article_slug: &str) -> serde_json::Value {
+    let comment = view(row.clone(), false, Some(article_slug.to_owned()));
+    serde_json::to_value(comment).unwrap_or(serde_json::Value::Null)
 }
 
 fn recount(c: &mut DbConn, article_id: i64) -> AppResult<()> {
@@ -311,11 +326,29 @@ pub async fn moderate(
         .parse()
         .map_err(|m: String| FieldErrors::one("status", m))?;
     state
-        .write(move |c| {
+        .write(move |c, events| {
             let row = db::comments::find(c, id)?.ok_or_else(|| AppError::not_found("comment"))?;
+            let was_approved = row.status == CommentStatus::Approved.as_str();
             db::comments::set_status(c, id, status.as_str(), now())?;
             recount(c, row.article_id)?;
             let row = db::comments::find(c, id)?.ok_or_else(|| AppError::not_found("comment"))?;
+            let article_id = row.article_id;
+            match (was_approved, status == CommentStatus::Approved) {
+                (false, true) => {
+                    let slug = db::articles::find_by_id(c, article_id)?
+                        .map(|a| a.slug)
+                        .unwrap_or_default();
+                    events.push(Event::CommentApproved {
+                        article_id,
+                        data: public_data(&row, &slug),
+                    })
+                }
+                (true, false) => events.push(Event::CommentWithdrawn {
+                    article_id,
+                    comment_id: id,
+                }),
+                _ => {}
+            }
             Ok(view(row, true, None))
         })
         .await
@@ -326,10 +359,18 @@ pub async fn delete(state: &AppState, viewer: &Caller, id: i64) -> AppResult<()>
     require_role(viewer, Role::Editor)?;
     state.abuse.write(viewer)?;
     state
-        .write(move |c| {
+        .write(move |c, events| {
             let row = db::comments::find(c, id)?.ok_or_else(|| AppError::not_found("comment"))?;
+            let before = db::comments::count_approved(c, row.article_id)?;
             db::comments::delete(c, id)?;
             recount(c, row.article_id)?;
+            // The comment, or a reply under it, was public.
+            if db::comments::count_approved(c, row.article_id)? != before {
+                events.push(Event::CommentWithdrawn {
+                    article_id: row.article_id,
+                    comment_id: id,
+                });
+            }
             Ok(())
         })
         .await

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use super::events::Event;
 use super::AppState;
 use crate::db;
 use crate::domain::ShareNetwork;
@@ -87,14 +88,15 @@ pub async fn flush(state: &AppState) -> AppResult<usize> {
                     db::articles::add_shares(c, *id, network.as_str(), *count)?;
                 }
             }
-            super::changes::announce_counted(c, &node, &ids)?;
-            Ok::<_, db::DbError>(())
+            let mut ids: Vec<i64> = live.into_iter().collect();
+            ids.sort_unstable();
+            let written = Event::CountersWritten { articles: ids };
+            super::events::record(c, &node, [(written, None)])
         })
         .await;
     match result {
-        Ok(()) => {
-            let ids: Vec<i64> = batch.keys().copied().collect();
-            state.cache.counted(&ids);
+        Ok(recorded) => {
+            state.applied(&recorded);
             Ok(n)
         }
         Err(e) => {

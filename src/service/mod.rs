@@ -10,12 +10,15 @@ pub mod caller;
 pub mod changes;
 pub mod comments;
 pub mod counters;
+pub mod events;
 pub mod paging;
 pub mod prefetch;
 pub mod schedule;
+pub mod site;
 pub mod tags;
 pub mod text;
 pub mod tokens;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -42,6 +45,8 @@ pub struct AppState {
     pub schedule: Arc<schedule::Schedule>,
     /// Rate limits, counted-once views and the spam check (API.md "Abuse resistance").
     pub abuse: Arc<abuse::Abuse>,
+    /// Wakes the webhook worker when an event it sends was recorded.
+    pub webhooks: Arc<webhooks::Worker>,
 }
 
 impl AppState {
@@ -74,38 +79,64 @@ impl AppState {
             node: changes::new_node_id().into(),
             schedule: Arc::default(),
             abuse: Arc::new(abuse::Abuse::new(&settings.abuse)),
+            webhooks: Arc::default(),
             settings: Arc::new(settings),
         })
     }
 
-    /// A content write: one transaction that also tells the other nodes, then every cached
-    /// response is stale.
+    /// A write: one transaction in which the use-case also pushes the events it caused.
+    /// They are recorded in the outbox in that transaction (and the other nodes told where),
+    /// and after the commit this node's cache drops what they make stale.
     pub async fn write<T, F>(&self, f: F) -> AppResult<T>
     where
-        F: FnOnce(&mut crate::db::DbConn) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut crate::db::DbConn, &mut events::Events) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let node = self.node.clone();
-        // However this ends (a request cancelled at its deadline included: its write may
-        // have committed just before), what was cached before it is stale.
-        let _stale = Stale(self);
-        self.db
+        // A request cancelled at its deadline drops this future; its write may have
+        // committed just before, with events this node never sees: then everything goes.
+        let mut unsure = Unsure(Some(self));
+        let written = self
+            .db
             .write(move |c| {
-                let out = f(c)?;
-                changes::announce_content(c, &node)?;
-                Ok(out)
+                let mut caused = events::Events::default();
+                let out = f(c, &mut caused)?;
+                let recorded = events::record(c, &node, caused.into_iter().map(|e| (e, None)))?;
+                Ok::<_, AppError>((out, recorded))
             })
-            .await
+            .await;
+        // An error rolled the transaction back: nothing changed.
+        unsure.0 = None;
+        let (out, recorded) = written?;
+        // Any write may move the schedule on this node (the others hear of it by event).
+        self.schedule.changed();
+        self.applied(&recorded);
+        Ok(out)
+    }
+
+    /// Applies events that committed (this node's, or another's read from the outbox).
+    pub fn applied(&self, recorded: &[events::Event]) {
+        if recorded.iter().any(events::Event::moves_schedule) {
+            self.schedule.changed();
+        }
+        for event in recorded {
+            self.cache.apply(event.stale());
+        }
+        if recorded.iter().any(|e| e.webhook().is_some()) {
+            self.webhooks.wake();
+        }
     }
 }
 
-/// Drops the cached responses and re-reads the schedule when dropped.
-struct Stale<'a>(&'a AppState);
+/// Drops every cached response (and re-reads the schedule) when dropped while set.
+struct Unsure<'a>(Option<&'a AppState>);
 
-impl Drop for Stale<'_> {
+impl Drop for Unsure<'_> {
     fn drop(&mut self) {
-        self.0.cache.invalidate();
-        self.0.schedule.changed();
+        if let Some(state) = self.0 {
+            state.cache.invalidate();
+            state.schedule.changed();
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::events::Event;
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest};
 use super::{require_role, AppState, Caller};
 use crate::db::{self, DbConn, NewTag, TagRow};
@@ -109,7 +110,7 @@ pub async fn create(state: &AppState, viewer: &Caller, input: CreateTag) -> AppR
         return Err(AppError::Internal("validated tag field missing".into()));
     };
     state
-        .write(move |c| {
+        .write(move |c, events| {
             if db::tags::find_by_slug(c, slug.as_str())?.is_some() {
                 return Err(taken(slug.as_str()));
             }
@@ -128,11 +129,21 @@ pub async fn create(state: &AppState, viewer: &Caller, input: CreateTag) -> AppR
                 db::DbError::Conflict(_) => taken(slug.as_str()),
                 other => other.into(),
             })?;
-            with_counts(c, vec![row])?
+            let tag = with_counts(c, vec![row])?
                 .pop()
-                .ok_or_else(|| AppError::not_found("tag"))
+                .ok_or_else(|| AppError::not_found("tag"))?;
+            events.push(Event::TagCreated {
+                tag: tag.slug.clone(),
+                data: data(&tag),
+            });
+            Ok(tag)
         })
         .await
+}
+
+/// A tag as webhooks carry it.
+fn data(tag: &Tag) -> serde_json::Value {
+    serde_json::to_value(tag).unwrap_or(serde_json::Value::Null)
 }
 
 /// `PATCH /tags/{slug}` (editors).
@@ -162,7 +173,7 @@ pub async fn update(
     e.into_result()?;
     let slug = slug.to_owned();
     state
-        .write(move |c| {
+        .write(move |c, events| {
             let current = find(c, &slug)?;
             let target = new_slug
                 .map(Slug::into_string)
@@ -182,9 +193,16 @@ pub async fn update(
                 description.as_deref(),
                 now(),
             )?;
-            with_counts(c, vec![row])?
+            let tag = with_counts(c, vec![row])?
                 .pop()
-                .ok_or_else(|| AppError::not_found("tag"))
+                .ok_or_else(|| AppError::not_found("tag"))?;
+            events.push(Event::TagUpdated {
+                tag: tag.slug.clone(),
+                previous_slug: (tag.slug != current.slug).then(|| current.slug.clone()),
+                renamed: tag.slug != current.slug || tag.name != current.name,
+                data: data(&tag),
+            });
+            Ok(tag)
         })
         .await
 }
@@ -195,9 +213,16 @@ pub async fn delete(state: &AppState, viewer: &Caller, slug: &str) -> AppResult<
     state.abuse.write(viewer)?;
     let slug = slug.to_owned();
     state
-        .write(move |c| {
+        .write(move |c, events| {
             let current = find(c, &slug)?;
+            let tag = with_counts(c, vec![current.clone()])?.pop();
             db::tags::delete(c, current.id)?;
+            if let Some(tag) = tag {
+                events.push(Event::TagDeleted {
+                    tag: tag.slug.clone(),
+                    data: data(&tag),
+                });
+            }
             Ok(())
         })
         .await

@@ -210,12 +210,22 @@ impl TestApp {
     /// Stops the server gracefully (as SIGTERM does) and starts a new one on the same
     /// database, as a deploy would.
     pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start().await;
+    }
+
+    /// Stops the server gracefully; nothing of it runs until [`TestApp::start`].
+    pub async fn stop(&mut self) {
         if let Some((handle, join)) = self.server.take() {
             handle.stop(true).await;
             join.await
                 .expect("server task")
                 .expect("server stopped cleanly");
         }
+    }
+
+    /// Starts a new server on the same database (after [`TestApp::stop`]).
+    pub async fn start(&mut self) {
         let (base, state, server) = Self::serve(&self.database_url, &self.tweak).await;
         self.base = base;
         self.state = state;
@@ -420,6 +430,12 @@ impl Node {
         self.terminate();
         let exit = self.child.wait().expect("wait for the node");
         assert!(exit.success(), "the node exited with {exit}");
+    }
+
+    /// Kills the process at once (SIGKILL): nothing of it finishes.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("send SIGKILL");
+        let _ = self.child.wait();
     }
 
     /// Sends SIGTERM, without waiting.
@@ -636,6 +652,11 @@ pub fn behind_proxy(s: &mut Settings, _: &str) {
 
 /// Rate limits off, for the few tests that measure something else by doing from one client
 /// what the limits exist to stop (a write flood, a burst of comments on one story).
+/// Webhooks may go to this machine (the tests' receivers listen on 127.0.0.1).
+pub fn private_webhooks(s: &mut Settings, _: &str) {
+    s.webhooks_allow_private = true;
+}
+
 pub fn no_rate_limits(s: &mut Settings, _: &str) {
     s.abuse.enabled = false;
 }
