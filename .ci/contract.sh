@@ -16,7 +16,8 @@ log "tools: openapi-spec-validator, openapi-python-client, graphql-http"
 venv=target/ci-venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check \
-    openapi-spec-validator==0.9.0 openapi-python-client==0.29.1 ruff==0.17.6
+    openapi-spec-validator==0.9.0 openapi-python-client==0.29.1 ruff==0.17.6 \
+    feedparser==6.0.14 standardwebhooks==1.1.0
 node_dir=target/ci-node
 if [ ! -d "$node_dir/node_modules/graphql-http" ]; then
     mkdir -p "$node_dir"
@@ -29,6 +30,8 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 export RUST_LOG=${RUST_LOG:-warn}
 # shellcheck source=bench/demo_server.sh
 . bench/demo_server.sh
+# The webhook check's receiver listens on 127.0.0.1.
+export NEWSDESK_WEBHOOKS_ALLOW_PRIVATE=true
 NEWSDESK_BIN=$bin demo_server sqlite contract "$port"
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -55,3 +58,6 @@ node "$node_dir/graphql_audit.mjs" "$base/graphql"
 log "the README's examples (docs/examples.sh)"
 bash docs/examples.sh "$base" "$password" >"$work/examples.log" 2>&1 || { cat "$work/examples.log"; exit 1; }
 grep '^ok:\|^every' "$work/examples.log"
+
+log "feeds (feedparser), sitemaps (XML namespaces) and webhooks (the Standard Webhooks library)"
+"$venv/bin/python" .ci/feeds_webhooks_check.py "$base" admin@newsdesk.example "$password"

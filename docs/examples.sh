@@ -75,6 +75,20 @@ curl -s -X DELETE $API/tokens/$TOKEN_ID -H "authorization: Bearer $TOKEN"
 status=$(command curl -s -o /dev/null -w '%{http_code}' $API/me -H "authorization: Bearer $CI_TOKEN")
 [ "$status" = 401 ] || { echo "examples: a revoked token gave $status" >&2; exit 1; }
 
+curl -s -X PATCH $API/site -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  -d '{"title":"Springfield Daily","url":"https://news.example.com","article_url_template":"{url}/{year}/{slug}"}' \
+  | expect "site settings" '.title == "Springfield Daily"'
+curl -s "$BASE/feeds/rss.xml?tag=city-hall" | grep -q "<link>https://news.example.com/$(date -u +%Y)/council-approves-the-budget</link>" \
+  || { echo "examples: the tag's RSS feed lacks the article" >&2; exit 1; }
+curl -s $BASE/feeds/feed.json | expect "JSON Feed" '.version == "https://jsonfeed.org/version/1.1" and (.items | length) > 0'
+curl -s $BASE/sitemap.xml | grep -q '/sitemaps/articles-1.xml</loc>' || { echo "examples: no sitemap index" >&2; exit 1; }
+curl -s $BASE/sitemaps/news.xml | grep -q '<news:title>Council Approves the Budget</news:title>' \
+  || { echo "examples: the news sitemap lacks the article" >&2; exit 1; }
+
+HOOK=$(curl -s -X POST $API/webhooks -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  -d '{"url":"https://93.184.215.14/hooks/newsdesk","events":["article.published","article.updated"],"active":false}' | jq -r .id)
+curl -s "$API/webhooks/$HOOK/deliveries" -H "authorization: Bearer $TOKEN" | expect "an inactive webhook sends nothing" '.data | length == 0'
+
 # --- Using the API with GraphQL ----------------------------------------------------------
 GQL=$BASE/graphql
 curl -s $GQL -H 'content-type: application/json' \

@@ -196,7 +196,7 @@ fn past<T: 'static>(
     }
 }
 
-fn is_public(now: NaiveDateTime) -> Predicate {
+pub(crate) fn is_public(now: NaiveDateTime) -> Predicate {
     Box::new(
         articles::status
             .eq("published")

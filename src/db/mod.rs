@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod schema;
 pub mod search;
 pub mod settings;
+pub mod sitemaps;
 pub mod tags;
 pub mod tokens;
 pub mod users;

@@ -313,6 +313,8 @@ pub async fn post(
                 total: None,
                 link: None,
                 shows,
+                content_type: "application/json",
+                last_modified: None,
                 encodings: Default::default(),
             };
             // Answers with errors are not kept.

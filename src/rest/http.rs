@@ -81,7 +81,7 @@ impl FromRequest for Auth {
     }
 }
 
-fn hash_hex(bytes: &[u8]) -> String {
+pub fn hash_hex(bytes: &[u8]) -> String {
     // SipHash with fixed keys: stable for a given build, which is all a validator needs.
     let mut h = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut h);
@@ -95,6 +95,55 @@ fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|t| t.trim() == "*" || bare(t) == bare(etag))
+}
+
+/// An XML document's media type as the client asks for it: its own (`application/rss+xml`...)
+/// unless the client accepts only `text/xml` (older readers and generated clients), then that.
+fn xml_as_asked(req: &HttpRequest, own: &'static str) -> &'static str {
+    if !own.starts_with("application/") || !own.contains("xml") {
+        return own;
+    }
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return own;
+    };
+    let bare = own.split(';').next().unwrap_or(own);
+    let ranges: Vec<&str> = accept
+        .split(',')
+        .map(|r| r.split(';').next().unwrap_or("").trim())
+        .collect();
+    let takes_own = ranges
+        .iter()
+        .any(|r| *r == bare || *r == "*/*" || *r == "application/*" || *r == "application/xml");
+    if !takes_own && ranges.contains(&"text/xml") {
+        "text/xml; charset=utf-8"
+    } else {
+        own
+    }
+}
+
+/// An HTTP date (RFC 9110 5.6.7): `Wed, 19 Mar 2025 14:05:00 GMT`.
+pub fn http_date(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// Whether `If-Modified-Since` names a time at or after `last_modified` (to the second).
+fn unmodified_since(
+    req: &HttpRequest,
+    last_modified: Option<chrono::DateTime<chrono::Utc>>,
+) -> bool {
+    let (Some(last), Some(since)) = (last_modified, req.headers().get(header::IF_MODIFIED_SINCE))
+    else {
+        return false;
+    };
+    since
+        .to_str()
+        .ok()
+        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v.trim()).ok())
+        .is_some_and(|since| last.timestamp() <= since.timestamp())
 }
 
 /// The body and validator of a JSON response. `version` prefixes the tag for resources that
@@ -112,6 +161,8 @@ pub fn render_json<T: Serialize>(value: &T, version: Option<i32>) -> Result<Cach
         link: None,
         // Until the caller says what it shows: any public change.
         shows: Shows::topics([Topic::Content]),
+        content_type: "application/json",
+        last_modified: None,
         encodings: Default::default(),
     })
 }
@@ -128,11 +179,16 @@ pub fn respond(
     } else {
         "public, max-age=30, stale-while-revalidate=60"
     };
-    let mut res = if status == StatusCode::OK && if_none_match_hits(req, &r.etag) {
+    let not_modified = match req.headers().get(header::IF_NONE_MATCH) {
+        Some(_) => if_none_match_hits(req, &r.etag),
+        // `If-Modified-Since` counts only without `If-None-Match` (RFC 9110 13.1.3).
+        None => unmodified_since(req, r.last_modified),
+    };
+    let mut res = if status == StatusCode::OK && not_modified {
         HttpResponse::NotModified().finish()
     } else {
         let mut res = HttpResponse::build(status)
-            .content_type("application/json")
+            .content_type(xml_as_asked(req, r.content_type))
             .body(r.body.clone());
         res.extensions_mut().insert(r.encodings.clone());
         res
@@ -142,7 +198,20 @@ pub fn respond(
         headers.insert(header::ETAG, v);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    headers.insert(header::VARY, HeaderValue::from_static("Authorization"));
+    if let Some(v) = r
+        .last_modified
+        .and_then(|t| HeaderValue::from_str(&http_date(t)).ok())
+    {
+        headers.insert(header::LAST_MODIFIED, v);
+    }
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static(if r.content_type.contains("xml") {
+            "Authorization, Accept"
+        } else {
+            "Authorization"
+        }),
+    );
     if let Some(total) = r.total {
         headers.insert(
             header::HeaderName::from_static("x-total-count"),

@@ -5,8 +5,10 @@ mod accounts;
 mod articles;
 mod comments;
 pub mod docs;
+pub mod feeds;
 pub mod health;
 mod http;
+mod site;
 mod tags;
 mod tokens;
 mod webhooks;
@@ -28,6 +30,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::index)
         .service(health::healthz)
         .service(health::readyz)
+        .service(feeds::rss)
+        .service(feeds::atom)
+        .service(feeds::json_feed)
+        .service(feeds::sitemap_index)
+        .service(feeds::sitemap_file)
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .service(accounts::login)
@@ -63,6 +70,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(tags::get)
                 .service(tags::update)
                 .service(tags::delete)
+                .service(site::get)
+                .service(site::update)
                 .service(webhooks::list)
                 .service(webhooks::create)
                 .service(webhooks::get)
@@ -84,6 +93,8 @@ const TAGS: &[(&str, &str)] = &[
     ("auth", "Signing in and one's own account"),
     ("authors", "Authors' public profiles"),
     ("users", "User accounts and their roles (admins)"),
+    ("feeds", "RSS, Atom and JSON feeds, sitemaps and the Google News sitemap (outside /api/v1)"),
+    ("site", "The site's settings that feeds and sitemaps use"),
     ("webhooks", "Signed event deliveries to your endpoints (admins; Standard Webhooks)"),
     ("health", "Liveness, readiness and this document"),
 ];

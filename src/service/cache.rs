@@ -126,6 +126,10 @@ pub struct CachedBody {
     pub total: Option<i64>,
     pub link: Option<String>,
     pub shows: Shows,
+    /// Its media type (`application/json` unless said otherwise: feeds, sitemaps).
+    pub content_type: &'static str,
+    /// When what it shows last changed (feeds and sitemaps send `Last-Modified`).
+    pub last_modified: Option<chrono::DateTime<chrono::Utc>>,
     /// Its compressed forms, made once for this entry (see `conventions`).
     pub encodings: Arc<Encodings>,
 }
@@ -424,6 +428,8 @@ mod tests {
             total: None,
             link: None,
             shows,
+            content_type: "application/json",
+            last_modified: None,
             encodings: Default::default(),
         })
     }

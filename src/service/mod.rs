@@ -11,6 +11,7 @@ pub mod changes;
 pub mod comments;
 pub mod counters;
 pub mod events;
+pub mod feeds;
 pub mod paging;
 pub mod prefetch;
 pub mod schedule;

@@ -63,6 +63,7 @@ both_backends!(
             }
             let url = path
                 .replace("{slug}", "harbour-story-1")
+                .replace("{file}", "articles-1.xml")
                 .replace("{id}", "1");
             // Tags and authors have slugs of their own.
             let url = url

@@ -8,6 +8,7 @@ mod auth;
 mod comments;
 mod contract;
 mod events;
+mod feeds;
 mod graphql;
 mod hostile_input;
 mod http;
