@@ -90,12 +90,26 @@ pub fn mark_dispatched(conn: &mut DbConn, ids: &[i64]) -> DbResult<()> {
     Ok(())
 }
 
-/// Drops fanned-out events older than `before`; how many went.
-pub fn prune(conn: &mut DbConn, before: NaiveDateTime) -> DbResult<usize> {
-    Ok(diesel::delete(
+/// Drops fanned-out events older than `before`, and those of `internal` kinds (no webhook
+/// carries them: only nodes listening at the time read them) older than `internal_before`;
+/// how many went.
+pub fn prune(
+    conn: &mut DbConn,
+    before: NaiveDateTime,
+    internal: &[&str],
+    internal_before: NaiveDateTime,
+) -> DbResult<usize> {
+    let old = diesel::delete(
         outbox::table
             .filter(outbox::dispatched.eq(true))
             .filter(outbox::created_at.lt(before)),
     )
-    .execute(conn)?)
+    .execute(conn)?;
+    let internal = diesel::delete(
+        outbox::table
+            .filter(outbox::kind.eq_any(internal))
+            .filter(outbox::created_at.lt(internal_before)),
+    )
+    .execute(conn)?;
+    Ok(old + internal)
 }

@@ -57,7 +57,7 @@ pub async fn apply(state: &AppState, payloads: &[String]) {
     let wanted = positions.len();
     let rows = state.db.read(move |c| db::outbox::at(c, &positions)).await;
     let events: Option<Vec<events::Event>> = match rows {
-        // A row pruned already is long applied; one unread is the widest change.
+        // A row not found (pruned while this node was not listening) is the widest change.
         Ok(rows) if rows.len() == wanted => {
             rows.iter().map(|r| events::parse(&r.payload)).collect()
         }

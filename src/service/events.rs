@@ -101,6 +101,16 @@ pub enum Event {
     },
 }
 
+/// The kinds no webhook carries.
+pub const INTERNAL_KINDS: &[&str] = &[
+    "comment.withdrawn",
+    "related.changed",
+    "counters.written",
+    "account.changed",
+    "site.changed",
+    "schedule.changed",
+];
+
 impl Event {
     /// The outbox's `kind`: the webhook event type where there is one.
     pub fn kind(&self) -> &'static str {
@@ -387,5 +397,22 @@ mod tests {
         assert!(Event::CountersWritten { articles: vec![1] }
             .webhook()
             .is_none());
+        for e in [
+            Event::CountersWritten { articles: vec![] },
+            Event::SiteChanged,
+            Event::ScheduleChanged { article_id: 1 },
+            Event::RelatedChanged { article_id: 1 },
+            Event::CommentWithdrawn {
+                article_id: 1,
+                comment_id: 1,
+            },
+            Event::AccountChanged {
+                user_id: 1,
+                profile: None,
+                removed: false,
+            },
+        ] {
+            assert!(INTERNAL_KINDS.contains(&e.kind()) && e.webhook().is_none());
+        }
     }
 }

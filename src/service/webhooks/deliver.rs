@@ -29,6 +29,9 @@ const FAN_OUT_BATCH: i64 = 200;
 const SEND_BATCH: i64 = 32;
 /// Finished deliveries and fanned-out events are kept this long.
 const KEEP_DAYS: i64 = 30;
+/// Events no webhook carries (counters written, accounts changed...) serve only the nodes
+/// listening when they happened: an hour is plenty.
+const KEEP_INTERNAL_HOURS: i64 = 1;
 const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
 
 /// A delivery's body: `{"type", "timestamp", "data"}`.
@@ -332,10 +335,11 @@ pub async fn send_now(state: &AppState, hook_id: i64, id: i64) -> AppResult<Webh
 
 async fn prune(state: &AppState) -> AppResult<()> {
     let before = now() - chrono::Duration::days(KEEP_DAYS);
+    let internal_before = now() - chrono::Duration::hours(KEEP_INTERNAL_HOURS);
     state
         .db
         .write(move |c| {
-            db::outbox::prune(c, before)?;
+            db::outbox::prune(c, before, events::INTERNAL_KINDS, internal_before)?;
             db::webhooks::prune(c, before)?;
             Ok::<_, AppError>(())
         })

@@ -1,0 +1,203 @@
+//! The parts of a list query: which articles (status, filters), in which order, from where (page or keyset).
+
+use super::*;
+
+/// Which articles a list may show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// What the public sees: published, and the publish instant has passed.
+    Public,
+    /// Published and already live (same rows as `Public`, asked for explicitly).
+    Published,
+    Draft,
+    Archived,
+    /// Published with a publish instant still in the future.
+    Scheduled,
+    Any,
+}
+
+impl StatusFilter {
+    /// Whether the list may hold articles that were never published (no `published_at`):
+    /// drafts, and archived articles archived as drafts. Such lists sort on
+    /// `coalesce(published_at, created_at)`, the key their cursors hold.
+    pub(super) fn may_lack_publish_time(self) -> bool {
+        matches!(
+            self,
+            StatusFilter::Draft | StatusFilter::Archived | StatusFilter::Any
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Latest,
+    Oldest,
+    Popular,
+}
+
+/// A keyset position: the sort key of the last row seen and its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeysetPos {
+    Time(NaiveDateTime, i64),
+    Count(i64, i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct ArticleFilter {
+    pub status: StatusFilter,
+    pub now: NaiveDateTime,
+    /// Only this author's articles (an author looking at non-public lists).
+    pub only_author_id: Option<i64>,
+    pub author_slug: Option<String>,
+    pub tag_slug: Option<String>,
+    pub search: Option<SearchTerms>,
+    /// Set when the query can match nothing (a search with no words in it).
+    pub match_nothing: bool,
+    pub published_after: Option<NaiveDateTime>,
+    pub published_before: Option<NaiveDateTime>,
+}
+
+impl ArticleFilter {
+    /// The tag whose timeline alone answers this list: the public articles of one tag, with
+    /// at most a date window (the common tag page). Other combinations take the general plan.
+    pub(super) fn timeline_tag(&self) -> Option<&str> {
+        let public = matches!(self.status, StatusFilter::Public | StatusFilter::Published);
+        let alone = self.only_author_id.is_none()
+            && self.author_slug.is_none()
+            && self.search.is_none()
+            && !self.match_nothing;
+        self.tag_slug.as_deref().filter(|_| public && alone)
+    }
+
+    /// What identifies the list's rows, without the instant: the key of its cached total.
+    pub fn count_key(&self) -> String {
+        format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}",
+            self.status,
+            self.only_author_id,
+            self.author_slug,
+            self.tag_slug,
+            self.search.as_ref().map(|s| s.words()),
+            self.match_nothing,
+            self.published_after,
+            self.published_before
+        )
+    }
+
+    pub fn public(now: NaiveDateTime) -> Self {
+        ArticleFilter {
+            status: StatusFilter::Public,
+            now,
+            only_author_id: None,
+            author_slug: None,
+            tag_slug: None,
+            search: None,
+            match_nothing: false,
+            published_after: None,
+            published_before: None,
+        }
+    }
+}
+
+/// A page request taken apart: rows to skip, rows to take, where a keyset page starts, and
+/// whether it reads backwards (the same order reversed from the position).
+pub(super) struct Window {
+    pub(super) offset: Option<i64>,
+    pub(super) limit: i64,
+    pub(super) pos: Option<KeysetPos>,
+    pub(super) reverse: bool,
+}
+
+impl Paging {
+    pub(super) fn window(self) -> Window {
+        let (offset, limit, pos, reverse) = match self {
+            Paging::Offset { offset, limit } => (Some(offset), limit, None, false),
+            Paging::After { pos, limit } => (None, limit, Some(pos), false),
+            Paging::Before { pos, limit } => (None, limit, pos, true),
+        };
+        Window {
+            offset,
+            limit,
+            pos,
+            reverse,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Paging {
+    Offset {
+        offset: i64,
+        limit: i64,
+    },
+    After {
+        pos: KeysetPos,
+        limit: i64,
+    },
+    /// Rows before `pos` (the last rows when `None`), returned in reverse list order.
+    Before {
+        pos: Option<KeysetPos>,
+        limit: i64,
+    },
+}
+
+pub(super) type Predicate = Box<dyn BoxableExpression<articles::table, Backend, SqlType = Bool>>;
+pub(super) type TimeKey = Box<dyn BoxableExpression<articles::table, Backend, SqlType = Timestamp>>;
+
+/// Drafts may never have been published, so lists that can hold them sort by creation time
+/// where the publish time is missing; lists of live articles use the indexed column as it is.
+pub(super) fn time_key(status: StatusFilter) -> TimeKey {
+    if status.may_lack_publish_time() {
+        Box::new(coalesce(articles::published_at, articles::created_at))
+    } else {
+        Box::new(articles::published_at.assume_not_null())
+    }
+}
+
+/// Rows past a keyset position `(key, id)` in the direction of `op` (`<` or `>`). A row
+/// comparison is one range on the list's index for both engines; the expanded form
+/// `key < k OR (key = k AND id < i)` makes PostgreSQL filter every row from the index's end
+/// to the position (9 ms at depth 5,000 of a million, against 0.1 ms).
+/// `columns` names the key column and the id column, as in `"articles.published_at,
+/// articles.id"`; `pos` must hold the key's kind.
+pub(super) fn past<T: 'static>(
+    columns: &str,
+    pos: KeysetPos,
+    op: &'static str,
+) -> Box<dyn BoxableExpression<T, Backend, SqlType = Bool>> {
+    let head = sql::<Bool>(&format!("({columns}) {op} ("));
+    match pos {
+        KeysetPos::Time(t, id) => Box::new(
+            head.bind::<Timestamp, _>(t)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        ),
+        KeysetPos::Count(views, id) => Box::new(
+            head.bind::<BigInt, _>(views)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        ),
+    }
+}
+
+pub(crate) fn is_public(now: NaiveDateTime) -> Predicate {
+    Box::new(
+        articles::status
+            .eq("published")
+            .and(articles::published_at.assume_not_null().le(now)),
+    )
+}
+
+/// How a list filtered by tag finds its rows. (Search has one plan per engine: see
+/// `search::matches`.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// Gather the matching rows from the tag's rows or the search index, then sort them:
+    /// work in proportion to the matches, best when few match (and for counting).
+    Gather,
+    /// Walk the list's own index in order, checking each row, and stop at the page's end:
+    /// best when many match, as it never gathers or sorts them all.
+    Walk,
+}

@@ -1,0 +1,33 @@
+//! Article queries. One builder serves every list (REST, GraphQL, feeds to come): optional
+//! filters, one sort, offset or keyset paging, all in one boxed query.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+
+use super::models::*;
+use super::schema::{article_shares, article_tags, articles, related_articles, tags, users};
+use super::search::{self, SearchTerms};
+use super::{Backend, DbConn, DbError, DbResult};
+use crate::domain::Slug;
+
+diesel::define_sql_function!(fn coalesce(x: Nullable<Timestamp>, y: Timestamp) -> Timestamp);
+
+mod bulk;
+mod candidates;
+mod filter;
+mod list;
+mod related;
+mod rows;
+mod schedule;
+
+pub use bulk::*;
+pub use candidates::*;
+pub use filter::*;
+pub use list::*;
+pub use related::*;
+pub use rows::*;
+pub use schedule::*;

@@ -1,0 +1,38 @@
+//! Articles: lists, reads, writes, related articles and counters.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDateTime;
+
+use super::abuse::Counted;
+use super::cache::{ResponseCache, Shows, Topic};
+use super::events::{ArticleFacts, Event, Events};
+use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest, Total};
+use super::{require_role, text, AppState, Caller, Principal, Viewer};
+use crate::db::articles::{ArticleFilter, KeysetPos, Paging, Plan, SortKey, StatusFilter};
+use crate::db::search::SearchTerms;
+use crate::db::{self, ArticleContent, ArticleSummaryRow, ArticleUpdate, DbConn, NewArticle};
+use crate::domain::{
+    check_chars, now, optional_text, parse_http_url, parse_instant, text_field, utc, ArticleStatus,
+    Role, ShareNetwork, Slug,
+};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::model::{
+    Article, ArticleSummary, AuthorRef, CreateArticle, Image, ImageInput, TagRef, UpdateArticle,
+};
+
+pub const MAX_TAGS: usize = 20;
+pub const MAX_RELATED: usize = 20;
+const MAX_BODY_CHARS: usize = 200_000;
+
+mod counters;
+mod effects;
+mod queries;
+mod related;
+mod writes;
+
+pub use counters::*;
+pub use effects::*;
+pub use queries::*;
+pub use related::*;
+pub use writes::*;

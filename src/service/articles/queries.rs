@@ -1,0 +1,348 @@
+//! Reads: lists (filters, sorting, page and keyset paging), one article, and who may see what.
+
+use super::*;
+
+/// The filters of `GET /articles`, as given.
+#[derive(Debug, Clone, Default)]
+pub struct ListArticles {
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+    pub status: Option<String>,
+    pub published_after: Option<String>,
+    pub published_before: Option<String>,
+    pub paging: PageParams,
+}
+
+pub(super) fn sort_name(sort: SortKey) -> &'static str {
+    match sort {
+        SortKey::Latest => "latest",
+        SortKey::Oldest => "oldest",
+        SortKey::Popular => "popular",
+    }
+}
+
+pub(super) fn cursor_of(row: &ArticleSummaryRow, sort: SortKey) -> CursorKey {
+    let mut c = CursorKey::new(sort_name(sort));
+    match db::articles::position_of(row, sort) {
+        KeysetPos::Time(t, id) => {
+            c.t = Some(t.and_utc().timestamp());
+            c.i = Some(id);
+        }
+        KeysetPos::Count(n, id) => {
+            c.n = Some(n);
+            c.i = Some(id);
+        }
+    }
+    c
+}
+
+pub(super) fn keyset_of(c: &CursorKey, sort: SortKey) -> AppResult<KeysetPos> {
+    if c.k != sort_name(sort) {
+        return Err(CursorKey::mismatch());
+    }
+    let id = c.i.ok_or_else(CursorKey::mismatch)?;
+    match sort {
+        SortKey::Popular => Ok(KeysetPos::Count(c.n.ok_or_else(CursorKey::mismatch)?, id)),
+        SortKey::Latest | SortKey::Oldest => {
+            let t =
+                c.t.and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+                    .ok_or_else(CursorKey::mismatch)?;
+            Ok(KeysetPos::Time(t.naive_utc(), id))
+        }
+    }
+}
+
+/// Validates the list filters and works out what the viewer may see.
+pub(super) fn list_filter(
+    viewer: &Viewer,
+    p: &ListArticles,
+) -> AppResult<(ArticleFilter, SortKey)> {
+    let mut errors = FieldErrors::new();
+    let mut f = ArticleFilter::public(now());
+    let sort = match p.sort.as_deref() {
+        None | Some("latest") => SortKey::Latest,
+        Some("oldest") => SortKey::Oldest,
+        Some("popular") => SortKey::Popular,
+        Some(_) => {
+            errors.add("sort", "must be one of: latest, oldest, popular");
+            SortKey::Latest
+        }
+    };
+    if let Some(status) = p.status.as_deref() {
+        f.status = match status {
+            "published" => StatusFilter::Published,
+            "draft" => StatusFilter::Draft,
+            "archived" => StatusFilter::Archived,
+            "scheduled" => StatusFilter::Scheduled,
+            "any" => StatusFilter::Any,
+            _ => {
+                errors.add(
+                    "status",
+                    "must be one of: published, draft, archived, scheduled, any",
+                );
+                StatusFilter::Public
+            }
+        };
+    }
+    for (field, value, slot) in [
+        ("tag", &p.tag, &mut f.tag_slug),
+        ("author", &p.author, &mut f.author_slug),
+    ] {
+        if let Some(v) = value {
+            match Slug::parse(v) {
+                Ok(s) => *slot = Some(s.into_string()),
+                Err(e) => errors.add(field, e),
+            }
+        }
+    }
+    if let Some(q) = &p.q {
+        if q.chars().count() > 200 {
+            errors.add("q", "must be at most 200 characters");
+        }
+        if let Err(e) = check_chars(q) {
+            errors.add("q", e);
+        }
+        // A query with no words in it matches nothing rather than everything.
+        match SearchTerms::parse(q) {
+            Some(terms) => f.search = Some(terms),
+            None => f.match_nothing = true,
+        }
+    }
+    for (field, value, slot) in [
+        (
+            "published_after",
+            &p.published_after,
+            &mut f.published_after,
+        ),
+        (
+            "published_before",
+            &p.published_before,
+            &mut f.published_before,
+        ),
+    ] {
+        if let Some(v) = value {
+            match parse_instant(v) {
+                Ok(t) => *slot = Some(t),
+                Err(e) => errors.add(field, e),
+            }
+        }
+    }
+    errors.into_result()?;
+    if !matches!(f.status, StatusFilter::Public | StatusFilter::Published) {
+        let p = require_role(viewer, Role::Author)?;
+        if !p.role.is_editor() {
+            // Authors see their own unpublished work, nobody else's.
+            f.only_author_id = Some(p.user_id);
+        }
+    }
+    Ok((f, sort))
+}
+
+/// Lists by tag or search count their matches up to this many; past it `meta.total_exact`
+/// is false.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// `GET /articles`: one page of summaries, in a fixed number of statements.
+pub async fn list(
+    state: &AppState,
+    viewer: &Viewer,
+    p: &ListArticles,
+) -> AppResult<Page<ArticleSummary>> {
+    let (filter, sort) = list_filter(viewer, p)?;
+    let req = PageRequest::parse(&p.paging)?;
+    let paging = match &req {
+        PageRequest::Offset { per_page, .. } => Paging::Offset {
+            offset: offset_of(&req),
+            limit: per_page + 1,
+        },
+        PageRequest::After { cursor, per_page } => Paging::After {
+            pos: keyset_of(cursor, sort)?,
+            limit: per_page + 1,
+        },
+        PageRequest::Before { cursor, per_page } => Paging::Before {
+            pos: cursor.as_ref().map(|c| keyset_of(c, sort)).transpose()?,
+            limit: per_page + 1,
+        },
+    };
+    let cache = state.cache.clone();
+    state
+        .db
+        .read(move |c| {
+            let total = cache.count(filter.count_key(), || {
+                // A tag or a search can match most of the corpus, and counting every match
+                // costs far more than the page: counting stops at a cap and says so.
+                let capped = filter.search.is_some() || filter.tag_slug.is_some();
+                let cap = capped.then_some(COUNT_CAP);
+                let (n, exact) = db::articles::count(c, &filter, cap)?;
+                Ok::<_, AppError>(Total::counted(n, exact))
+            })?;
+            // Few matches are gathered and sorted; many are met walking the list in order.
+            let plan = if total.exact {
+                Plan::Gather
+            } else {
+                Plan::Walk
+            };
+            let rows = if total.count == 0 {
+                Vec::new()
+            } else {
+                db::articles::list(c, &filter, sort, paging, plan)?
+            };
+            let mut page = Page::build(&req, rows, total, |r| cursor_of(r, sort), |r| r);
+            let items = assemble(c, std::mem::take(&mut page.items))?;
+            Ok(page.with_items(items))
+        })
+        .await
+}
+
+/// Fills summaries with their authors, tags and share counts: three statements for any
+/// number of rows. GraphQL's loaders call the same functions.
+pub fn assemble(c: &mut DbConn, rows: Vec<ArticleSummaryRow>) -> AppResult<Vec<ArticleSummary>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut author_ids: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
+    author_ids.sort_unstable();
+    author_ids.dedup();
+    let authors: HashMap<i64, AuthorRef> = db::articles::authors_by_ids(c, &author_ids)?
+        .into_iter()
+        .map(|a| {
+            (
+                a.id,
+                AuthorRef {
+                    id: a.id,
+                    slug: a.slug,
+                    name: a.name,
+                },
+            )
+        })
+        .collect();
+    let mut tags: HashMap<i64, Vec<TagRef>> = HashMap::new();
+    for (article_id, t) in db::articles::tags_for(c, &ids)? {
+        tags.entry(article_id).or_default().push(TagRef {
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+        });
+    }
+    let mut shares: HashMap<i64, BTreeMap<String, i64>> = HashMap::new();
+    for (article_id, network, count) in db::articles::shares_for(c, &ids)? {
+        shares.entry(article_id).or_default().insert(network, count);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let author = authors.get(&r.author_id).cloned().ok_or_else(|| {
+                AppError::Internal(format!("article {} has no author {}", r.id, r.author_id))
+            })?;
+            let mut share_counts: BTreeMap<String, i64> = ShareNetwork::ALL
+                .iter()
+                .map(|n| (n.as_str().to_owned(), 0))
+                .collect();
+            if let Some(s) = shares.remove(&r.id) {
+                share_counts.extend(s);
+            }
+            Ok(summary_view(
+                r.clone(),
+                author,
+                tags.remove(&r.id).unwrap_or_default(),
+                share_counts,
+            ))
+        })
+        .collect()
+}
+
+pub(super) fn summary_view(
+    r: ArticleSummaryRow,
+    author: AuthorRef,
+    tags: Vec<TagRef>,
+    share_counts: BTreeMap<String, i64>,
+) -> ArticleSummary {
+    let image = r.image_url.map(|url| Image {
+        url,
+        alt: r.image_alt,
+        caption: r.image_caption,
+        credit: r.image_credit,
+    });
+    ArticleSummary {
+        id: r.id,
+        slug: r.slug,
+        title: r.title,
+        subtitle: r.subtitle,
+        excerpt: r.excerpt,
+        dateline: r.dateline,
+        image,
+        author,
+        tags,
+        status: r.status.parse().unwrap_or(ArticleStatus::Draft),
+        published_at: r.published_at.map(utc),
+        created_at: utc(r.created_at),
+        updated_at: utc(r.updated_at),
+        reading_time_minutes: r.reading_time_minutes,
+        view_count: r.view_count,
+        share_count: r.share_count,
+        share_counts,
+        comment_count: r.comment_count,
+        version: r.version,
+    }
+}
+
+pub(super) fn is_live(r: &ArticleSummaryRow, now: NaiveDateTime) -> bool {
+    r.status == "published" && r.published_at.is_some_and(|t| t <= now)
+}
+
+/// Whether the viewer may read this article: live ones are public; the rest are for editors
+/// and their own author.
+pub(super) fn may_read(r: &ArticleSummaryRow, viewer: &Viewer, now: NaiveDateTime) -> bool {
+    is_live(r, now)
+        || viewer
+            .as_ref()
+            .is_some_and(|p| p.role.is_editor() || p.user_id == r.author_id)
+}
+
+pub(super) fn may_edit(r: &ArticleSummaryRow, p: &Principal) -> bool {
+    p.role.is_editor() || p.user_id == r.author_id
+}
+
+/// Finds an article the viewer may read; anything else is 404 (no hint that it exists).
+pub(crate) fn find_readable(
+    c: &mut DbConn,
+    slug: &str,
+    viewer: &Viewer,
+) -> AppResult<ArticleSummaryRow> {
+    match db::articles::find_by_slug(c, slug)? {
+        Some(r) if may_read(&r, viewer, now()) => Ok(r),
+        _ => Err(AppError::not_found("article")),
+    }
+}
+
+pub(super) fn full_article(c: &mut DbConn, row: ArticleSummaryRow) -> AppResult<Article> {
+    let id = row.id;
+    let mut body = bodies(c, &[id])?
+        .remove(&id)
+        .ok_or_else(|| AppError::not_found("article"))?;
+    let summary = assemble(c, vec![row])?
+        .pop()
+        .ok_or_else(|| AppError::Internal("article vanished while reading".into()))?;
+    Ok(Article {
+        summary,
+        body: std::mem::take(&mut body.body),
+        body_html: std::mem::take(&mut body.body_html),
+    })
+}
+
+/// The Markdown and HTML bodies of a set of articles (one statement).
+pub fn bodies(c: &mut DbConn, ids: &[i64]) -> AppResult<HashMap<i64, db::ArticleBodyRow>> {
+    Ok(db::articles::bodies_by_ids(c, ids)?.into_iter().collect())
+}
+
+/// `GET /articles/{slug}`.
+pub async fn get(state: &AppState, viewer: &Viewer, slug: &str) -> AppResult<Article> {
+    let slug = slug.to_owned();
+    let viewer = viewer.clone();
+    state
+        .db
+        .read(move |c| {
+            let row = find_readable(c, &slug, &viewer)?;
+            full_article(c, row)
+        })
+        .await
+}
