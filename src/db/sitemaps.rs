@@ -18,6 +18,21 @@ pub struct SitemapRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// The columns of a [`SitemapRow`].
+const COLUMNS: (
+    articles::id,
+    articles::slug,
+    articles::title,
+    articles::published_at,
+    articles::updated_at,
+) = (
+    articles::id,
+    articles::slug,
+    articles::title,
+    articles::published_at,
+    articles::updated_at,
+);
+
 /// How many articles are public, and when the newest change among them was.
 pub fn public_extent(
     conn: &mut DbConn,
@@ -44,13 +59,7 @@ pub fn public_page(
         .order(articles::id)
         .offset(offset)
         .limit(limit)
-        .select((
-            articles::id,
-            articles::slug,
-            articles::title,
-            articles::published_at,
-            articles::updated_at,
-        ))
+        .select(COLUMNS)
         .load(conn)?)
 }
 
@@ -66,13 +75,7 @@ pub fn published_since(
         .filter(articles::published_at.gt(since))
         .order((articles::published_at.desc(), articles::id.desc()))
         .limit(limit)
-        .select((
-            articles::id,
-            articles::slug,
-            articles::title,
-            articles::published_at,
-            articles::updated_at,
-        ))
+        .select(COLUMNS)
         .load(conn)?)
 }
 

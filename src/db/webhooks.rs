@@ -199,17 +199,21 @@ pub fn deliveries(
     Ok((rows, total))
 }
 
+/// Held by no node: never taken, or its hold ended (its node died mid-send).
+#[diesel::dsl::auto_type]
+fn not_held(now: NaiveDateTime) -> _ {
+    webhook_deliveries::locked_until
+        .is_null()
+        .or(webhook_deliveries::locked_until.lt(now))
+}
+
 /// Whether any delivery is due and held by no node (a cheap look before a write).
 pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> DbResult<bool> {
     Ok(diesel::select(diesel::dsl::exists(
         webhook_deliveries::table
             .filter(webhook_deliveries::status.eq("pending"))
             .filter(webhook_deliveries::next_attempt_at.le(now))
-            .filter(
-                webhook_deliveries::locked_until
-                    .is_null()
-                    .or(webhook_deliveries::locked_until.lt(now)),
-            ),
+            .filter(not_held(now)),
     ))
     .get_result(conn)?)
 }
@@ -226,11 +230,7 @@ pub fn claim_due(
         webhook_deliveries::table
             .filter(webhook_deliveries::status.eq("pending"))
             .filter(webhook_deliveries::next_attempt_at.le(now))
-            .filter(
-                webhook_deliveries::locked_until
-                    .is_null()
-                    .or(webhook_deliveries::locked_until.lt(now)),
-            )
+            .filter(not_held(now))
             .order(webhook_deliveries::next_attempt_at)
             .limit(limit)
             .select(webhook_deliveries::id)
@@ -252,11 +252,7 @@ pub fn claim_one(
     let free = || {
         webhook_deliveries::table
             .filter(webhook_deliveries::id.eq(id))
-            .filter(
-                webhook_deliveries::locked_until
-                    .is_null()
-                    .or(webhook_deliveries::locked_until.lt(now)),
-            )
+            .filter(not_held(now))
             .select(webhook_deliveries::id)
     };
     let ids: Vec<i64> = match conn {

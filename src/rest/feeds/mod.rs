@@ -64,6 +64,24 @@ fn body(
     }
 }
 
+/// A feed in one format. Feeds show public content only, the same to everyone: one shared,
+/// cached answer, whoever asks.
+async fn serve(
+    state: &AppState,
+    q: &FeedQuery,
+    req: &HttpRequest,
+    content_type: &'static str,
+    render: impl FnOnce(&Feed, &str) -> AppResult<Vec<u8>>,
+) -> AppResult<HttpResponse> {
+    let of = q.of()?;
+    public_get(state, req, &None, || async {
+        let feed = svc::feed(state, of).await?;
+        let bytes = render(&feed, &self_url(req))?;
+        Ok(body(bytes, content_type, Some(feed.updated), feed.shows))
+    })
+    .await
+}
+
 fn xml_error(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("cannot write XML: {e}"))
 }
@@ -90,18 +108,7 @@ pub async fn rss(
     q: Query<FeedQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let of = q.of()?;
-    // Feeds show public content only, the same to everyone: one shared, cached answer.
-    public_get(&state, &req, &None, || async {
-        let feed = svc::feed(&state, of).await?;
-        Ok(body(
-            render_rss(&feed, &self_url(&req))?,
-            RSS,
-            Some(feed.updated),
-            feed.shows,
-        ))
-    })
-    .await
+    serve(&state, &q, &req, RSS, render_rss).await
 }
 
 /// The same as Atom 1.0.
@@ -125,18 +132,7 @@ pub async fn atom(
     q: Query<FeedQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let of = q.of()?;
-    // Feeds show public content only, the same to everyone: one shared, cached answer.
-    public_get(&state, &req, &None, || async {
-        let feed = svc::feed(&state, of).await?;
-        Ok(body(
-            render_atom(&feed, &self_url(&req))?,
-            ATOM,
-            Some(feed.updated),
-            feed.shows,
-        ))
-    })
-    .await
+    serve(&state, &q, &req, ATOM, render_atom).await
 }
 
 /// The same as JSON Feed 1.1.
@@ -157,13 +153,9 @@ pub async fn json_feed(
     q: Query<FeedQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let of = q.of()?;
-    // Feeds show public content only, the same to everyone: one shared, cached answer.
-    public_get(&state, &req, &None, || async {
-        let feed = svc::feed(&state, of).await?;
-        let bytes = serde_json::to_vec(&render_json(&feed, &self_url(&req)))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(body(bytes, JSON_FEED, Some(feed.updated), feed.shows))
+    serve(&state, &q, &req, JSON_FEED, |feed, self_url| {
+        serde_json::to_vec(&render_json(feed, self_url))
+            .map_err(|e| AppError::Internal(e.to_string()))
     })
     .await
 }

@@ -135,11 +135,11 @@ pub async fn sitemap_file(
     }
 }
 
-pub(super) async fn articles(state: &AppState, n: i64) -> AppResult<CachedBody> {
-    let (_, urls) = svc::articles_file(state, n).await?;
+/// A urlset of pages with their last change.
+pub(super) fn urlset(urls: &[svc::SitemapUrl], shows: Shows) -> AppResult<CachedBody> {
     let mut x = Xml::new()?;
     x.open("urlset", &[("xmlns", SITEMAP_NS)])?;
-    for u in &urls {
+    for u in urls {
         x.open("url", &[])?;
         x.text("loc", &u.loc)?;
         x.text("lastmod", &w3c(u.lastmod))?;
@@ -147,7 +147,12 @@ pub(super) async fn articles(state: &AppState, n: i64) -> AppResult<CachedBody> 
     }
     x.close("urlset")?;
     let newest = urls.iter().map(|u| u.lastmod).max();
-    Ok(body(x.finish(), XML, newest, sitemap_shows(false)))
+    Ok(body(x.finish(), XML, newest, shows))
+}
+
+pub(super) async fn articles(state: &AppState, n: i64) -> AppResult<CachedBody> {
+    let (_, urls) = svc::articles_file(state, n).await?;
+    urlset(&urls, sitemap_shows(false))
 }
 
 pub(super) async fn news(state: &AppState) -> AppResult<CachedBody> {
@@ -173,16 +178,5 @@ pub(super) async fn news(state: &AppState) -> AppResult<CachedBody> {
 }
 
 pub(super) async fn tags(state: &AppState) -> AppResult<CachedBody> {
-    let urls = svc::tags_file(state).await?;
-    let mut x = Xml::new()?;
-    x.open("urlset", &[("xmlns", SITEMAP_NS)])?;
-    for u in &urls {
-        x.open("url", &[])?;
-        x.text("loc", &u.loc)?;
-        x.text("lastmod", &w3c(u.lastmod))?;
-        x.close("url")?;
-    }
-    x.close("urlset")?;
-    let newest = urls.iter().map(|u| u.lastmod).max();
-    Ok(body(x.finish(), XML, newest, sitemap_shows(true)))
+    urlset(&svc::tags_file(state).await?, sitemap_shows(true))
 }
