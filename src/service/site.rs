@@ -58,7 +58,13 @@ pub async fn update(state: &AppState, caller: &Caller, patch: UpdateSite) -> App
         }
     }
     if let Some(u) = patch.url.as_deref() {
-        match parse_http_url(u.trim_end_matches('/')) {
+        match parse_http_url(u.trim_end_matches('/')).and_then(|u| {
+            if u.len() > 500 {
+                Err("must be at most 500 characters".to_owned())
+            } else {
+                Ok(u)
+            }
+        }) {
             Ok(u) if url::Url::parse(&u).is_ok_and(|p| p.query().is_none()) => {
                 site.url = u.trim_end_matches('/').to_owned()
             }
@@ -101,6 +107,10 @@ fn is_language_tag(l: &str) -> bool {
 
 /// A template names `{slug}`, only known placeholders, and makes an http(s) URL.
 fn check_template(t: &str) -> Result<(), String> {
+    crate::domain::check_chars(t)?;
+    if t.len() > 500 {
+        return Err("must be at most 500 characters".into());
+    }
     if !t.contains("{slug}") {
         return Err("must contain {slug}".into());
     }
@@ -183,6 +193,8 @@ mod tests {
         assert!(check_template("{url}/{slug}/{id}").is_err());
         assert!(check_template("{url}/{slug").is_err());
         assert!(check_template("javascript:{slug}").is_err());
+        assert!(check_template(&"{url}/{slug}".repeat(100)).is_err());
+        assert!(check_template("{url}/{slug}\u{0}").is_err());
     }
 
     #[test]

@@ -303,6 +303,11 @@ both_backends!(
         let res = app.post("/api/v1/webhooks").bearer_auth(&admin)
             .json(&json!({"url": "https://example.com/hook", "events": []})).send().await.unwrap();
         invalid(res, "events").await;
+        // A list of 5,000 repeats is refused in one line, not 4,999.
+        let res = app.post("/api/v1/webhooks").bearer_auth(&admin)
+            .json(&json!({"url": "https://example.com/hook", "events": vec!["tag.created"; 5_000]})).send().await.unwrap();
+        let p = invalid(res, "events").await;
+        assert_eq!(p["errors"]["events"].as_array().unwrap().len(), 1);
         let res = app.post("/api/v1/webhooks").bearer_auth(&admin)
             .json(&json!({"url": "https://example.com/hook", "events": "*"})).send().await.unwrap();
         problem(res, StatusCode::BAD_REQUEST).await;

@@ -97,6 +97,13 @@ fn check_events(e: &mut FieldErrors, events: &[String]) -> Option<String> {
         e.add("events", "name at least one event type, or \"*\" for all");
         return None;
     }
+    if events.len() > EVENT_TYPES.len() {
+        e.add(
+            "events",
+            format!("at most {} event types (or \"*\")", EVENT_TYPES.len()),
+        );
+        return None;
+    }
     let mut seen: Vec<&str> = Vec::new();
     for ev in events {
         if ev != "*" && !EVENT_TYPES.contains(&ev.as_str()) {
