@@ -6,6 +6,7 @@ pub mod guard;
 mod loaders;
 mod mutation;
 mod query;
+mod site;
 mod tokens;
 mod types;
 mod webhooks;

@@ -16,6 +16,7 @@ pub struct Query(
     AccountsQuery,
     super::tokens::TokensQuery,
     super::webhooks::WebhooksQuery,
+    super::site::SiteQuery,
 );
 
 #[derive(Default)]

@@ -162,8 +162,13 @@ both_backends!(
         assert_eq!(site["article_url_template"], "{url}/{slug}");
         let patch = json!({"title": "The Harbour Times", "url": "https://news.example.com/", "language": "pt-BR", "article_url_template": "{url}/{tag}/{year}/{slug}"});
         problem(app.patch("/api/v1/site").bearer_auth(&editor).json(&patch).send().await.unwrap(), StatusCode::FORBIDDEN).await;
+        let before = app.gql_ok(None, "{ site { title articleUrlTemplate } }", json!({})).await;
+        assert_eq!(before["site"]["title"], "newsdesk");
         let site = json_of(app.patch("/api/v1/site").bearer_auth(&admin).json(&patch).send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(site["url"], "https://news.example.com");
+        // GraphQL reads the same settings (its cached answer went with the change).
+        let after = app.gql_ok(None, "{ site { title articleUrlTemplate } }", json!({})).await;
+        assert_eq!(after["site"]["title"], "The Harbour Times");
         let text = fetch(&app, "/feeds/rss.xml", "application/rss+xml").await;
         let channel = rss::Channel::read_from(text.as_bytes()).unwrap();
         assert_eq!(channel.title(), "The Harbour Times");
