@@ -67,7 +67,7 @@ impl FieldErrors {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     #[error("the request has invalid fields")]
     Validation(FieldErrors),

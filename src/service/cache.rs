@@ -157,8 +157,10 @@ const TAG_SIZES_TTL: Duration = Duration::from_secs(60);
 pub struct ResponseCache {
     entries: moka::sync::Cache<String, (u64, Arc<CachedBody>)>,
     /// List totals by filter: counting a large list costs more than reading a page of it.
-    counts: moka::sync::Cache<String, (u64, Total)>,
-    tag_sizes: moka::sync::Cache<(), Arc<HashMap<i64, i64>>>,
+    /// Keyed by the lists' epoch and the filter: a total counted before an article entered
+    /// or left the lists is never reused after.
+    counts: moka::sync::Cache<(u64, String), Total>,
+    tag_sizes: super::memo::Memo<HashMap<i64, i64>>,
     generation: AtomicU64,
     /// Advances whenever what lists hold may have changed (their totals are stale).
     lists_epoch: AtomicU64,
@@ -209,10 +211,7 @@ impl ResponseCache {
                 .max_capacity(10_000)
                 .time_to_live(COUNT_TTL)
                 .build(),
-            tag_sizes: moka::sync::Cache::builder()
-                .max_capacity(1)
-                .time_to_live(TAG_SIZES_TTL)
-                .build(),
+            tag_sizes: super::memo::Memo::new(TAG_SIZES_TTL),
             generation: AtomicU64::new(0),
             lists_epoch: AtomicU64::new(0),
             recent: std::sync::Mutex::default(),
@@ -266,37 +265,27 @@ impl ResponseCache {
         }
     }
 
-    /// How many live articles each tag has, counted at most once a minute.
+    /// How many live articles each tag has, counted at most once a minute, by one caller
+    /// (the others use the previous count meanwhile: see `memo`).
     pub fn tag_sizes<E>(
         &self,
         compute: impl FnOnce() -> Result<HashMap<i64, i64>, E>,
     ) -> Result<Arc<HashMap<i64, i64>>, E> {
-        if let Some(sizes) = self.tag_sizes.get(&()) {
-            return Ok(sizes);
-        }
-        let sizes = Arc::new(compute()?);
-        self.tag_sizes.insert((), sizes.clone());
-        Ok(sizes)
+        self.tag_sizes.get(compute)
     }
 
     /// The total of a list, counted at most once per write (or per `COUNT_TTL`, as
     /// scheduled articles go live without a write).
-    pub fn count<E>(
+    /// Concurrent callers asking for one total wait for one count (moka's `try_get_with`).
+    pub fn count<E: Clone + Send + Sync + 'static>(
         &self,
         key: String,
         compute: impl FnOnce() -> Result<Total, E>,
     ) -> Result<Total, E> {
         let epoch = self.lists_epoch.load(Ordering::Acquire);
-        if let Some((e, n)) = self.counts.get(&key) {
-            if e == epoch {
-                return Ok(n);
-            }
-        }
-        let n = compute()?;
-        if epoch == self.lists_epoch.load(Ordering::Acquire) {
-            self.counts.insert(key, (epoch, n));
-        }
-        Ok(n)
+        self.counts
+            .try_get_with((epoch, key), compute)
+            .map_err(|e| (*e).clone())
     }
 
     /// Where the cache stands; read it before computing a response to `put`.
@@ -336,7 +325,7 @@ impl ResponseCache {
     /// Drops everything, the slowly changing tag sizes too (a cold start, for measurements).
     pub fn clear(&self) {
         self.invalidate();
-        self.tag_sizes.invalidate_all();
+        self.tag_sizes.clear();
     }
 
     /// Drops the entries `stale` reaches, and list totals when lists moved.

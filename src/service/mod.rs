@@ -12,6 +12,7 @@ pub mod comments;
 pub mod counters;
 pub mod events;
 pub mod feeds;
+pub mod memo;
 pub mod paging;
 pub mod prefetch;
 pub mod schedule;
