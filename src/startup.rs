@@ -318,7 +318,8 @@ async fn watch(
             match tokio::task::spawn_blocking(move || look(&url, current)).await {
                 Ok(Feed::None) => feed = false,
                 Ok(Feed::Connected(l)) => {
-                    changes::reconnected(&state);
+                    // Listening again: what was missed while not listening is unknown.
+                    changes::missed(&state);
                     listener = Some(l);
                     if std::mem::take(&mut lost) {
                         tracing::info!("change feed restored");

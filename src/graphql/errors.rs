@@ -99,3 +99,9 @@ pub fn none_if_missing<T>(r: Result<T, AppError>) -> async_graphql::Result<Optio
 pub fn bad_input(field: &str, message: &str) -> Error {
     to_graphql(&crate::error::FieldErrors::one(field, message))
 }
+
+/// An `ID` argument as this API's numeric id, else `BAD_USER_INPUT` naming `field`.
+pub fn parse_id(field: &str, id: &async_graphql::ID) -> async_graphql::Result<i64> {
+    id.parse::<i64>()
+        .map_err(|_| bad_input(field, "is not an id of this API"))
+}

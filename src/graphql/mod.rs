@@ -308,16 +308,8 @@ pub async fn post(
             if !res.is_ok() {
                 uncached = Some(answer(&res, media));
             }
-            let body = CachedBody {
-                body: serde_json::to_vec(&res).unwrap_or_default().into(),
-                etag: String::new(),
-                total: None,
-                link: None,
-                shows,
-                content_type: "application/json",
-                last_modified: None,
-                encodings: Default::default(),
-            };
+            let body = CachedBody::new(serde_json::to_vec(&res).unwrap_or_default(), String::new())
+                .showing(shows);
             // Answers with errors are not kept.
             Ok::<_, std::convert::Infallible>((body, res.is_ok()))
         })

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, MergedObject, Object, ID};
 
-use super::errors::{bad_input, IntoGql};
+use super::errors::{parse_id, IntoGql};
 use super::request;
 use super::types::*;
 use crate::model;
@@ -17,11 +17,6 @@ pub struct Mutation(
     super::tokens::TokensMutation,
     super::webhooks::WebhooksMutation,
 );
-
-fn parse_id(field: &str, id: &ID) -> async_graphql::Result<i64> {
-    id.parse::<i64>()
-        .map_err(|_| bad_input(field, "is not an id of this API"))
-}
 
 #[derive(Default)]
 pub struct ArticlesMutation;

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
-use super::errors::{bad_input, IntoGql};
+use super::errors::{parse_id, IntoGql};
 use super::request;
 use super::types::{AuthPayload, Role, Timestamp};
 use crate::model;
@@ -127,9 +127,7 @@ impl TokensMutation {
     /// Revokes an integration token (its creator, or an admin).
     async fn revoke_token(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         let r = request(ctx);
-        let id = id
-            .parse::<i64>()
-            .map_err(|_| bad_input("id", "is not an id of this API"))?;
+        let id = parse_id("id", &id)?;
         tokens::revoke(&r.state, &r.caller, id).await.gql()?;
         Ok(true)
     }

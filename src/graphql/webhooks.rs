@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
-use super::errors::{bad_input, IntoGql};
+use super::errors::{parse_id, IntoGql};
 use super::request;
 use super::types::Timestamp;
 use crate::model;
@@ -107,11 +107,6 @@ pub struct UpdateWebhookInput {
     pub events: Option<Vec<String>>,
     pub description: Option<String>,
     pub active: Option<bool>,
-}
-
-fn parse_id(field: &str, id: &ID) -> async_graphql::Result<i64> {
-    id.parse::<i64>()
-        .map_err(|_| bad_input(field, "is not an id of this API"))
 }
 
 #[derive(Default)]

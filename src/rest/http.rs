@@ -154,17 +154,7 @@ pub fn render_json<T: Serialize>(value: &T, version: Option<i32>) -> Result<Cach
         Some(v) => format!("\"v{v}-{}\"", hash_hex(&body)),
         None => format!("\"{}\"", hash_hex(&body)),
     };
-    Ok(CachedBody {
-        body: body.into(),
-        etag,
-        total: None,
-        link: None,
-        // Until the caller says what it shows: any public change.
-        shows: Shows::topics([Topic::Content]),
-        content_type: "application/json",
-        last_modified: None,
-        encodings: Default::default(),
-    })
+    Ok(CachedBody::new(body, etag))
 }
 
 /// Sends a rendered body with `ETag` and `Cache-Control`; `304` when `If-None-Match` matches.

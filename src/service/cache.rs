@@ -32,8 +32,6 @@ pub enum Topic {
     Tag(String),
     /// One author's profile.
     Author(String),
-    /// An article's public comment thread.
-    Comments(i64),
 }
 
 /// What a cached response shows, so a change can find the entries it makes stale.
@@ -135,6 +133,21 @@ pub struct CachedBody {
 }
 
 impl CachedBody {
+    /// A JSON body and its validator, with no list headers. Until the caller says what it
+    /// shows, any public change reaches it.
+    pub fn new(body: impl Into<bytes::Bytes>, etag: String) -> Self {
+        CachedBody {
+            body: body.into(),
+            etag,
+            total: None,
+            link: None,
+            shows: Shows::topics([Topic::Content]),
+            content_type: "application/json",
+            last_modified: None,
+            encodings: Default::default(),
+        }
+    }
+
     /// Says what the response shows (see [`Shows`]).
     pub fn showing(mut self, shows: Shows) -> Self {
         self.shows = shows;
@@ -411,16 +424,10 @@ mod tests {
     }
 
     fn shown(text: &'static str, shows: Shows) -> Arc<CachedBody> {
-        Arc::new(CachedBody {
-            body: bytes::Bytes::from_static(text.as_bytes()),
-            etag: "\"x\"".into(),
-            total: None,
-            link: None,
-            shows,
-            content_type: "application/json",
-            last_modified: None,
-            encodings: Default::default(),
-        })
+        Arc::new(
+            CachedBody::new(bytes::Bytes::from_static(text.as_bytes()), "\"x\"".into())
+                .showing(shows),
+        )
     }
 
     #[test]

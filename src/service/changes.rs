@@ -76,11 +76,6 @@ pub fn missed(state: &AppState) {
     state.schedule.changed();
 }
 
-/// Listening again after a break: what was missed may include the schedule.
-pub fn reconnected(state: &AppState) {
-    missed(state);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,6 +133,11 @@ impl Event {
         }
     }
 
+    /// Whether a webhook carries it (without building its `data`).
+    pub fn has_webhook(&self) -> bool {
+        !INTERNAL_KINDS.contains(&self.kind())
+    }
+
     /// Whether nodes must look at the publishing schedule again.
     pub fn moves_schedule(&self) -> bool {
         matches!(
@@ -190,7 +195,7 @@ impl Event {
             | Event::CommentWithdrawn { article_id, .. } => Stale {
                 // Its thread, and the comment count wherever the article shows.
                 articles: vec![*article_id],
-                topics: vec![Topic::Comments(*article_id), Topic::Content],
+                topics: vec![Topic::Content],
                 all: false,
             },
             Event::TagCreated { .. } => Stale::topics(vec![Topic::Tags]),
@@ -233,7 +238,7 @@ fn article_stale(before: Option<&ArticleFacts>, after: &ArticleFacts) -> Stale {
     if !was_live && !after.live && before.is_some() {
         return Stale::nothing();
     }
-    let mut topics = vec![Topic::Content, Topic::Lists, Topic::Comments(after.id)];
+    let mut topics = vec![Topic::Content, Topic::Lists];
     for facts in before.into_iter().chain([after]) {
         topics.push(Topic::AuthorLists(facts.author.clone()));
         for tag in &facts.tags {
@@ -258,18 +263,6 @@ pub struct Events(Vec<Event>);
 impl Events {
     pub fn push(&mut self, event: Event) {
         self.0.push(event);
-    }
-
-    pub fn extend(&mut self, events: impl IntoIterator<Item = Event>) {
-        self.0.extend(events);
-    }
-
-    pub fn iter(&self) -> std::slice::Iter<'_, Event> {
-        self.0.iter()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 
@@ -302,7 +295,7 @@ pub fn record(
             dedupe: dedupe.as_deref(),
             created_at: now,
             // Events no webhook carries have nothing to fan out.
-            dispatched: event.webhook().is_none(),
+            dispatched: !event.has_webhook(),
         };
         if let Some(id) = db::outbox::record(conn, &row)? {
             ids.push(id.to_string());
@@ -391,6 +384,7 @@ mod tests {
             before: facts(1, true, &[]),
             data: serde_json::json!({"slug": "new-slug"}),
         };
+        assert!(e.has_webhook());
         let (kind, data) = e.webhook().unwrap();
         assert_eq!(kind, "article.updated");
         assert_eq!(data["previous_slug"], "a1");
@@ -412,7 +406,7 @@ mod tests {
                 removed: false,
             },
         ] {
-            assert!(INTERNAL_KINDS.contains(&e.kind()) && e.webhook().is_none());
+            assert!(!e.has_webhook() && e.webhook().is_none());
         }
     }
 }

@@ -10,7 +10,7 @@ use super::articles::{self as articles_svc, ListArticles};
 use super::cache::{Shows, Topic};
 use super::paging::PageParams;
 use super::{accounts, tags, AppState};
-use crate::db;
+use crate::db::{self, sitemaps::SitemapRow};
 use crate::domain::{now, utc};
 use crate::error::{AppError, AppResult};
 use crate::model::ArticleSummary;
@@ -182,12 +182,7 @@ pub async fn articles_file(state: &AppState, n: i64) -> AppResult<(Site, Vec<Sit
         .db
         .read(move |c| {
             let rows = db::sitemaps::public_page(c, at, offset, SITEMAP_SIZE)?;
-            let tags = if needs_tag {
-                let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-                db::sitemaps::first_tags(c, &ids)?.into_iter().collect()
-            } else {
-                HashMap::new()
-            };
+            let tags = first_tags(c, needs_tag, &rows)?;
             Ok::<_, AppError>((rows, tags))
         })
         .await?;
@@ -198,11 +193,7 @@ pub async fn articles_file(state: &AppState, n: i64) -> AppResult<(Site, Vec<Sit
     let urls = rows
         .iter()
         .map(|r| SitemapUrl {
-            loc: site.url_of(
-                &r.slug,
-                utc(r.published_at.unwrap_or(r.updated_at)),
-                first_tags.get(&r.id).map_or("news", String::as_str),
-            ),
+            loc: row_url(&site, r, &first_tags),
             lastmod: utc(r.updated_at),
         })
         .collect();
@@ -219,31 +210,45 @@ pub async fn news_file(state: &AppState) -> AppResult<(Site, Vec<NewsUrl>)> {
         .db
         .read(move |c| {
             let rows = db::sitemaps::published_since(c, at, since, NEWS_SIZE)?;
-            let tags: HashMap<i64, String> = if needs_tag {
-                let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-                db::sitemaps::first_tags(c, &ids)?.into_iter().collect()
-            } else {
-                HashMap::new()
-            };
+            let tags = first_tags(c, needs_tag, &rows)?;
             Ok::<_, AppError>((rows, tags))
         })
         .await?;
     let urls = rows
         .iter()
-        .map(|r| {
-            let published = utc(r.published_at.unwrap_or(r.updated_at));
-            NewsUrl {
-                loc: site.url_of(
-                    &r.slug,
-                    published,
-                    first_tags.get(&r.id).map_or("news", String::as_str),
-                ),
-                title: r.title.clone(),
-                published,
-            }
+        .map(|r| NewsUrl {
+            loc: row_url(&site, r, &first_tags),
+            title: r.title.clone(),
+            published: published(r),
         })
         .collect();
     Ok((site, urls))
+}
+
+/// The first tag of each row, looked up only when article URLs name `{tag}`.
+fn first_tags(
+    c: &mut crate::db::DbConn,
+    needed: bool,
+    rows: &[SitemapRow],
+) -> crate::db::DbResult<HashMap<i64, String>> {
+    if !needed {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    Ok(db::sitemaps::first_tags(c, &ids)?.into_iter().collect())
+}
+
+fn published(r: &SitemapRow) -> DateTime<Utc> {
+    utc(r.published_at.unwrap_or(r.updated_at))
+}
+
+/// A sitemap row's page on the frontend.
+fn row_url(site: &Site, r: &SitemapRow, first_tags: &HashMap<i64, String>) -> String {
+    site.url_of(
+        &r.slug,
+        published(r),
+        first_tags.get(&r.id).map(String::as_str),
+    )
 }
 
 /// Every tag with public articles, at its frontend page.

@@ -124,7 +124,7 @@ impl AppState {
         for event in recorded {
             self.cache.apply(event.stale());
         }
-        if recorded.iter().any(|e| e.webhook().is_some()) {
+        if recorded.iter().any(events::Event::has_webhook) {
             self.webhooks.wake();
         }
     }

@@ -146,12 +146,16 @@ impl Site {
     /// The frontend's URL of an article.
     pub fn article_url(&self, a: &ArticleSummary) -> String {
         let when = a.published_at.unwrap_or(a.created_at);
-        let tag = a.tags.first().map_or(NO_TAG, |t| t.slug.as_str());
-        self.url_of(&a.slug, when, tag)
+        self.url_of(&a.slug, when, a.tags.first().map(|t| t.slug.as_str()))
     }
 
-    /// The frontend's URL of an article by its parts.
-    pub fn url_of(&self, slug: &str, when: chrono::DateTime<chrono::Utc>, tag: &str) -> String {
+    /// The frontend's URL of an article by its parts (`tag`: its first tag, if any).
+    pub fn url_of(
+        &self,
+        slug: &str,
+        when: chrono::DateTime<chrono::Utc>,
+        tag: Option<&str>,
+    ) -> String {
         fill(
             &self.article_url_template,
             &self.url,
@@ -159,7 +163,7 @@ impl Site {
             when.year(),
             when.month(),
             when.day(),
-            tag,
+            tag.unwrap_or(NO_TAG),
         )
     }
 

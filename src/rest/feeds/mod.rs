@@ -52,15 +52,11 @@ fn body(
     updated: Option<DateTime<Utc>>,
     shows: Shows,
 ) -> CachedBody {
+    let etag = format!("\"{}\"", hash_hex(&bytes));
     CachedBody {
-        etag: format!("\"{}\"", hash_hex(&bytes)),
-        body: bytes.into(),
-        total: None,
-        link: None,
-        shows,
         content_type,
         last_modified: updated,
-        encodings: Default::default(),
+        ..CachedBody::new(bytes, etag).showing(shows)
     }
 }
 

@@ -46,7 +46,7 @@ pub fn body(kind: &str, at: NaiveDateTime, data: serde_json::Value) -> String {
 
 /// Runs until `stopped`: fans out and sends whenever woken, and at least every second.
 pub async fn run(state: AppState, mut stopped: tokio::sync::oneshot::Receiver<()>) {
-    let client = match target::client(state.settings.webhooks_allow_private) {
+    let client = match state.webhooks.client(state.settings.webhooks_allow_private) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "webhooks are off");
@@ -63,7 +63,7 @@ pub async fn run(state: AppState, mut stopped: tokio::sync::oneshot::Receiver<()
         if let Err(e) = fan_out(&state).await {
             tracing::warn!(error = %e, "webhook events not fanned out yet; retrying");
         }
-        if let Err(e) = send_due(&state, &client).await {
+        if let Err(e) = send_due(&state, client).await {
             tracing::warn!(error = %e, "webhook deliveries not sent yet; retrying");
         }
         if last_prune.elapsed() >= PRUNE_EVERY {
@@ -323,9 +323,11 @@ pub async fn send_now(state: &AppState, hook_id: i64, id: i64) -> AppResult<Webh
         .await?;
     let row = match taken {
         (Some((delivery, hook)), _) => {
-            let client = target::client(state.settings.webhooks_allow_private)
+            let client = state
+                .webhooks
+                .client(state.settings.webhooks_allow_private)
                 .map_err(AppError::Internal)?;
-            finish(state, &client, delivery, hook).await?
+            finish(state, client, delivery, hook).await?
         }
         // Another node is sending it right now.
         (None, current) => current,

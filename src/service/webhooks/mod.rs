@@ -33,13 +33,24 @@ pub const EVENT_TYPES: &[&str] = &[
 /// How long a rotated-out secret keeps signing beside the new one.
 const PREVIOUS_SECRET_HOURS: i64 = 24;
 
-/// Wakes the delivery worker when an event it sends was recorded.
+/// Wakes the delivery worker when an event it sends was recorded, and holds the HTTP client
+/// every delivery of this node goes out with (the worker's, ping's and redeliver's).
 #[derive(Debug, Default)]
 pub struct Worker {
     wake: tokio::sync::Notify,
+    client: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl Worker {
+    /// The delivery client, built at first use (see `target::client`).
+    pub fn client(&self, allow_private: bool) -> Result<&reqwest::Client, String> {
+        if let Some(c) = self.client.get() {
+            return Ok(c);
+        }
+        let built = target::client(allow_private)?;
+        Ok(self.client.get_or_init(|| built))
+    }
+
     pub fn wake(&self) {
         self.wake.notify_one();
     }
