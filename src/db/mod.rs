@@ -431,7 +431,11 @@ impl Db {
                 DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
                 DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
             };
-            applied.map_err(|e| format!("migration failed: {e}"))
+            let applied = applied.map_err(|e| format!("migration failed: {e}"))?;
+            if let DbConn::Sqlite(_) = conn {
+                forget_stat4(conn)?;
+            }
+            Ok(applied)
         })
     }
 
@@ -464,7 +468,11 @@ impl Db {
         };
         let mut conn = self.get()?;
         self.without_statement_timeout(&mut conn, |c| {
-            c.batch_execute(sql).map_err(|e| e.to_string())
+            c.batch_execute(sql).map_err(|e| e.to_string())?;
+            match c {
+                DbConn::Sqlite(_) => forget_stat4(c),
+                DbConn::Pg(_) => Ok(()),
+            }
         })
         .map_err(DbError::Other)
     }
@@ -589,6 +597,30 @@ impl Db {
         })
         .await
     }
+}
+
+/// Empties SQLite's STAT4 samples, keeping the per-index figures of `sqlite_stat1` (what
+/// chooses our indexes). Samples are compared with bound values, which the query planner
+/// stability guarantee we build SQLite with (`.cargo/config.toml`) stops it from looking at;
+/// in a build without it, they make a statement comparing a column with a bound value be
+/// prepared again whenever that value changes (every list's "now", each second: 13% of a list
+/// request). `ANALYZE sqlite_schema` makes connections reload the statistics.
+fn forget_stat4(conn: &mut DbConn) -> Result<(), String> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let found: Vec<Found> = diesel::sql_query(
+        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat4'",
+    )
+    .load(conn)
+    .map_err(|e| e.to_string())?;
+    if found.first().is_some_and(|f| f.n > 0) {
+        conn.batch_execute("DELETE FROM sqlite_stat4; ANALYZE sqlite_schema;")
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// The slugs among `slugs` that could name a row: a lookup by anything else can only miss
