@@ -1,0 +1,2 @@
+DROP INDEX comments_replies;
+CREATE INDEX comments_parent ON comments (parent_id);
