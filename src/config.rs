@@ -42,6 +42,7 @@ pub const ENVIRONMENT: &[(&str, &str, &str)] = &[
     ("NEWSDESK_LOGIN_RATE_LIMIT", "5", "failed logins per account per 15 minutes, then a growing delay (a client gets 4 times as many)"),
     ("NEWSDESK_COMMENT_RATE_LIMIT", "5", "anonymous comments per client per minute (and one per article per 20 seconds)"),
     ("NEWSDESK_WRITE_RATE_LIMIT", "300", "authenticated writes per account per minute"),
+    ("NEWSDESK_RELATED_MAX_AGE_SECS", "900", "how long an article's computed related list is kept before it is recomputed (0 to 86400; an article's own changes drop it at once)"),
     ("NEWSDESK_WEBHOOKS_ALLOW_PRIVATE", "false", "true allows webhook URLs on private, loopback and link-local addresses (development, tests)"),
 ];
 
@@ -89,6 +90,8 @@ pub struct Settings {
     pub abuse: AbuseSettings,
     /// Webhooks may target private, loopback and link-local addresses.
     pub webhooks_allow_private: bool,
+    /// The longest a computed related list is served before it is recomputed.
+    pub related_max_age: Duration,
 }
 
 /// So many events per window.
@@ -255,6 +258,7 @@ impl Default for Settings {
             limits: Limits::default(),
             abuse: AbuseSettings::default(),
             webhooks_allow_private: false,
+            related_max_age: Duration::from_secs(900),
         }
     }
 }
@@ -297,6 +301,10 @@ impl Settings {
         }
         if let Some(v) = get("NEWSDESK_REPLICA_STICKY_MS") {
             s.replica_sticky_ms = in_range("NEWSDESK_REPLICA_STICKY_MS", &v, 0..=60_000)?;
+        }
+        if let Some(v) = get("NEWSDESK_RELATED_MAX_AGE_SECS") {
+            let secs: u64 = in_range("NEWSDESK_RELATED_MAX_AGE_SECS", &v, 0..=86_400)?;
+            s.related_max_age = Duration::from_secs(secs);
         }
         if let Some(v) = get("NEWSDESK_CACHE_MB") {
             let mb: u64 = in_range("NEWSDESK_CACHE_MB", &v, 0..=65_536)?;

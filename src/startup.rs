@@ -12,7 +12,10 @@ use crate::graphql;
 use crate::rest::{self, health::OpenApiJson, RouteTable};
 use std::time::Duration;
 
-use crate::service::{changes, counters, schedule, AppState};
+/// How often computed related lists are stored (see `service::articles::ready`).
+const KEEP_RELATED_EVERY: Duration = Duration::from_millis(250);
+
+use crate::service::{articles, changes, counters, schedule, AppState};
 
 /// How often a node reads the change feed from the others (well within the second the
 /// contract allows for another node's write to show) and looks at the publishing schedule.
@@ -175,11 +178,18 @@ impl Application {
         let flusher = tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut keep_related = tokio::time::interval(KEEP_RELATED_EVERY);
+            keep_related.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
                     _ = tick.tick() => {
                         if let Err(e) = counters::flush(&state).await {
                             tracing::warn!(error = %e, "counters not written yet; retrying");
+                        }
+                    }
+                    _ = keep_related.tick() => {
+                        if let Err(e) = articles::store_ready(&state).await {
+                            tracing::warn!(error = %e, "computed related lists not kept; they will be computed again");
                         }
                     }
                     _ = &mut stopped => break,

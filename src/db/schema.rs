@@ -68,6 +68,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Computed related lists kept ready (see the migration `related_ready`).
+    related_ready (article_id) {
+        article_id -> BigInt,
+        related_ids -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     related_articles (article_id, related_id) {
         article_id -> BigInt,
         related_id -> BigInt,
@@ -196,6 +205,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tags,
     article_tags,
     related_articles,
+    related_ready,
     comments,
     article_shares,
     settings,

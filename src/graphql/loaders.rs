@@ -135,6 +135,7 @@ impl Loader<(i64, i64)> for RelatedLoader {
     ) -> Result<HashMap<(i64, i64), Vec<ArticleSummary>>, LoadError> {
         let keys = keys.to_vec();
         let cache = self.0.cache.clone();
+        let ready = self.0.related.clone();
         self.0
             .db
             .read(move |c| {
@@ -144,7 +145,7 @@ impl Loader<(i64, i64)> for RelatedLoader {
                 }
                 let mut out = HashMap::new();
                 for (limit, ids) in by_limit {
-                    for (id, list) in articles::related_for(c, &cache, &ids, limit)? {
+                    for (id, list) in articles::related_for(c, &cache, &ready, &ids, limit)?.lists {
                         out.insert((id, limit), list);
                     }
                 }

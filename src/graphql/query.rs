@@ -5,6 +5,7 @@ use async_graphql::{Context, MergedObject, Object};
 use super::errors::{none_if_missing, IntoGql};
 use super::types::*;
 use super::{page_params, request};
+use crate::service::prefetch::ArticleNeeds;
 use crate::service::{accounts, articles, comments, tags};
 
 #[derive(MergedObject, Default)]
@@ -36,7 +37,12 @@ impl ArticlesQuery {
             return Ok(None);
         };
         r.shown.articles([a.summary.id]);
-        prefetch_for(ctx, needs_of(&ctx.look_ahead()), vec![a.summary.clone()]).await?;
+        // The article came with its body: only what it shows beyond that is loaded.
+        let needs = ArticleNeeds {
+            body: false,
+            ..needs_of(&ctx.look_ahead())
+        };
+        prefetch_for(ctx, needs, vec![a.summary.clone()]).await?;
         Ok(Some(Article::full(a)))
     }
 

@@ -260,9 +260,11 @@ pub async fn related(
 ) -> AppResult<HttpResponse> {
     let fields = field_set(q.fields.as_deref(), summary_fields())?;
     public_get(&state, &req, &auth.0, || async {
-        let page = svc::related(&state, &auth.0, &slug, q.limit).await?;
-        let shows = svc::related_shows(&page.items);
-        Ok(render_list_keeping(&req, page, fields.as_ref())?.showing(shows))
+        let found = svc::related(&state, &auth.0, &slug, q.limit).await?;
+        let shows = svc::related_shows(found.source, &found.page.items);
+        Ok(render_list_keeping(&req, found.page, fields.as_ref())?
+            .showing(shows)
+            .fresh_for(Some(found.fresh_for)))
     })
     .await
 }

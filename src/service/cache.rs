@@ -130,6 +130,23 @@ pub struct CachedBody {
     pub last_modified: Option<chrono::DateTime<chrono::Utc>>,
     /// Its compressed forms, made once for this entry (see `conventions`).
     pub encodings: Arc<Encodings>,
+    /// How long it may be kept at most, when less than `ENTRY_TTL`: what it was built from
+    /// expires without an event (a related list kept ready).
+    pub fresh_for: Option<Duration>,
+}
+
+/// Entries built from something that expires on its own live no longer than it.
+struct FreshFor;
+
+impl moka::Expiry<String, (u64, Arc<CachedBody>)> for FreshFor {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        (_, body): &(u64, Arc<CachedBody>),
+        _created_at: std::time::Instant,
+    ) -> Option<Duration> {
+        body.fresh_for
+    }
 }
 
 impl CachedBody {
@@ -145,7 +162,14 @@ impl CachedBody {
             content_type: "application/json",
             last_modified: None,
             encodings: Default::default(),
+            fresh_for: None,
         }
+    }
+
+    /// Kept at most `d` (see `fresh_for`).
+    pub fn fresh_for(mut self, d: Option<Duration>) -> Self {
+        self.fresh_for = d;
+        self
     }
 
     /// Says what the response shows (see [`Shows`]).
@@ -218,6 +242,7 @@ impl ResponseCache {
                     u32::try_from(k.len() + v.body.len() * 4 / 3 + 128).unwrap_or(u32::MAX)
                 })
                 .time_to_live(ENTRY_TTL)
+                .expire_after(FreshFor)
                 .support_invalidation_closures()
                 .build(),
             counts: moka::sync::Cache::builder()

@@ -49,6 +49,8 @@ pub struct AppState {
     pub abuse: Arc<abuse::Abuse>,
     /// Wakes the webhook worker when an event it sends was recorded.
     pub webhooks: Arc<webhooks::Worker>,
+    /// Computed related lists kept ready, and those computed but not stored yet.
+    pub related: Arc<articles::ReadyRelated>,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
             schedule: Arc::default(),
             abuse: Arc::new(abuse::Abuse::new(&settings.abuse)),
             webhooks: Arc::default(),
+            related: Arc::new(articles::ReadyRelated::new(settings.related_max_age)),
             settings: Arc::new(settings),
         })
     }

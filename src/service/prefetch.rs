@@ -82,19 +82,24 @@ pub async fn load(
         return Ok(Prefetched::default());
     }
     let cache = state.cache.clone();
+    let ready = state.related.clone();
     state
         .db
         .read(move |c| {
             let mut out = Prefetched::default();
-            fill(c, &cache, &needs, &articles, show_email, &mut out)?;
+            let related = (&*cache, &*ready);
+            fill(c, related, &needs, &articles, show_email, &mut out)?;
             Ok(out)
         })
         .await
 }
 
+/// What related lists are made of: the tag sizes they weigh by, and the lists kept ready.
+type RelatedSources<'a> = (&'a ResponseCache, &'a articles::ReadyRelated);
+
 fn fill(
     c: &mut DbConn,
-    cache: &ResponseCache,
+    related: RelatedSources<'_>,
     needs: &ArticleNeeds,
     items: &[ArticleSummary],
     show_email: bool,
@@ -130,8 +135,8 @@ fn fill(
         );
     }
     for (limit, nested) in &needs.related {
-        let lists = match articles::related_for(c, cache, &ids, *limit) {
-            Ok(l) => l,
+        let lists = match articles::related_for(c, related.0, related.1, &ids, *limit) {
+            Ok(l) => l.lists,
             Err(AppError::Validation(_)) => continue,
             Err(e) => return Err(e),
         };
@@ -144,7 +149,7 @@ fn fill(
             }
             out.related.insert((id, *limit), list);
         }
-        fill(c, cache, nested, &all, show_email, out)?;
+        fill(c, related, nested, &all, show_email, out)?;
     }
     for (args, reply_depth) in &needs.comments {
         // Bad paging is left for the field itself to report.

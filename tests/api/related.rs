@@ -3,6 +3,7 @@ use serde_json::{json, Value};
 
 use crate::both_backends;
 use crate::helpers::*;
+use newsdesk::config::Settings;
 
 /// The slugs of a related list, which has the shape of every list: `{data, meta}`.
 fn slugs(list: &Value) -> Vec<String> {
@@ -92,5 +93,98 @@ both_backends!(
         )
         .await;
         assert_eq!(stored["slugs"], json!([]), "the curated list is empty once cleared");
+    }
+);
+
+/// Kept long enough that no kept list expires during a test.
+fn related_kept_an_hour(s: &mut Settings, _: &str) {
+    s.related_max_age = std::time::Duration::from_secs(3600);
+}
+
+/// Kept for one second: a newly published article reaches older articles' lists that soon.
+fn related_kept_a_second(s: &mut Settings, _: &str) {
+    s.related_max_age = std::time::Duration::from_secs(1);
+}
+
+async fn related_slugs(app: &TestApp, slug: &str) -> Vec<String> {
+    let res = app
+        .get(&format!("/api/v1/articles/{slug}/related?limit=10"))
+        .send()
+        .await
+        .unwrap();
+    slugs(&json_of(res, StatusCode::OK).await)
+}
+
+both_backends!(
+    with related_kept_an_hour;
+    /// A kept list names articles that may have been archived, unscheduled, unpublished or
+    /// deleted since: who may appear is decided when it is read.
+    async fn kept_related_lists_never_show_what_the_public_may_not_see(app) {
+        let (editor, _) = app.user("editor").await;
+        app.tag(&editor, "Rare").await;
+        app.published(&editor, "Lead", &["rare"]).await;
+        for name in ["Archived Later", "Scheduled Later", "Draft Later", "Deleted Later", "Stays"] {
+            app.published(&editor, name, &["rare"]).await;
+        }
+        let before = related_slugs(&app, "lead").await;
+        for name in ["archived-later", "scheduled-later", "draft-later", "deleted-later", "stays"] {
+            assert!(before.contains(&name.to_owned()), "{name} in {before:?}");
+        }
+        // Newer than the kept list, sharing its tag: ranked only once the list is recomputed.
+        app.published(&editor, "Newcomer", &["rare"]).await;
+        let patch = |slug: &'static str, body: Value| {
+            let editor = editor.clone();
+            let app = &app;
+            async move {
+                let res = app.patch(&format!("/api/v1/articles/{slug}")).bearer_auth(&editor).json(&body).send().await.unwrap();
+                json_of(res, StatusCode::OK).await;
+            }
+        };
+        patch("archived-later", json!({"status": "archived"})).await;
+        patch("scheduled-later", json!({"published_at": "2099-01-01T10:00:00Z"})).await;
+        patch("draft-later", json!({"status": "draft"})).await;
+        let res = app.delete("/api/v1/articles/deleted-later").bearer_auth(&editor).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        let after = related_slugs(&app, "lead").await;
+        for gone in ["archived-later", "scheduled-later", "draft-later", "deleted-later", "lead"] {
+            assert!(!after.contains(&gone.to_owned()), "{gone} must not appear: {after:?}");
+        }
+        // The kept list ranked "stays"; the newcomer, not in it yet, only fills the gap as
+        // one of the most recent.
+        assert_eq!(after, ["stays", "newcomer"]);
+        // The lead's own tags change: its list is recomputed at once, the newcomer first (the
+        // most recent of those sharing the most weight).
+        app.tag(&editor, "Other").await;
+        patch("lead", json!({"tags": ["rare", "other"]})).await;
+        let retagged = related_slugs(&app, "lead").await;
+        assert_eq!(retagged, ["newcomer", "stays"]);
+        // GraphQL reads the same kept lists, with the same rule.
+        let gql = app.gql_ok(None, r#"{ article(slug: "lead") { related(limit: 10) { slug } } }"#, json!({})).await;
+        let names: Vec<&str> = gql["article"]["related"].as_array().unwrap_or_else(|| panic!("{gql}")).iter()
+            .map(|a| a["slug"].as_str().unwrap()).collect();
+        assert_eq!(names, retagged.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+);
+
+both_backends!(
+    with related_kept_a_second;
+    async fn a_newly_published_article_joins_kept_related_lists_within_their_age(app) {
+        let (editor, _) = app.user("editor").await;
+        app.tag(&editor, "Rare").await;
+        app.published(&editor, "Lead", &["rare"]).await;
+        app.published(&editor, "Older", &["rare"]).await;
+        assert_eq!(related_slugs(&app, "lead").await, ["older"]);
+        // At once it fills the list as one of the most recent, after the kept ones; within the
+        // kept list's age it is ranked among them (ties go to the more recent).
+        app.published(&editor, "Newcomer", &["rare"]).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let now = related_slugs(&app, "lead").await;
+            if now == ["newcomer", "older"] {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "still {now:?} after 5 s (age: 1 s)");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
     }
 );

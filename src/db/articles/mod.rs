@@ -9,7 +9,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 
 use super::models::*;
-use super::schema::{article_shares, article_tags, articles, related_articles, tags, users};
+use super::schema::{
+    article_shares, article_tags, articles, related_articles, related_ready, tags, users,
+};
 use super::search::{self, SearchTerms};
 use super::{Backend, DbConn, DbError, DbResult};
 use crate::domain::Slug;

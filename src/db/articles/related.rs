@@ -116,3 +116,91 @@ pub fn related_by_tags(
     let rows: Vec<Ranked> = diesel::sql_query(query).load(conn)?;
     Ok(rows.into_iter().map(|r| (r.source, r.id)).collect())
 }
+
+/// The computed related lists kept ready for `article_ids`: (article, ids best first, when
+/// computed). A stored text that is not a list of ids reads as no list (it is recomputed).
+pub fn ready_related(
+    conn: &mut DbConn,
+    article_ids: &[i64],
+) -> DbResult<Vec<(i64, Vec<i64>, NaiveDateTime)>> {
+    let rows: Vec<(i64, String, NaiveDateTime)> = match article_ids {
+        [] => return Ok(Vec::new()),
+        // One id: a statement SQLite keeps prepared (a list of binds is prepared every time).
+        [one] => related_ready::table
+            .filter(related_ready::article_id.eq(*one))
+            .select((
+                related_ready::article_id,
+                related_ready::related_ids,
+                related_ready::computed_at,
+            ))
+            .load(conn)?,
+        many => related_ready::table
+            .filter(related_ready::article_id.eq_any(many.to_vec()))
+            .select((
+                related_ready::article_id,
+                related_ready::related_ids,
+                related_ready::computed_at,
+            ))
+            .load(conn)?,
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, text, at)| parse_ids(&text).map(|ids| (id, ids, at)))
+        .collect())
+}
+
+fn parse_ids(text: &str) -> Option<Vec<i64>> {
+    if text.is_empty() {
+        return Some(Vec::new());
+    }
+    text.split(',').map(|s| s.parse().ok()).collect()
+}
+
+/// Keeps computed related lists ready (replacing older ones), skipping articles deleted since.
+pub fn store_ready_related(
+    conn: &mut DbConn,
+    lists: &[(i64, Vec<i64>, NaiveDateTime)],
+) -> DbResult<()> {
+    let ids: Vec<i64> = lists.iter().map(|(id, _, _)| *id).collect();
+    let existing: std::collections::HashSet<i64> = existing_ids(conn, &ids)?.into_iter().collect();
+    for (article_id, related, at) in lists {
+        if !existing.contains(article_id) {
+            continue;
+        }
+        let text = related
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        macro_rules! upsert {
+            ($c:expr) => {
+                diesel::insert_into(related_ready::table)
+                    .values((
+                        related_ready::article_id.eq(*article_id),
+                        related_ready::related_ids.eq(&text),
+                        related_ready::computed_at.eq(*at),
+                    ))
+                    .on_conflict(related_ready::article_id)
+                    .do_update()
+                    .set((
+                        related_ready::related_ids.eq(&text),
+                        related_ready::computed_at.eq(*at),
+                    ))
+                    .execute($c)
+            };
+        }
+        match conn {
+            DbConn::Sqlite(c) => upsert!(c)?,
+            DbConn::Pg(c) => upsert!(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Drops an article's ready list: its own tags or status changed, so it is recomputed on its
+/// next read rather than served for up to its maximum age.
+pub fn forget_ready_related(conn: &mut DbConn, article_id: i64) -> DbResult<()> {
+    diesel::delete(related_ready::table.filter(related_ready::article_id.eq(article_id)))
+        .execute(conn)?;
+    Ok(())
+}

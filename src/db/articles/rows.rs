@@ -142,8 +142,12 @@ pub fn set_tags(conn: &mut DbConn, article_id: i64, tag_ids: &[i64]) -> DbResult
     Ok(())
 }
 
-/// Tags of a set of articles, each article's in its own order.
-pub fn tags_for(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<Vec<(i64, TagRow)>> {
+/// Tags of a set of articles, each article's in its own order: (article, tag id, slug, name),
+/// what a summary shows (no timestamps to parse).
+pub fn tags_for(
+    conn: &mut DbConn,
+    article_ids: &[i64],
+) -> DbResult<Vec<(i64, i64, String, String)>> {
     if article_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -151,7 +155,7 @@ pub fn tags_for(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<Vec<(i64, Ta
         .inner_join(tags::table)
         .filter(article_tags::article_id.eq_any(article_ids.to_vec()))
         .order_by((article_tags::article_id, article_tags::position))
-        .select((article_tags::article_id, TagRow::as_select()))
+        .select((article_tags::article_id, tags::id, tags::slug, tags::name))
         .load(conn)?)
 }
 
@@ -232,4 +236,81 @@ pub fn set_comment_count(conn: &mut DbConn, article_id: i64, n: i64) -> DbResult
         .set(articles::comment_count.eq(n))
         .execute(conn)?;
     Ok(())
+}
+
+/// One article with its body and author, by slug: one statement the connection keeps
+/// prepared (a static query, no list of binds).
+pub fn article_by_slug(
+    conn: &mut DbConn,
+    slug: &str,
+) -> DbResult<Option<(ArticleSummaryRow, ArticleBodyRow, AuthorRef)>> {
+    if !Slug::is_valid(slug) {
+        return Ok(None);
+    }
+    Ok(articles::table
+        .inner_join(users::table)
+        .filter(articles::slug.eq(slug))
+        .select((
+            ArticleSummaryRow::as_select(),
+            ArticleBodyRow::as_select(),
+            AuthorRef::as_select(),
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// What one article shows beside its row: its tags (in order) and its per-network share
+/// counts.
+#[derive(Debug, Default)]
+pub struct ArticleExtras {
+    pub tags: Vec<(i64, String, String)>,
+    pub shares: Vec<(String, i64)>,
+}
+
+/// One article's tags and share counts in one statement kept prepared: the two lists as one
+/// `UNION ALL`, told apart by their first column.
+pub fn article_extras(conn: &mut DbConn, article_id: i64) -> DbResult<ArticleExtras> {
+    use diesel::sql_types::Integer;
+    const TAG: i32 = 0;
+    const SHARE: i32 = 1;
+    // MultiConnection's backend has no UNION: the query is built on each inner connection.
+    macro_rules! load {
+        ($c:expr) => {{
+            let tags = article_tags::table
+                .inner_join(tags::table)
+                .filter(article_tags::article_id.eq(article_id))
+                .select((
+                    TAG.into_sql::<Integer>(),
+                    article_tags::position,
+                    tags::id,
+                    tags::slug,
+                    tags::name,
+                ));
+            let shares = article_shares::table
+                .filter(article_shares::article_id.eq(article_id))
+                .select((
+                    SHARE.into_sql::<Integer>(),
+                    0.into_sql::<Integer>(),
+                    article_shares::count,
+                    article_shares::network,
+                    article_shares::network,
+                ));
+            tags.union_all(shares)
+                .load::<(i32, i32, i64, String, String)>($c)
+        }};
+    }
+    let mut rows = match conn {
+        DbConn::Sqlite(c) => load!(c)?,
+        DbConn::Pg(c) => load!(c)?,
+    };
+    rows.sort_by_key(|(kind, position, ..)| (*kind, *position));
+    let mut out = ArticleExtras::default();
+    for (kind, _, n, a, b) in rows {
+        if kind == TAG {
+            out.tags.push((n, a, b));
+        } else {
+            out.shares.push((a, n));
+        }
+    }
+    Ok(out)
 }

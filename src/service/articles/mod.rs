@@ -28,11 +28,13 @@ const MAX_BODY_CHARS: usize = 200_000;
 mod counters;
 mod effects;
 mod queries;
+mod ready;
 mod related;
 mod writes;
 
 pub use counters::*;
 pub use effects::*;
 pub use queries::*;
+pub use ready::{store_ready, ReadyRelated};
 pub use related::*;
 pub use writes::*;

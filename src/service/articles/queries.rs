@@ -217,12 +217,10 @@ pub fn assemble(c: &mut DbConn, rows: Vec<ArticleSummaryRow>) -> AppResult<Vec<A
         })
         .collect();
     let mut tags: HashMap<i64, Vec<TagRef>> = HashMap::new();
-    for (article_id, t) in db::articles::tags_for(c, &ids)? {
-        tags.entry(article_id).or_default().push(TagRef {
-            id: t.id,
-            slug: t.slug,
-            name: t.name,
-        });
+    for (article_id, id, slug, name) in db::articles::tags_for(c, &ids)? {
+        tags.entry(article_id)
+            .or_default()
+            .push(TagRef { id, slug, name });
     }
     let mut shares: HashMap<i64, BTreeMap<String, i64>> = HashMap::new();
     for (article_id, network, count) in db::articles::shares_for(c, &ids)? {
@@ -233,21 +231,21 @@ pub fn assemble(c: &mut DbConn, rows: Vec<ArticleSummaryRow>) -> AppResult<Vec<A
             let author = authors.get(&r.author_id).cloned().ok_or_else(|| {
                 AppError::Internal(format!("article {} has no author {}", r.id, r.author_id))
             })?;
-            let mut share_counts: BTreeMap<String, i64> = ShareNetwork::ALL
-                .iter()
-                .map(|n| (n.as_str().to_owned(), 0))
-                .collect();
-            if let Some(s) = shares.remove(&r.id) {
-                share_counts.extend(s);
-            }
-            Ok(summary_view(
-                r.clone(),
-                author,
-                tags.remove(&r.id).unwrap_or_default(),
-                share_counts,
-            ))
+            let share_counts = share_counts(shares.remove(&r.id).unwrap_or_default());
+            let tags = tags.remove(&r.id).unwrap_or_default();
+            Ok(summary_view(r, author, tags, share_counts))
         })
         .collect()
+}
+
+/// Every network's share count, zero where none was counted.
+fn share_counts(counted: impl IntoIterator<Item = (String, i64)>) -> BTreeMap<String, i64> {
+    let mut all: BTreeMap<String, i64> = ShareNetwork::ALL
+        .iter()
+        .map(|n| (n.as_str().to_owned(), 0))
+        .collect();
+    all.extend(counted);
+    all
 }
 
 pub(super) fn summary_view(
@@ -334,15 +332,37 @@ pub fn bodies(c: &mut DbConn, ids: &[i64]) -> AppResult<HashMap<i64, db::Article
     Ok(db::articles::bodies_by_ids(c, ids)?.into_iter().collect())
 }
 
-/// `GET /articles/{slug}`.
+/// `GET /articles/{slug}`: two statements, both kept prepared (the article with its body
+/// and author; its tags and share counts).
 pub async fn get(state: &AppState, viewer: &Viewer, slug: &str) -> AppResult<Article> {
     let slug = slug.to_owned();
     let viewer = viewer.clone();
     state
         .db
-        .read(move |c| {
-            let row = find_readable(c, &slug, &viewer)?;
-            full_article(c, row)
-        })
+        .read(move |c| read_article(c, &slug, &viewer))
         .await
+}
+
+/// An article the viewer may read, whole; anything else is 404 (no hint that it exists).
+pub(crate) fn read_article(c: &mut DbConn, slug: &str, viewer: &Viewer) -> AppResult<Article> {
+    let (row, body, author) = match db::articles::article_by_slug(c, slug)? {
+        Some(found) if may_read(&found.0, viewer, now()) => found,
+        _ => return Err(AppError::not_found("article")),
+    };
+    let extras = db::articles::article_extras(c, row.id)?;
+    let tags = extras
+        .tags
+        .into_iter()
+        .map(|(id, slug, name)| TagRef { id, slug, name })
+        .collect();
+    let author = AuthorRef {
+        id: author.id,
+        slug: author.slug,
+        name: author.name,
+    };
+    Ok(Article {
+        summary: summary_view(row, author, tags, share_counts(extras.shares)),
+        body: body.body,
+        body_html: body.body_html,
+    })
 }

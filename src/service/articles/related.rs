@@ -25,48 +25,127 @@ pub(super) fn check_related_limit(limit: Option<i64>) -> AppResult<i64> {
     }
 }
 
+/// Related lists of several articles.
+pub struct RelatedLists {
+    pub lists: HashMap<i64, Vec<ArticleSummary>>,
+    /// How long the kept lists they were built from stay fresh (see `ready`).
+    pub fresh_for: std::time::Duration,
+}
+
+/// One article's related list, for `GET /articles/{slug}/related`.
+pub struct RelatedPage {
+    /// The article whose list it is.
+    pub source: i64,
+    pub page: Page<ArticleSummary>,
+    /// How long it may be cached (see `ready`).
+    pub fresh_for: std::time::Duration,
+}
+
 /// `GET /articles/{slug}/related`: curated first, then by shared tags weighted by rarity,
-/// then the most recent; never the article itself, never unpublished ones.
+/// then the most recent; never the article itself, never unpublished ones. With the source
+/// article's id (what the answer depends on).
 pub async fn related(
     state: &AppState,
     viewer: &Viewer,
     slug: &str,
     limit: Option<i64>,
-) -> AppResult<Page<ArticleSummary>> {
+) -> AppResult<RelatedPage> {
     let limit = check_related_limit(limit)?;
     let slug = slug.to_owned();
     let viewer = viewer.clone();
     let cache = state.cache.clone();
+    let ready = state.related.clone();
     state
         .db
         .read(move |c| {
             let article = find_readable(c, &slug, &viewer)?;
-            let items = related_for(c, &cache, &[article.id], limit)?
-                .remove(&article.id)
-                .unwrap_or_default();
-            Ok(Page::whole(items, limit))
+            let mut found = related_for(c, &cache, &ready, &[article.id], limit)?;
+            let items = found.lists.remove(&article.id).unwrap_or_default();
+            Ok(RelatedPage {
+                source: article.id,
+                page: Page::whole(items, limit),
+                fresh_for: found.fresh_for,
+            })
         })
         .await
 }
 
 /// Related articles of many articles at once, in a fixed number of statements whatever their
-/// number (REST asks for one, GraphQL for a page). `cache` keeps the tag sizes the rarity
-/// weights come from.
+/// number (REST asks for one, GraphQL for a page): each source's live curated ones in the
+/// editor's order, then its computed list kept ready (`ready`), then the latest articles if
+/// still short. Who may appear is decided here, at read time, whatever was kept: live
+/// articles only, never the source itself, none twice.
 pub fn related_for(
     c: &mut DbConn,
     cache: &ResponseCache,
+    ready: &ReadyRelated,
     sources: &[i64],
     limit: i64,
-) -> AppResult<HashMap<i64, Vec<ArticleSummary>>> {
+) -> AppResult<RelatedLists> {
     let limit = check_related_limit(Some(limit))?;
-    let ids = related_ids(c, cache, sources, limit)?;
-    let mut wanted: Vec<i64> = ids.values().flatten().copied().collect();
+    let now = now();
+    let curated = db::articles::curated_related(c, sources, now)?;
+    let (computed, fresh_for) = ready.lists(c, cache, sources, now)?;
+    let mut wanted: Vec<i64> = curated
+        .iter()
+        .map(|(_, id)| *id)
+        .chain(computed.values().flat_map(|l| l.iter().copied()))
+        .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let rows = db::articles::summaries_by_ids(c, &wanted)?;
+    let mut live: HashMap<i64, ArticleSummaryRow> = db::articles::summaries_by_ids(c, &wanted)?
+        .into_iter()
+        .filter(|r| is_live(r, now))
+        .map(|r| (r.id, r))
+        .collect();
+    let mut ids: HashMap<i64, Vec<i64>> = sources.iter().map(|s| (*s, Vec::new())).collect();
+    let push = |ids: &mut HashMap<i64, Vec<i64>>, source: i64, id: i64, live: &HashMap<_, _>| {
+        if let Some(list) = ids.get_mut(&source) {
+            if id != source
+                && live.contains_key(&id)
+                && !list.contains(&id)
+                && (list.len() as i64) < limit
+            {
+                list.push(id);
+            }
+        }
+    };
+    for (source, id) in &curated {
+        push(&mut ids, *source, *id, &live);
+    }
+    for (source, list) in &computed {
+        for id in list.iter() {
+            push(&mut ids, *source, *id, &live);
+        }
+    }
+    if ids.values().any(|l| (l.len() as i64) < limit) {
+        // Kept lists lose articles unpublished since; the latest ones fill the gap. A source
+        // excludes itself and at most `limit` chosen ids: 2 * limit + 1 suffice.
+        let latest = db::articles::latest_ids(c, &[], now, 2 * limit + 1)?;
+        let missing: Vec<i64> = latest
+            .iter()
+            .filter(|id| !live.contains_key(id))
+            .copied()
+            .collect();
+        live.extend(
+            db::articles::summaries_by_ids(c, &missing)?
+                .into_iter()
+                .filter(|r| is_live(r, now))
+                .map(|r| (r.id, r)),
+        );
+        for source in sources {
+            for id in &latest {
+                push(&mut ids, *source, *id, &live);
+            }
+        }
+    }
+    let mut used: Vec<i64> = ids.values().flatten().copied().collect();
+    used.sort_unstable();
+    used.dedup();
+    let rows = used.iter().filter_map(|id| live.remove(id)).collect();
     let summaries: HashMap<i64, ArticleSummary> =
         assemble(c, rows)?.into_iter().map(|a| (a.id, a)).collect();
-    Ok(ids
+    let lists = ids
         .into_iter()
         .map(|(source, list)| {
             let items = list
@@ -75,70 +154,8 @@ pub fn related_for(
                 .collect();
             (source, items)
         })
-        .collect())
-}
-
-/// The ids of each source's related articles, best first.
-pub(super) fn related_ids(
-    c: &mut DbConn,
-    cache: &ResponseCache,
-    sources: &[i64],
-    limit: i64,
-) -> AppResult<HashMap<i64, Vec<i64>>> {
-    let now = now();
-    let mut out: HashMap<i64, Vec<i64>> = sources.iter().map(|s| (*s, Vec::new())).collect();
-    let push = |out: &mut HashMap<i64, Vec<i64>>, source: i64, id: i64| {
-        if let Some(list) = out.get_mut(&source) {
-            if id != source && !list.contains(&id) && (list.len() as i64) < limit {
-                list.push(id);
-            }
-        }
-    };
-    let curated = db::articles::curated_related(c, sources, now)?;
-    let most_curated = curated
-        .iter()
-        .fold(HashMap::<i64, i64>::new(), |mut m, (s, _)| {
-            *m.entry(*s).or_default() += 1;
-            m
-        });
-    for (source, id) in curated {
-        push(&mut out, source, id);
-    }
-    let tags = db::articles::tags_for(c, sources)?;
-    if !tags.is_empty() {
-        let sizes = cache.tag_sizes(|| -> AppResult<HashMap<i64, i64>> {
-            Ok(db::articles::public_counts_by_tag(c, None, now)?
-                .into_iter()
-                .collect())
-        })?;
-        let weights: HashMap<i64, i64> = tag_weights(
-            &tags
-                .iter()
-                .map(|(_, t)| (t.id, sizes.get(&t.id).copied().unwrap_or(0)))
-                .collect::<Vec<_>>(),
-        )
-        .into_iter()
         .collect();
-        let source_tags: Vec<(i64, i64, i64)> = tags
-            .iter()
-            .map(|(s, t)| (*s, t.id, weights.get(&t.id).copied().unwrap_or(1)))
-            .collect();
-        // Enough per source to fill the list after dropping the curated ones it repeats.
-        let extra = most_curated.values().copied().max().unwrap_or(0);
-        for (source, id) in db::articles::related_by_tags(c, &source_tags, now, limit + extra)? {
-            push(&mut out, source, id);
-        }
-    }
-    if out.values().any(|l| (l.len() as i64) < limit) {
-        // A source excludes itself and at most `limit` chosen ids: 2 * limit + 1 suffice.
-        let latest = db::articles::latest_ids(c, &[], now, 2 * limit + 1)?;
-        for source in sources {
-            for id in &latest {
-                push(&mut out, *source, *id);
-            }
-        }
-    }
-    Ok(out)
+    Ok(RelatedLists { lists, fresh_for })
 }
 
 /// `PUT /articles/{slug}/related` (editors): sets the curated list, in order.

@@ -396,6 +396,7 @@ pub async fn update(
     let writer = require_role(viewer, Role::Author)?.clone();
     state.abuse.write(viewer)?;
     let slug = slug.to_owned();
+    let ready = state.related.clone();
     state
         .write(move |c, events| {
             let current = find_for_write(c, &slug, &writer, expected_version)?;
@@ -443,11 +444,17 @@ pub async fn update(
             if !written {
                 return Err(stale(current.version + 1));
             }
+            let retagged = tag_ids.is_some();
             if let Some(ids) = tag_ids {
                 db::articles::set_tags(c, current.id, &ids)?;
             }
             let stored = db::articles::find_by_id(c, current.id)?
                 .ok_or_else(|| AppError::not_found("article"))?;
+            if retagged || stored.status != current.status {
+                // Its related list was ranked by its old tags: recomputed on its next read.
+                db::articles::forget_ready_related(c, current.id)?;
+                ready.forget(current.id);
+            }
             let article = full_article(c, stored)?;
             article_events(before.as_ref(), Some(&article.summary), events);
             Ok(article)
