@@ -18,10 +18,10 @@ def get(path):
 
 total = get("/api/v1/articles?per_page=1")["meta"]["total"]
 pages = max(1, total // 100)
-# 20 pages of 100 spread evenly over the corpus: 2,000 slugs.
+# 50 pages of 100 spread evenly over the corpus: 5,000 slugs.
 slugs = []
-for k in range(20):
-    page = 1 + (k * pages) // 20
+for k in range(50):
+    page = 1 + (k * pages) // 50
     slugs += [a["slug"] for a in get(f"/api/v1/articles?per_page=100&page={page}")["data"]]
 tags = [t["slug"] for t in get("/api/v1/tags?per_page=100")["data"]]
 words = ["council", "budget", "election", "energy", "climate", "court", "trade", "housing",

@@ -62,14 +62,26 @@ if [ ! -f "$marker" ]; then
     touch "$marker"
 fi
 
-NEWSDESK_BIND="127.0.0.1:$port" "$bin" serve &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    curl -fs "$base/readyz" >/dev/null 2>&1 && break
-    sleep 0.2
-done
-curl -fs "$base/readyz" >/dev/null
+server=
+start_server() { # [env assignments...]: a fresh server (an empty response cache)
+    stop_server
+    env "$@" NEWSDESK_BIND="127.0.0.1:$port" "$bin" serve &
+    server=$!
+    for _ in $(seq 1 100); do
+        curl -fs "$base/readyz" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    curl -fs "$base/readyz" >/dev/null
+}
+stop_server() {
+    if [ -n "$server" ]; then
+        kill "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+        server=
+    fi
+}
+trap stop_server EXIT
+start_server
 
 python3 bench/lists.py "$base" "$out"
 token=$(curl -fs -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
@@ -79,6 +91,13 @@ token=$(curl -fs -X POST "$base/api/v1/auth/login" -H 'content-type: application
 results="$out/results.jsonl"
 : > "$results"
 only=${BENCH_ONLY:-}
+# Three passes, each on a freshly started server, each scenario measured in each:
+#   warm       one cold pass over the scenario's URLs first (its mean and p99 are the "first
+#              reader" columns), then wrk walks the list in turn: the response cache answers.
+#   nowarm     no cold pass; wrk picks URLs of the list at random: what a crawler or an
+#              audience meets after a restart or an invalidation.
+#   cacheoff   NEWSDESK_CACHE_MB=0, wrk walks the list: every request reaches the database.
+phase=warm
 run() { # name label script [args...]
     local name=$1 label=$2 script=$3
     shift 3
@@ -88,38 +107,64 @@ run() { # name label script [args...]
     # Start from an idle server: what the previous scenario queued has drained.
     curl -fs --max-time 60 "$base/readyz" >/dev/null || true
     sleep 1
-    # A cold pass first, one request per URL: wrk then measures the warm server, and the
-    # table shows what the first visitor of each URL waited.
     local cold='{}'
-    case "$script" in
-        get.lua | get_encoded.lua) cold=$(python3 bench/warm.py 127.0.0.1 "$port" "$1") ;;
-        graphql.lua) cold=$(python3 bench/warm.py 127.0.0.1 "$port" "$1" graphql) ;;
-        mixed.lua) cold=$(python3 bench/warm.py 127.0.0.1 "$port" "$1") ;;
-    esac
-    echo 5 > "/proc/$server/clear_refs" 2>/dev/null || true
+    if [ "$phase" = warm ]; then
+        case "$script" in
+            get.lua | get_encoded.lua | mixed.lua) cold=$(python3 bench/warm.py 127.0.0.1 "$port" "$1") ;;
+            graphql.lua) cold=$(python3 bench/warm.py 127.0.0.1 "$port" "$1" graphql) ;;
+        esac
+    elif [ "$phase" = nowarm ]; then
+        case "$script" in
+            get.lua) script=shuffled.lua ;;
+            graphql.lua) script=shuffled.lua; set -- "$1" post ;;
+        esac
+    fi
     local line
     line=$(wrk -t2 -c"$connections" -d"$duration" -s "bench/lua/$script" "$base" -- "$@" | tail -n 1)
     local rss
     rss=$(awk '/VmHWM/ {print $2 / 1024}' "/proc/$server/status")
-    echo "$line" | NAME="$name" LABEL="$label" RSS="$rss" COLD="$cold" python3 -c \
-        'import json,os,sys; r=json.load(sys.stdin); r.update(json.loads(os.environ["COLD"])); r.update(name=os.environ["NAME"], label=os.environ["LABEL"], rss_mb=float(os.environ["RSS"])); print(json.dumps(r))' \
+    echo "$line" | NAME="$name" LABEL="$label" PHASE="$phase" RSS="$rss" COLD="$cold" python3 -c \
+        'import json,os,sys; r=json.load(sys.stdin); r.update(json.loads(os.environ["COLD"])); r.update(name=os.environ["NAME"], label=os.environ["LABEL"], phase=os.environ["PHASE"], rss_mb=float(os.environ["RSS"])); print(json.dumps(r))' \
         >> "$results"
-    echo "$label: $line $cold (peak RSS ${rss} MB)"
+    echo "[$phase] $label: $line $cold (peak RSS ${rss} MB)"
 }
 
-run baseline "static baseline (/healthz)" get.lua "$out/baseline.txt"
-run article "article by slug" get.lua "$out/article.txt"
-run latest "latest page of 20" get.lua "$out/latest.txt"
-run latest_gzip "latest page of 20, gzip" get_encoded.lua "$out/latest.txt" gzip
-run latest_br "latest page of 20, br" get_encoded.lua "$out/latest.txt" br
-run article_br "article by slug, br" get_encoded.lua "$out/article.txt" br
-run tag "a tag's page" get.lua "$out/tag.txt"
-run first_page "first page (per_page=20)" get.lua "$out/first_page.txt"
-run depth "keyset page at depth 5,000" get.lua "$out/depth.txt"
-run search "full-text search" get.lua "$out/search.txt"
-run related "related articles" get.lua "$out/related.txt"
-run graphql_home "GraphQL home page" graphql.lua "$out/graphql_home.txt"
-run graphql_article "GraphQL article page" graphql.lua "$out/graphql_article.txt"
+reads() {
+    run baseline "static baseline (/healthz)" get.lua "$out/baseline.txt"
+    run article "article by slug" get.lua "$out/article.txt"
+    run latest "latest page of 20" get.lua "$out/latest.txt"
+    run latest_gzip "latest page of 20, gzip" get_encoded.lua "$out/latest.txt" gzip
+    run latest_br "latest page of 20, br" get_encoded.lua "$out/latest.txt" br
+    run article_br "article by slug, br" get_encoded.lua "$out/article.txt" br
+    run tag "a tag's page" get.lua "$out/tag.txt"
+    run first_page "first page (per_page=20)" get.lua "$out/first_page.txt"
+    run depth "keyset page at depth 5,000" get.lua "$out/depth.txt"
+    run search "full-text search" get.lua "$out/search.txt"
+    run related "related articles" get.lua "$out/related.txt"
+    run graphql_home "GraphQL home page" graphql.lua "$out/graphql_home.txt"
+    run graphql_article "GraphQL article page" graphql.lua "$out/graphql_article.txt"
+}
+
+# Related lists are kept ready once computed (NEWSDESK_RELATED_MAX_AGE_SECS): the first
+# pass measures reading them while they are computed, from none kept.
+phase=cacheoff
+start_server NEWSDESK_CACHE_MB=0
+if [ -z "$only" ] || [[ " $only " == *" related_unkept "* ]]; then
+    stop_server
+    case "$backend" in
+        sqlite) python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM related_ready"); c.commit()' "$out/bench-$articles.db" ;;
+        postgres) psql "$DATABASE_URL" -qc 'DELETE FROM related_ready' ;;
+    esac
+    start_server NEWSDESK_CACHE_MB=0
+fi
+run related_unkept "related articles, none kept yet" get.lua "$out/related.txt"
+reads
+phase=nowarm
+start_server
+reads
+phase=warm
+start_server
+reads
 run mixed "mixed 90% reads / 10% views" mixed.lua "$out/mixed_reads.txt" "$out/view_slugs.txt"
 # wrk stops counting responses at its deadline, so exactness is checked with a counted burst.
 views=skipped
