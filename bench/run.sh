@@ -158,6 +158,8 @@ if [ -z "$only" ] || [[ " $only " == *" related_unkept "* ]]; then
     start_server NEWSDESK_CACHE_MB=0
 fi
 run related_unkept "related articles, none kept yet" get.lua "$out/related.txt"
+# Every list kept before the cache-off pass measures reading kept ones.
+python3 bench/warm.py 127.0.0.1 "$port" "$out/related.txt" >/dev/null
 reads
 phase=nowarm
 start_server

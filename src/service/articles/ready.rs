@@ -65,8 +65,9 @@ impl ReadyRelated {
 
     /// Each source's computed list (ids best first, not yet checked for visibility): kept
     /// ones (expired ones too, while the background recomputes them), the others computed
-    /// now and queued to be kept. With how long the oldest of them stays fresh: an answer
-    /// built from them is cached no longer.
+    /// now and queued to be kept. With how long the fresh ones stay fresh: an answer built
+    /// from them is cached no longer (an expired one's recomputation drops the answers built
+    /// from it when the list changed).
     pub(super) fn lists(
         &self,
         c: &mut DbConn,
@@ -95,8 +96,10 @@ impl ReadyRelated {
         let mut stale = Vec::new();
         for (id, list, at) in db::articles::ready_related(c, &unknown)? {
             let list = Arc::new(list);
-            fresh_for = fresh_for.min(self.fresh_for(at, now));
-            if !self.fresh(at, now) {
+            if self.fresh(at, now) {
+                fresh_for = fresh_for.min(self.fresh_for(at, now));
+            } else {
+                // Being recomputed: the recomputation drops the answers built from it.
                 stale.push((id, list.clone()));
             }
             // An expired list serves until the background has recomputed it.
