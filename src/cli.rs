@@ -122,6 +122,7 @@ pub fn main() -> i32 {
         }
     };
     crate::telemetry::init(&settings.log_filter, settings.log_format);
+    crate::limits::bound_malloc_arenas();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

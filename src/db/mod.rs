@@ -539,7 +539,7 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.transaction(f, true).await
+        self.transaction(f, true, false).await
     }
 
     /// Like [`Db::write`], for counters: these may lag on a replica, so reads stay there.
@@ -549,10 +549,26 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.transaction(f, false).await
+        self.transaction(f, false, false).await
     }
 
-    async fn transaction<T, E, F>(&self, f: F, read_own_write: bool) -> Result<T, E>
+    /// Like [`Db::write_counters`], for background upkeep (keeping computed lists): its
+    /// statements, the transaction's own included, are not counted with the requests'.
+    pub async fn write_background<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.transaction(f, false, true).await
+    }
+
+    async fn transaction<T, E, F>(
+        &self,
+        f: F,
+        read_own_write: bool,
+        in_background: bool,
+    ) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -577,7 +593,11 @@ impl Db {
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
             let mut conn = pool.get().map_err(DbError::from)?;
-            run_transaction(&mut conn, f, Some(&abandoned))
+            if in_background {
+                background(|| run_transaction(&mut conn, f, Some(&abandoned)))
+            } else {
+                run_transaction(&mut conn, f, Some(&abandoned))
+            }
         })
         .await
         .map_err(|e| E::from(DbError::Other(format!("blocking task failed: {e}"))));

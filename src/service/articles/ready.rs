@@ -271,9 +271,8 @@ pub async fn store_ready(state: &AppState) -> AppResult<usize> {
     // Background work: not counted with the requests' statements.
     let result = state
         .db
-        .write_counters(move |c| {
-            db::background(|| db::articles::store_ready_related(c, &to_store))
-                .map_err(AppError::from)
+        .write_background(move |c| {
+            db::articles::store_ready_related(c, &to_store).map_err(AppError::from)
         })
         .await;
     state.related.stored(&lists);
