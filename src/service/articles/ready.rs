@@ -50,17 +50,13 @@ impl ReadyRelated {
         }
     }
 
-    fn fresh(&self, computed_at: NaiveDateTime, now: NaiveDateTime) -> bool {
-        computed_at
-            .checked_add_signed(self.max_age)
-            .is_none_or(|until| until > now)
-    }
-
-    /// How long a list computed at `at` stays fresh after `now` (zero once expired).
+    /// How long a list computed at `at` stays fresh after `now`: zero once expired (the one
+    /// rule for "fresh").
     fn fresh_for(&self, at: NaiveDateTime, now: NaiveDateTime) -> Duration {
-        at.checked_add_signed(self.max_age)
-            .and_then(|until| (until - now).to_std().ok())
-            .unwrap_or(Duration::ZERO)
+        match at.checked_add_signed(self.max_age) {
+            Some(until) => (until - now).to_std().unwrap_or(Duration::ZERO),
+            None => Duration::MAX,
+        }
     }
 
     /// Each source's computed list (ids best first, not yet checked for visibility): kept
@@ -81,9 +77,12 @@ impl ReadyRelated {
         {
             let pending = lock(&self.pending);
             for s in sources {
-                match pending.get(s) {
-                    Some((list, at)) if self.fresh(*at, now) => {
-                        fresh_for = fresh_for.min(self.fresh_for(*at, now));
+                let left = pending
+                    .get(s)
+                    .map(|(list, at)| (list, self.fresh_for(*at, now)));
+                match left {
+                    Some((list, left)) if !left.is_zero() => {
+                        fresh_for = fresh_for.min(left);
                         out.insert(*s, list.clone());
                     }
                     _ => unknown.push(*s),
@@ -96,8 +95,9 @@ impl ReadyRelated {
         let mut stale = Vec::new();
         for (id, list, at) in db::articles::ready_related(c, &unknown)? {
             let list = Arc::new(list);
-            if self.fresh(at, now) {
-                fresh_for = fresh_for.min(self.fresh_for(at, now));
+            let left = self.fresh_for(at, now);
+            if !left.is_zero() {
+                fresh_for = fresh_for.min(left);
             } else {
                 // Being recomputed: the recomputation drops the answers built from it.
                 stale.push((id, list.clone()));
