@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::models::*;
 use super::schema::{articles, comments};
-use super::{DbConn, DbResult};
+use super::{in_ids, DbConn, DbResult};
 
 /// Where a page of top-level comments starts.
 #[derive(Debug, Clone, Copy)]
@@ -59,7 +59,7 @@ pub fn count_approved_roots(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<
         return Ok(Vec::new());
     }
     Ok(comments::table
-        .filter(comments::article_id.eq_any(article_ids.to_vec()))
+        .filter(in_ids(comments::article_id, article_ids))
         .filter(comments::status.eq("approved"))
         .filter(comments::parent_id.is_null())
         .group_by(comments::article_id)
@@ -73,7 +73,7 @@ pub fn approved_replies(conn: &mut DbConn, parent_ids: &[i64]) -> DbResult<Vec<C
         return Ok(Vec::new());
     }
     Ok(comments::table
-        .filter(comments::parent_id.eq_any(parent_ids.to_vec()))
+        .filter(in_ids(comments::parent_id, parent_ids))
         .filter(comments::status.eq("approved"))
         .order_by((comments::created_at, comments::id))
         .select(CommentRow::as_select())

@@ -5,6 +5,7 @@
 pub mod articles;
 pub mod changes;
 pub mod comments;
+pub mod ids;
 pub mod models;
 pub mod outbox;
 pub mod schema;
@@ -25,6 +26,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use ids::in_ids;
 pub use models::*;
 
 #[derive(diesel::MultiConnection)]

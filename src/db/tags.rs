@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::models::*;
 use super::schema::tags;
-use super::{DbConn, DbResult};
+use super::{in_ids, DbConn, DbResult};
 use crate::domain::Slug;
 
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<TagRow>> {
@@ -23,7 +23,7 @@ pub fn find_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<TagRow>> {
         return Ok(Vec::new());
     }
     Ok(tags::table
-        .filter(tags::id.eq_any(ids.to_vec()))
+        .filter(in_ids(tags::id, ids))
         .select(TagRow::as_select())
         .load(conn)?)
 }

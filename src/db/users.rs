@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use super::models::*;
 use super::schema::users;
-use super::{DbConn, DbResult};
+use super::{in_ids, DbConn, DbResult};
 use crate::domain::Slug;
 
 pub fn find_by_id(conn: &mut DbConn, id: i64) -> DbResult<Option<UserRow>> {
@@ -19,7 +19,7 @@ pub fn find_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<UserRow>> {
         return Ok(Vec::new());
     }
     Ok(users::table
-        .filter(users::id.eq_any(ids.to_vec()))
+        .filter(in_ids(users::id, ids))
         .select(UserRow::as_select())
         .load(conn)?)
 }

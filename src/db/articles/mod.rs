@@ -13,7 +13,7 @@ use super::schema::{
     article_shares, article_tags, articles, related_articles, related_ready, tags, users,
 };
 use super::search::{self, SearchTerms};
-use super::{Backend, DbConn, DbError, DbResult};
+use super::{in_ids, Backend, DbConn, DbError, DbResult};
 use crate::domain::Slug;
 
 diesel::define_sql_function!(fn coalesce(x: Nullable<Timestamp>, y: Timestamp) -> Timestamp);

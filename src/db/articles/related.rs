@@ -30,7 +30,7 @@ pub fn curated_related(
     }
     Ok(related_articles::table
         .inner_join(articles::table.on(articles::id.eq(related_articles::related_id)))
-        .filter(related_articles::article_id.eq_any(article_ids.to_vec()))
+        .filter(in_ids(related_articles::article_id, article_ids))
         .filter(articles::status.eq("published"))
         .filter(articles::published_at.le(now))
         .order_by((related_articles::article_id, related_articles::position))
@@ -135,7 +135,7 @@ pub fn ready_related(
             ))
             .load(conn)?,
         many => related_ready::table
-            .filter(related_ready::article_id.eq_any(many.to_vec()))
+            .filter(in_ids(related_ready::article_id, many))
             .select((
                 related_ready::article_id,
                 related_ready::related_ids,

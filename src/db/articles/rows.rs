@@ -45,7 +45,7 @@ pub fn summaries_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<ArticleS
         return Ok(Vec::new());
     }
     Ok(articles::table
-        .filter(articles::id.eq_any(ids.to_vec()))
+        .filter(in_ids(articles::id, ids))
         .select(ArticleSummaryRow::as_select())
         .load(conn)?)
 }
@@ -68,7 +68,7 @@ pub fn bodies_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<(i64, Artic
         return Ok(Vec::new());
     }
     Ok(articles::table
-        .filter(articles::id.eq_any(ids.to_vec()))
+        .filter(in_ids(articles::id, ids))
         .select((articles::id, ArticleBodyRow::as_select()))
         .load(conn)?)
 }
@@ -153,35 +153,9 @@ pub fn tags_for(
     }
     Ok(article_tags::table
         .inner_join(tags::table)
-        .filter(article_tags::article_id.eq_any(article_ids.to_vec()))
+        .filter(in_ids(article_tags::article_id, article_ids))
         .order_by((article_tags::article_id, article_tags::position))
         .select((article_tags::article_id, tags::id, tags::slug, tags::name))
-        .load(conn)?)
-}
-
-/// Authors of a set of articles (by user id).
-pub fn authors_by_ids(conn: &mut DbConn, user_ids: &[i64]) -> DbResult<Vec<AuthorRef>> {
-    if user_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(users::table
-        .filter(users::id.eq_any(user_ids.to_vec()))
-        .select(AuthorRef::as_select())
-        .load(conn)?)
-}
-
-/// Per-network share counts of a set of articles.
-pub fn shares_for(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<Vec<(i64, String, i64)>> {
-    if article_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(article_shares::table
-        .filter(article_shares::article_id.eq_any(article_ids.to_vec()))
-        .select((
-            article_shares::article_id,
-            article_shares::network,
-            article_shares::count,
-        ))
         .load(conn)?)
 }
 
@@ -191,7 +165,7 @@ pub fn existing_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<i64>> {
         return Ok(Vec::new());
     }
     Ok(articles::table
-        .filter(articles::id.eq_any(ids.to_vec()))
+        .filter(in_ids(articles::id, ids))
         .select(articles::id)
         .load(conn)?)
 }
@@ -238,78 +212,102 @@ pub fn set_comment_count(conn: &mut DbConn, article_id: i64, n: i64) -> DbResult
     Ok(())
 }
 
-/// One article with its body and author, by slug: one statement the connection keeps
-/// prepared (a static query, no list of binds).
+/// One article with its body, by slug: one statement the connection keeps prepared (a static
+/// query, no list of binds).
 pub fn article_by_slug(
     conn: &mut DbConn,
     slug: &str,
-) -> DbResult<Option<(ArticleSummaryRow, ArticleBodyRow, AuthorRef)>> {
+) -> DbResult<Option<(ArticleSummaryRow, ArticleBodyRow)>> {
     if !Slug::is_valid(slug) {
         return Ok(None);
     }
     Ok(articles::table
-        .inner_join(users::table)
         .filter(articles::slug.eq(slug))
-        .select((
-            ArticleSummaryRow::as_select(),
-            ArticleBodyRow::as_select(),
-            AuthorRef::as_select(),
-        ))
+        .select((ArticleSummaryRow::as_select(), ArticleBodyRow::as_select()))
         .first(conn)
         .optional()?)
 }
 
-/// What one article shows beside its row: its tags (in order) and its per-network share
-/// counts.
+/// What summaries show beside their rows, for a set of articles: their tags (each article's
+/// in order), per-network share counts and authors, keyed by article id.
 #[derive(Debug, Default)]
-pub struct ArticleExtras {
-    pub tags: Vec<(i64, String, String)>,
-    pub shares: Vec<(String, i64)>,
+pub struct SummaryExtras {
+    pub tags: HashMap<i64, Vec<(i64, String, String)>>,
+    pub shares: HashMap<i64, Vec<(String, i64)>>,
+    pub authors: HashMap<i64, AuthorRef>,
 }
 
-/// One article's tags and share counts in one statement kept prepared: the two lists as one
-/// `UNION ALL`, told apart by their first column.
-pub fn article_extras(conn: &mut DbConn, article_id: i64) -> DbResult<ArticleExtras> {
+/// The tags, share counts and authors of a set of articles in one statement kept prepared
+/// whatever the number of articles: the three lists as one `UNION ALL`, told apart by their
+/// first column, the ids bound once (`in_ids`).
+pub fn summary_extras(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<SummaryExtras> {
     use diesel::sql_types::Integer;
     const TAG: i32 = 0;
     const SHARE: i32 = 1;
+    const AUTHOR: i32 = 2;
+    if article_ids.is_empty() {
+        return Ok(SummaryExtras::default());
+    }
     // MultiConnection's backend has no UNION: the query is built on each inner connection.
     macro_rules! load {
         ($c:expr) => {{
             let tags = article_tags::table
                 .inner_join(tags::table)
-                .filter(article_tags::article_id.eq(article_id))
+                .filter(in_ids(article_tags::article_id, article_ids))
                 .select((
                     TAG.into_sql::<Integer>(),
+                    article_tags::article_id,
                     article_tags::position,
                     tags::id,
                     tags::slug,
                     tags::name,
                 ));
             let shares = article_shares::table
-                .filter(article_shares::article_id.eq(article_id))
+                .filter(in_ids(article_shares::article_id, article_ids))
                 .select((
                     SHARE.into_sql::<Integer>(),
+                    article_shares::article_id,
                     0.into_sql::<Integer>(),
                     article_shares::count,
                     article_shares::network,
                     article_shares::network,
                 ));
+            let authors = articles::table
+                .inner_join(users::table)
+                .filter(in_ids(articles::id, article_ids))
+                .select((
+                    AUTHOR.into_sql::<Integer>(),
+                    articles::id,
+                    0.into_sql::<Integer>(),
+                    users::id,
+                    users::slug,
+                    users::name,
+                ));
             tags.union_all(shares)
-                .load::<(i32, i32, i64, String, String)>($c)
+                .union_all(authors)
+                .load::<(i32, i64, i32, i64, String, String)>($c)
         }};
     }
     let mut rows = match conn {
         DbConn::Sqlite(c) => load!(c)?,
         DbConn::Pg(c) => load!(c)?,
     };
-    rows.sort_by_key(|(kind, position, ..)| (*kind, *position));
-    let mut out = ArticleExtras::default();
-    for (kind, _, n, a, b) in rows {
-        if kind == TAG {
-            out.tags.push((n, a, b));
-        } else {
-            out.shares.push((a, n));
+    rows.sort_unstable_by_key(|(kind, article, position, ..)| (*kind, *article, *position));
+    let mut out = SummaryExtras::default();
+    for (kind, article, _, n, a, b) in rows {
+        match kind {
+            TAG => out.tags.entry(article).or_default().push((n, a, b)),
+            SHARE => out.shares.entry(article).or_default().push((a, n)),
+            _ => {
+                out.authors.insert(
+                    article,
+                    AuthorRef {
+                        id: n,
+                        slug: a,
+                        name: b,
+                    },
+                );
+            }
         }
     }
     Ok(out)

@@ -196,46 +196,35 @@ pub async fn list(
         .await
 }
 
-/// Fills summaries with their authors, tags and share counts: three statements for any
-/// number of rows. GraphQL's loaders call the same functions.
+/// Fills summaries with their authors, tags and share counts: one statement, kept prepared,
+/// for any number of rows. GraphQL's loaders call the same function.
 pub fn assemble(c: &mut DbConn, rows: Vec<ArticleSummaryRow>) -> AppResult<Vec<ArticleSummary>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut author_ids: Vec<i64> = rows.iter().map(|r| r.author_id).collect();
-    author_ids.sort_unstable();
-    author_ids.dedup();
-    let authors: HashMap<i64, AuthorRef> = db::articles::authors_by_ids(c, &author_ids)?
-        .into_iter()
-        .map(|a| {
-            (
-                a.id,
-                AuthorRef {
-                    id: a.id,
-                    slug: a.slug,
-                    name: a.name,
-                },
-            )
-        })
-        .collect();
-    let mut tags: HashMap<i64, Vec<TagRef>> = HashMap::new();
-    for (article_id, id, slug, name) in db::articles::tags_for(c, &ids)? {
-        tags.entry(article_id)
-            .or_default()
-            .push(TagRef { id, slug, name });
-    }
-    let mut shares: HashMap<i64, BTreeMap<String, i64>> = HashMap::new();
-    for (article_id, network, count) in db::articles::shares_for(c, &ids)? {
-        shares.entry(article_id).or_default().insert(network, count);
-    }
+    let mut extras = db::articles::summary_extras(c, &ids)?;
     rows.into_iter()
         .map(|r| {
-            let author = authors.get(&r.author_id).cloned().ok_or_else(|| {
+            let author = extras.authors.remove(&r.id).ok_or_else(|| {
                 AppError::Internal(format!("article {} has no author {}", r.id, r.author_id))
             })?;
-            let share_counts = share_counts(shares.remove(&r.id).unwrap_or_default());
-            let tags = tags.remove(&r.id).unwrap_or_default();
-            Ok(summary_view(r, author, tags, share_counts))
+            let shares = share_counts(extras.shares.remove(&r.id).unwrap_or_default());
+            let tags = tag_refs(extras.tags.remove(&r.id).unwrap_or_default());
+            Ok(summary_view(r, author_ref(author), tags, shares))
         })
         .collect()
+}
+
+fn tag_refs(tags: Vec<(i64, String, String)>) -> Vec<TagRef> {
+    tags.into_iter()
+        .map(|(id, slug, name)| TagRef { id, slug, name })
+        .collect()
+}
+
+fn author_ref(a: db::AuthorRef) -> AuthorRef {
+    AuthorRef {
+        id: a.id,
+        slug: a.slug,
+        name: a.name,
+    }
 }
 
 /// Every network's share count, zero where none was counted.
@@ -314,16 +303,21 @@ pub(crate) fn find_readable(
 
 pub(super) fn full_article(c: &mut DbConn, row: ArticleSummaryRow) -> AppResult<Article> {
     let id = row.id;
-    let mut body = bodies(c, &[id])?
+    let body = bodies(c, &[id])?
         .remove(&id)
         .ok_or_else(|| AppError::not_found("article"))?;
+    whole(c, row, body)
+}
+
+/// An article's row and body made whole: its author, tags and share counts (one statement).
+fn whole(c: &mut DbConn, row: ArticleSummaryRow, body: db::ArticleBodyRow) -> AppResult<Article> {
     let summary = assemble(c, vec![row])?
         .pop()
         .ok_or_else(|| AppError::Internal("article vanished while reading".into()))?;
     Ok(Article {
         summary,
-        body: std::mem::take(&mut body.body),
-        body_html: std::mem::take(&mut body.body_html),
+        body: body.body,
+        body_html: body.body_html,
     })
 }
 
@@ -332,8 +326,8 @@ pub fn bodies(c: &mut DbConn, ids: &[i64]) -> AppResult<HashMap<i64, db::Article
     Ok(db::articles::bodies_by_ids(c, ids)?.into_iter().collect())
 }
 
-/// `GET /articles/{slug}`: two statements, both kept prepared (the article with its body
-/// and author; its tags and share counts).
+/// `GET /articles/{slug}`: two statements, both kept prepared (the article with its body;
+/// its author, tags and share counts).
 pub async fn get(state: &AppState, viewer: &Viewer, slug: &str) -> AppResult<Article> {
     let slug = slug.to_owned();
     let viewer = viewer.clone();
@@ -345,24 +339,9 @@ pub async fn get(state: &AppState, viewer: &Viewer, slug: &str) -> AppResult<Art
 
 /// An article the viewer may read, whole; anything else is 404 (no hint that it exists).
 pub(crate) fn read_article(c: &mut DbConn, slug: &str, viewer: &Viewer) -> AppResult<Article> {
-    let (row, body, author) = match db::articles::article_by_slug(c, slug)? {
+    let (row, body) = match db::articles::article_by_slug(c, slug)? {
         Some(found) if may_read(&found.0, viewer, now()) => found,
         _ => return Err(AppError::not_found("article")),
     };
-    let extras = db::articles::article_extras(c, row.id)?;
-    let tags = extras
-        .tags
-        .into_iter()
-        .map(|(id, slug, name)| TagRef { id, slug, name })
-        .collect();
-    let author = AuthorRef {
-        id: author.id,
-        slug: author.slug,
-        name: author.name,
-    };
-    Ok(Article {
-        summary: summary_view(row, author, tags, share_counts(extras.shares)),
-        body: body.body,
-        body_html: body.body_html,
-    })
+    whole(c, row, body)
 }
