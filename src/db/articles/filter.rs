@@ -190,8 +190,8 @@ pub(crate) fn is_public(now: NaiveDateTime) -> Predicate {
     )
 }
 
-/// How a list filtered by tag finds its rows. (Search has one plan per engine: see
-/// `search::matches`.)
+/// How a list filtered by tag or by search finds its rows (for search on SQLite, see
+/// `search::matches`; PostgreSQL's planner chooses for itself).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Plan {
     /// Gather the matching rows from the tag's rows or the search index, then sort them:

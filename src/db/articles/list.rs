@@ -54,7 +54,7 @@ pub(super) fn filtered<'a, ST: 'a>(
         };
     }
     if let Some(terms) = &f.search {
-        q = q.filter(search::matches(conn.dialect(), terms));
+        q = q.filter(search::matches(conn.dialect(), terms, plan == Plan::Walk));
     }
     if f.match_nothing {
         q = q.filter(articles::id.lt(0));
@@ -80,7 +80,16 @@ pub fn count(conn: &mut DbConn, f: &ArticleFilter, cap: Option<i64>) -> DbResult
         let n = timeline(tag, f).select(count_star()).get_result(conn)?;
         return Ok((n, true));
     }
-    let q = filtered(articles::table.into_boxed(), f, conn, Plan::Gather);
+    // A search matching more articles than the cap is counted walking the list (up to the
+    // cap), not by looking up every match (see `search::matches`).
+    let plan = match (&f.search, cap) {
+        (Some(terms), Some(cap)) => match search::index_matches(conn, terms)? {
+            Some(n) if n > cap => Plan::Walk,
+            _ => Plan::Gather,
+        },
+        _ => Plan::Gather,
+    };
+    let q = filtered(articles::table.into_boxed(), f, conn, plan);
     match cap {
         None => Ok((q.select(count_star()).get_result(conn)?, true)),
         Some(cap) => {
@@ -128,7 +137,7 @@ pub(super) fn rows_in_order(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<Arti
         return Ok(Vec::new());
     }
     let mut rows: HashMap<i64, ArticleSummaryRow> = articles::table
-        .filter(articles::id.eq_any(ids))
+        .filter(in_ids(articles::id, ids))
         .select(ArticleSummaryRow::as_select())
         .load::<ArticleSummaryRow>(conn)?
         .into_iter()
