@@ -129,7 +129,7 @@ impl Coding {
 
     /// `body` in this coding, or `None` when that would not make it smaller.
     pub fn encode(self, body: &[u8], effort: Effort) -> Option<Bytes> {
-        let out = match self {
+        let mut out = match self {
             Coding::Identity => return None,
             Coding::Gzip => {
                 let mut enc = flate2::write::GzEncoder::new(
@@ -151,6 +151,7 @@ impl Coding {
                 enc.into_inner()
             }
         };
+        out.shrink_to_fit();
         (out.len() < body.len()).then(|| Bytes::from(out))
     }
 }

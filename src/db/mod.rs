@@ -146,10 +146,13 @@ impl ManageConnection for ConnectionManager {
                 // Every pooled connection gets the same settings: WAL lets readers run beside
                 // the writer, busy_timeout makes writers wait instead of failing.
                 // busy_timeout comes first so the rest waits for a lock instead of failing.
+                // A page cache of 1 MB per connection: the operating system caches the file
+                // anyway; at 2 MB the pool's caches held 16 MB of the 100 MB goal, and the
+                // cache-off benchmark measured no difference in req/s between the two.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA cache_size = -2000;",
+                     PRAGMA cache_size = -1000;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 let mut conn = DbConn::Sqlite(conn);

@@ -152,7 +152,10 @@ impl moka::Expiry<String, (u64, Arc<CachedBody>)> for FreshFor {
 impl CachedBody {
     /// A JSON body and its validator, with no list headers. Until the caller says what it
     /// shows, any public change reaches it.
-    pub fn new(body: impl Into<bytes::Bytes>, etag: String) -> Self {
+    pub fn new(mut body: Vec<u8>, etag: String) -> Self {
+        // Serializers grow their buffer by doubling: up to half of it would be kept unused,
+        // and the response cache's budget counts the body's length.
+        body.shrink_to_fit();
         CachedBody {
             body: body.into(),
             etag,
@@ -449,10 +452,7 @@ mod tests {
     }
 
     fn shown(text: &'static str, shows: Shows) -> Arc<CachedBody> {
-        Arc::new(
-            CachedBody::new(bytes::Bytes::from_static(text.as_bytes()), "\"x\"".into())
-                .showing(shows),
-        )
+        Arc::new(CachedBody::new(text.as_bytes().to_vec(), "\"x\"".into()).showing(shows))
     }
 
     #[test]
