@@ -144,14 +144,15 @@ fn bad_configuration_stops_startup_with_one_clear_line() {
     }
 }
 
-#[test]
-fn seeding_is_reproducible_and_fills_the_corpus() {
-    use newsdesk::db::articles::{self, ArticleFilter, Paging, SortKey, StatusFilter};
-    let seeded = |name: &str| {
+/// A SQLite file seeded by the `seed` command (40 articles, 5 tags), removed when dropped.
+struct SeededFile(std::path::PathBuf);
+
+impl SeededFile {
+    fn new(name: &str) -> Self {
         let path =
             std::env::temp_dir().join(format!("newsdesk_seed_{}_{name}.db", std::process::id()));
         let _ = std::fs::remove_file(&path);
-        let url = format!("sqlite://{}", path.display());
+        let file = SeededFile(path);
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
             .args([
                 "seed",
@@ -164,7 +165,7 @@ fn seeding_is_reproducible_and_fills_the_corpus() {
                 "--rng-seed",
                 "7",
             ])
-            .env("DATABASE_URL", &url)
+            .env("DATABASE_URL", file.url())
             .env("RUST_LOG", "off")
             .output()
             .unwrap();
@@ -173,7 +174,32 @@ fn seeding_is_reproducible_and_fills_the_corpus() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let db = newsdesk::db::Db::connect(&newsdesk::db::DbOptions::primary(&url, 1)).unwrap();
+        file
+    }
+
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.0.display())
+    }
+
+    fn db(&self) -> newsdesk::db::Db {
+        newsdesk::db::Db::connect(&newsdesk::db::DbOptions::primary(&self.url(), 1)).unwrap()
+    }
+}
+
+impl Drop for SeededFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
+#[test]
+fn seeding_is_reproducible_and_fills_the_corpus() {
+    use newsdesk::db::articles::{self, ArticleFilter, Paging, SortKey, StatusFilter};
+    let seeded = |name: &str| {
+        let file = SeededFile::new(name);
+        let db = file.db();
         let mut c = db.get().unwrap();
         let mut all = ArticleFilter::public(chrono::Utc::now().naive_utc());
         all.status = StatusFilter::Any;
@@ -193,10 +219,6 @@ fn seeding_is_reproducible_and_fills_the_corpus() {
         let shared: i64 = rows.iter().map(|r| r.share_count).sum();
         let commented: i64 = rows.iter().map(|r| r.comment_count).sum();
         let slugs: Vec<String> = rows.into_iter().map(|r| r.slug).collect();
-        drop(c);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
         (slugs, tagged, shared, commented)
     };
     let (first, tagged, shared, commented) = seeded("a");
@@ -208,6 +230,55 @@ fn seeding_is_reproducible_and_fills_the_corpus() {
         shared > 0 && commented > 0,
         "counters and comments are filled"
     );
+}
+
+/// A search matching more articles than its count's cap walks the list's own index on SQLite
+/// (see `db::search::matches`): the same pages, in the same order, as gathering every match.
+#[test]
+fn a_search_walking_the_list_finds_what_gathering_the_matches_finds() {
+    use newsdesk::db::articles::{self, ArticleFilter, Paging, Plan, SortKey};
+    use newsdesk::db::search::SearchTerms;
+    let file = SeededFile::new("walk");
+    let db = file.db();
+    let mut c = db.get().unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    // The seed's vocabulary is small: some word matches a good part of the corpus.
+    let (filter, exact) = ["council", "election", "energy", "budget", "housing", "jobs"]
+        .iter()
+        .map(|w| {
+            let mut f = ArticleFilter::public(now);
+            f.search = SearchTerms::parse(w);
+            let (n, exact) = articles::count(&mut c, &f, None).unwrap();
+            assert!(exact);
+            (f, n)
+        })
+        .max_by_key(|(_, n)| *n)
+        .unwrap();
+    assert!(exact >= 8, "a word matches several articles ({exact})");
+    // Capped below the matches: counted walking, up to the cap, and said to be a bound.
+    assert_eq!(
+        articles::count(&mut c, &filter, Some(5)).unwrap(),
+        (5, false)
+    );
+    assert_eq!(
+        articles::count(&mut c, &filter, Some(exact + 10)).unwrap(),
+        (exact, true)
+    );
+    for sort in [SortKey::Latest, SortKey::Oldest, SortKey::Popular] {
+        for offset in [0, 3] {
+            let mut page = |plan| {
+                let paging = Paging::Offset { offset, limit: 4 };
+                articles::list(&mut c, &filter, sort, paging, plan)
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.id)
+                    .collect::<Vec<i64>>()
+            };
+            let (gathered, walked) = (page(Plan::Gather), page(Plan::Walk));
+            assert_eq!(gathered.len(), 4);
+            assert_eq!(gathered, walked, "{sort:?} from {offset}");
+        }
+    }
 }
 
 /// What strict validators and client generators (openapi-python-client) insist on; CI also
