@@ -256,6 +256,18 @@ impl From<r2d2::PoolError> for DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
+/// What a write transaction is, which decides where reads go after it and whether its
+/// statements count with the requests'.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// Content: reads stay on the primary a while after it (the replica lags).
+    Content,
+    /// Counters: they may lag on a replica, so reads stay there.
+    Counters,
+    /// Background upkeep (keeping computed lists): like counters, and not counted.
+    Upkeep,
+}
+
 /// A handle on the pools. Every call runs on the blocking thread pool, never on an actix worker.
 #[derive(Clone)]
 pub struct Db {
@@ -546,7 +558,7 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.transaction(f, true, false).await
+        self.transaction(f, Write::Content).await
     }
 
     /// Like [`Db::write`], for counters: these may lag on a replica, so reads stay there.
@@ -556,7 +568,7 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.transaction(f, false, false).await
+        self.transaction(f, Write::Counters).await
     }
 
     /// Like [`Db::write_counters`], for background upkeep (keeping computed lists): its
@@ -567,15 +579,10 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.transaction(f, false, true).await
+        self.transaction(f, Write::Upkeep).await
     }
 
-    async fn transaction<T, E, F>(
-        &self,
-        f: F,
-        read_own_write: bool,
-        in_background: bool,
-    ) -> Result<T, E>
+    async fn transaction<T, E, F>(&self, f: F, kind: Write) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -586,6 +593,7 @@ impl Db {
         let permit = Self::permit(&self.permits).await?;
         // Reads stay on the primary from before the write to a while after its commit (the
         // replica's lag starts there), also when the request is cancelled meanwhile.
+        let read_own_write = kind == Write::Content;
         let _sticky = read_own_write.then(|| StickToPrimary(self));
         if read_own_write {
             self.saw_write();
@@ -600,7 +608,7 @@ impl Db {
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
             let mut conn = pool.get().map_err(DbError::from)?;
-            if in_background {
+            if kind == Write::Upkeep {
                 background(|| run_transaction(&mut conn, f, Some(&abandoned)))
             } else {
                 run_transaction(&mut conn, f, Some(&abandoned))
