@@ -19,14 +19,31 @@ def get(path):
 total = get("/api/v1/articles?per_page=1")["meta"]["total"]
 pages = max(1, total // 100)
 # 50 pages of 100 spread evenly over the corpus: 5,000 slugs.
-slugs = []
+slugs, titles = [], []
 for k in range(50):
     page = 1 + (k * pages) // 50
-    slugs += [a["slug"] for a in get(f"/api/v1/articles?per_page=100&page={page}")["data"]]
+    for a in get(f"/api/v1/articles?per_page=100&page={page}")["data"]:
+        slugs.append(a["slug"])
+        titles.append(a["title"])
 tags = [t["slug"] for t in get("/api/v1/tags?per_page=100")["data"]]
-words = ["council", "budget", "election", "energy", "climate", "court", "trade", "housing",
-         "health", "storm", "railway", "festival", "ceasefire", "bank", "solar", "water",
-         "jobs", "tax", "hospital", "museum", "airport", "startup", "privacy", "satellite"]
+# Search words as readers type them, at every selectivity of the corpus: ranked by how many
+# of the sampled titles hold each word, leaving out English function words (no reader
+# searches "the"), 8 common words, 8 of middling frequency and 8 rare ones (in two titles).
+# Deterministic: ties are broken by the word itself.
+STOP = set("""a about above after again against all also am an and any are as at be because been
+before being below between both but by can could did do does doing down during each few first
+for from further had has have having he her here hers him his how i if in into is it its just
+last me more most my new no nor not now of off on once only or other our out over own people
+said same she should so some such than that the their them then there these they this those
+through to too two under until up very was we were what when where which while who whom why
+will with would year you your""".split())
+held = {}
+for t in titles:
+    for w in set(t.lower().split()) - STOP:
+        held[w] = held.get(w, 0) + 1
+ranked = [w for w, _ in sorted(held.items(), key=lambda x: (-x[1], x[0]))]
+mid = len(ranked) // 2
+words = ranked[:8] + ranked[mid:mid + 8] + [w for w in ranked if held[w] == 2][:8]
 depth = get("/api/v1/articles?per_page=20&page=250")["meta"]["next_cursor"]
 
 home = ("query Home { articles(first: 20) { totalCount pageInfo { hasNextPage endCursor } "
@@ -56,4 +73,5 @@ files = {
 for name, lines in files.items():
     with open(f"{out}/{name}", "w") as f:
         f.write("\n".join(lines) + "\n")
-print(f"lists: {len(slugs)} slugs, {len(tags)} tags, corpus of {total} live articles")
+print(f"lists: {len(slugs)} slugs, {len(tags)} tags, corpus of {total} live articles; "
+      f"search words: {' '.join(words)}")

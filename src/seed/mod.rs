@@ -14,105 +14,11 @@ use crate::db::{
 use crate::domain::ShareNetwork;
 use crate::service::{auth, text, AppState};
 
+mod vocab;
+use vocab::{Vocabulary, NEWS_WORDS};
+
 const AUTHORS: usize = 20;
 const CHUNK: usize = 500;
-
-const WORDS: &[&str] = &[
-    "council",
-    "budget",
-    "election",
-    "minister",
-    "market",
-    "energy",
-    "climate",
-    "court",
-    "strike",
-    "trade",
-    "tariff",
-    "vote",
-    "report",
-    "growth",
-    "inflation",
-    "housing",
-    "health",
-    "school",
-    "police",
-    "storm",
-    "harbour",
-    "railway",
-    "bridge",
-    "festival",
-    "league",
-    "final",
-    "talks",
-    "ceasefire",
-    "summit",
-    "bank",
-    "rates",
-    "oil",
-    "gas",
-    "wind",
-    "solar",
-    "water",
-    "farmers",
-    "drought",
-    "exports",
-    "jobs",
-    "wages",
-    "pension",
-    "tax",
-    "reform",
-    "mayor",
-    "hospital",
-    "vaccine",
-    "museum",
-    "airport",
-    "port",
-    "factory",
-    "startup",
-    "chip",
-    "data",
-    "privacy",
-    "science",
-    "space",
-    "satellite",
-    "ocean",
-    "forest",
-    "city",
-    "village",
-    "border",
-];
-
-fn words(rng: &mut StdRng, n: usize) -> Vec<&'static str> {
-    (0..n)
-        .map(|_| WORDS[rng.random_range(0..WORDS.len())])
-        .collect()
-}
-
-fn title(rng: &mut StdRng) -> String {
-    let n = rng.random_range(5..10);
-    let mut w = words(rng, n).join(" ");
-    if let Some(first) = w.get_mut(0..1) {
-        first.make_ascii_uppercase();
-    }
-    w
-}
-
-fn body(rng: &mut StdRng) -> String {
-    let paragraphs = rng.random_range(3..6);
-    (0..paragraphs)
-        .map(|_| {
-            let n = rng.random_range(30..60);
-            let mut p = words(rng, n).join(" ");
-            if let Some(first) = p.get_mut(0..1) {
-                first.make_ascii_uppercase();
-            }
-            p.push('.');
-            p
-        })
-        .collect::<Vec<_>>()
-        .join("\n\n")
-}
 
 /// A skewed pick: low indexes far more often, as real tag use is.
 fn skewed(rng: &mut StdRng, n: usize) -> usize {
@@ -211,6 +117,7 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
         ))
     })?;
     let first_index = db::articles::count_all(c)? + 1;
+    let vocabulary = Vocabulary::new(tag_ids.len());
     let bar = ProgressBar::new(args.articles);
     bar.set_style(
         ProgressStyle::with_template(
@@ -226,8 +133,6 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
         let mut plans = Vec::with_capacity(n);
         for k in 0..n {
             let index = first_index + (done as i64) + k as i64;
-            let t = title(&mut rng);
-            let b = body(&mut rng);
             let published = anchor() - Duration::minutes(index * 7);
             let status = match rng.random_range(0..100) {
                 0..=94 => "published",
@@ -236,13 +141,17 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
             };
             let views: i64 = (rng.random::<f64>().powi(4) * 50_000.0) as i64;
             let n_tags = rng.random_range(1..=4usize.min(tag_ids.len()));
-            let mut tags: Vec<i64> = Vec::with_capacity(n_tags);
-            while tags.len() < n_tags {
-                let t = tag_ids[skewed(&mut rng, tag_ids.len())];
-                if !tags.contains(&t) {
-                    tags.push(t);
+            // Tag positions into `tag_ids`; the first (primary) tag gives the text its topic.
+            let mut picks: Vec<usize> = Vec::with_capacity(n_tags);
+            while picks.len() < n_tags {
+                let t = skewed(&mut rng, tag_ids.len());
+                if !picks.contains(&t) {
+                    picks.push(t);
                 }
             }
+            let tags: Vec<i64> = picks.iter().map(|&t| tag_ids[t]).collect();
+            let t = vocabulary.title(&mut rng, picks[0]);
+            let b = vocabulary.body(&mut rng, picks[0]);
             let comments = args.comments_per_article;
             let mut shares: Vec<(ShareNetwork, i64)> = Vec::new();
             for network in ShareNetwork::ALL {
@@ -325,7 +234,7 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                     for k in 0..*comments {
                         let body = format!(
                             "Comment {k} on this story: {}.",
-                            WORDS[(*id as usize + k as usize) % WORDS.len()]
+                            NEWS_WORDS[(*id as usize + k as usize) % NEWS_WORDS.len()]
                         );
                         comment_rows.push(NewComment {
                             spam_reason: None,
