@@ -281,6 +281,44 @@ fn a_search_walking_the_list_finds_what_gathering_the_matches_finds() {
     }
 }
 
+/// A search's page walks the list only where that is cheaper than gathering its matches: past
+/// the count's cap always; below it, when the page lies near the top of a large match set.
+#[test]
+fn a_search_page_walks_only_where_walking_costs_less() {
+    use newsdesk::db::articles::{self, ArticleFilter, Plan};
+    use newsdesk::db::search::SearchTerms;
+    let file = SeededFile::new("plan");
+    let db = file.db();
+    let mut c = db.get().unwrap();
+    let mut search = ArticleFilter::public(chrono::Utc::now().naive_utc());
+    search.search = SearchTerms::parse("council");
+    let mut plan =
+        |f: &ArticleFilter, total, reach| articles::plan_for(&mut c, f, total, reach).unwrap();
+    // The seeded corpus has 40 articles; the totals stand for what a larger one would count.
+    assert_eq!(
+        plan(&search, (10_000, false), 21),
+        Plan::Walk,
+        "past the cap"
+    );
+    assert_eq!(plan(&search, (30, true), 21), Plan::Gather, "few matches");
+    assert_eq!(
+        plan(&search, (500, true), 21),
+        Plan::Walk,
+        "many matches, first page"
+    );
+    assert_eq!(
+        plan(&search, (500, true), 1_000_000),
+        Plan::Gather,
+        "many matches, deep page"
+    );
+    let unsearched = ArticleFilter::public(chrono::Utc::now().naive_utc());
+    assert_eq!(
+        plan(&unsearched, (500, true), 21),
+        Plan::Gather,
+        "no search"
+    );
+}
+
 /// What strict validators and client generators (openapi-python-client) insist on; CI also
 /// runs openapi-spec-validator and a generated client against the served document.
 #[test]

@@ -141,6 +141,17 @@ pub enum Paging {
     },
 }
 
+impl Paging {
+    /// How many rows of the list a walk passes before the page ends: a keyset page starts at
+    /// its cursor, an offset page passes its offset first.
+    pub fn reach(&self) -> i64 {
+        match *self {
+            Paging::Offset { offset, limit } => offset.saturating_add(limit),
+            Paging::After { limit, .. } | Paging::Before { limit, .. } => limit,
+        }
+    }
+}
+
 pub(super) type Predicate = Box<dyn BoxableExpression<articles::table, Backend, SqlType = Bool>>;
 pub(super) type TimeKey = Box<dyn BoxableExpression<articles::table, Backend, SqlType = Timestamp>>;
 

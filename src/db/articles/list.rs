@@ -103,6 +103,38 @@ pub fn count(conn: &mut DbConn, f: &ArticleFilter, cap: Option<i64>) -> DbResult
     }
 }
 
+/// How a page of `f` is best found, knowing its total (`matched`, `exact`) and how far into
+/// the list the page ends (`reach`: offset plus page size).
+/// A count past its cap always walks. Below it, a search on SQLite walks when walking costs
+/// less than gathering: measured on 100,000 articles, walking the list's index costs ~0.2 µs a
+/// row and passes `reach × corpus / matched` rows; gathering looks up each match's row
+/// (~2.4 µs, as the row's text lies between its id and its status) and sorts them all.
+pub fn plan_for(
+    conn: &mut DbConn,
+    f: &ArticleFilter,
+    (matched, exact): (i64, bool),
+    reach: i64,
+) -> DbResult<Plan> {
+    if !exact {
+        return Ok(Plan::Walk);
+    }
+    if f.search.is_none() || conn.dialect() != crate::db::Dialect::Sqlite || matched < 100 {
+        return Ok(Plan::Gather);
+    }
+    // The corpus's size, from the rowid's upper end: one B-tree descent, never under the
+    // live count (so uncertainty errs towards gathering, which has no worst case).
+    let corpus: Option<i64> = articles::table
+        .select(diesel::dsl::max(articles::id))
+        .first(conn)?;
+    let corpus = corpus.unwrap_or(0);
+    let walked = reach.saturating_mul(corpus) / matched.max(1);
+    Ok(if walked < matched.saturating_mul(12) {
+        Plan::Walk
+    } else {
+        Plan::Gather
+    })
+}
+
 /// One page of summaries in list order.
 pub fn list(
     conn: &mut DbConn,

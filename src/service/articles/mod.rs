@@ -9,7 +9,7 @@ use super::cache::{ResponseCache, Shows, Topic};
 use super::events::{ArticleFacts, Event, Events};
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest, Total};
 use super::{require_role, text, AppState, Caller, Principal, Viewer};
-use crate::db::articles::{ArticleFilter, KeysetPos, Paging, Plan, SortKey, StatusFilter};
+use crate::db::articles::{ArticleFilter, KeysetPos, Paging, SortKey, StatusFilter};
 use crate::db::search::SearchTerms;
 use crate::db::{self, ArticleContent, ArticleSummaryRow, ArticleUpdate, DbConn, NewArticle};
 use crate::domain::{

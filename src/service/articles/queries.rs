@@ -179,11 +179,8 @@ pub async fn list(
                 Ok::<_, AppError>(Total::counted(n, exact))
             })?;
             // Few matches are gathered and sorted; many are met walking the list in order.
-            let plan = if total.exact {
-                Plan::Gather
-            } else {
-                Plan::Walk
-            };
+            let plan =
+                db::articles::plan_for(c, &filter, (total.count, total.exact), paging.reach())?;
             let rows = if total.count == 0 {
                 Vec::new()
             } else {
