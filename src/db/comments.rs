@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use super::models::*;
 use super::schema::{articles, comments};
 use super::{in_ids, DbConn, DbResult};
+use crate::domain::CommentStatus;
 
 /// Where a page of top-level comments starts.
 #[derive(Debug, Clone, Copy)]
@@ -60,7 +61,7 @@ pub fn count_approved_roots(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<
     }
     Ok(comments::table
         .filter(in_ids(comments::article_id, article_ids))
-        .filter(comments::status.eq("approved"))
+        .filter(comments::status.eq(CommentStatus::Approved))
         .filter(comments::parent_id.is_null())
         .group_by(comments::article_id)
         .select((comments::article_id, count_star()))
@@ -74,7 +75,7 @@ pub fn approved_replies(conn: &mut DbConn, parent_ids: &[i64]) -> DbResult<Vec<C
     }
     Ok(comments::table
         .filter(in_ids(comments::parent_id, parent_ids))
-        .filter(comments::status.eq("approved"))
+        .filter(comments::status.eq(CommentStatus::Approved))
         .order_by((comments::created_at, comments::id))
         .select(CommentRow::as_select())
         .load(conn)?)
@@ -83,7 +84,7 @@ pub fn approved_replies(conn: &mut DbConn, parent_ids: &[i64]) -> DbResult<Vec<C
 pub fn count_approved(conn: &mut DbConn, article_id: i64) -> DbResult<i64> {
     Ok(comments::table
         .filter(comments::article_id.eq(article_id))
-        .filter(comments::status.eq("approved"))
+        .filter(comments::status.eq(CommentStatus::Approved))
         .select(count_star())
         .get_result(conn)?)
 }
@@ -91,7 +92,7 @@ pub fn count_approved(conn: &mut DbConn, article_id: i64) -> DbResult<i64> {
 /// A moderation page: comments of one status with their article's slug, oldest first.
 pub fn by_status(
     conn: &mut DbConn,
-    status: Option<&str>,
+    status: Option<CommentStatus>,
     offset: i64,
     after_id: Option<i64>,
     limit: i64,
@@ -101,7 +102,7 @@ pub fn by_status(
         .select((CommentRow::as_select(), articles::slug))
         .into_boxed();
     if let Some(s) = status {
-        q = q.filter(comments::status.eq(s.to_owned()));
+        q = q.filter(comments::status.eq(s));
     }
     if let Some(after) = after_id {
         q = q.filter(comments::id.gt(after));
@@ -111,10 +112,10 @@ pub fn by_status(
     Ok(q.order_by(comments::id).limit(limit).load(conn)?)
 }
 
-pub fn count_by_status(conn: &mut DbConn, status: Option<&str>) -> DbResult<i64> {
+pub fn count_by_status(conn: &mut DbConn, status: Option<CommentStatus>) -> DbResult<i64> {
     let mut q = comments::table.select(count_star()).into_boxed();
     if let Some(s) = status {
-        q = q.filter(comments::status.eq(s.to_owned()));
+        q = q.filter(comments::status.eq(s));
     }
     Ok(q.get_result(conn)?)
 }
@@ -141,7 +142,7 @@ pub fn insert(conn: &mut DbConn, row: &NewComment) -> DbResult<CommentRow> {
 pub fn set_status(
     conn: &mut DbConn,
     id: i64,
-    status: &str,
+    status: CommentStatus,
     now: chrono::NaiveDateTime,
 ) -> DbResult<()> {
     diesel::update(comments::table.find(id))

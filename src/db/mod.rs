@@ -14,6 +14,7 @@ pub mod settings;
 pub mod sitemaps;
 pub mod tags;
 pub mod tokens;
+pub mod types;
 pub mod users;
 pub mod webhooks;
 
@@ -229,7 +230,17 @@ impl From<diesel::result::Error> for DbError {
             Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
                 DbError::InvalidText(info.message().to_owned())
             }
-            other => DbError::Other(other.to_string()),
+            // With its causes: a field that failed to decode names the value it found.
+            other => {
+                let mut text = other.to_string();
+                let mut cause = std::error::Error::source(&other);
+                while let Some(c) = cause {
+                    text.push_str(": ");
+                    text.push_str(&c.to_string());
+                    cause = c.source();
+                }
+                DbError::Other(text)
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
+use crate::domain::{ArticleStatus, CommentStatus, Role};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -12,7 +13,7 @@ pub struct UserRow {
     pub email: String,
     pub slug: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub bio: Option<String>,
     pub avatar_url: Option<String>,
@@ -27,7 +28,7 @@ pub struct NewUser {
     pub email: String,
     pub slug: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub bio: Option<String>,
     pub avatar_url: Option<String>,
@@ -40,7 +41,7 @@ pub struct NewUser {
 #[diesel(table_name = users)]
 pub struct UserChanges {
     pub name: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub password_hash: Option<String>,
     pub bio: Option<Option<String>>,
     pub avatar_url: Option<Option<String>>,
@@ -63,7 +64,7 @@ pub struct ArticleSummaryRow {
     pub image_caption: Option<String>,
     pub image_credit: Option<String>,
     pub author_id: i64,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -109,7 +110,7 @@ pub struct ArticleContent {
     pub image_alt: Option<String>,
     pub image_caption: Option<String>,
     pub image_credit: Option<String>,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub reading_time_minutes: i32,
 }
@@ -185,7 +186,7 @@ pub struct CommentRow {
     pub author_email: String,
     pub body: String,
     pub body_html: String,
-    pub status: String,
+    pub status: CommentStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub spam_reason: Option<String>,
@@ -201,7 +202,7 @@ pub struct NewComment {
     pub author_email: String,
     pub body: String,
     pub body_html: String,
-    pub status: String,
+    pub status: CommentStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub spam_reason: Option<String>,

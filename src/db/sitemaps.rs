@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::articles::is_public;
 use super::schema::{article_tags, articles, tags};
 use super::{DbConn, DbResult};
+use crate::domain::ArticleStatus;
 
 /// An article as a sitemap lists it.
 #[derive(Debug, Clone, Queryable)]
@@ -109,7 +110,7 @@ pub fn tags_in_use(
     let rows: Vec<(String, Option<NaiveDateTime>)> = article_tags::table
         .inner_join(tags::table)
         .inner_join(articles::table)
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(ArticleStatus::Published))
         .filter(articles::published_at.le(now))
         .group_by(tags::slug)
         .order(tags::slug)

@@ -71,7 +71,7 @@ pub fn count(conn: &mut DbConn) -> DbResult<i64> {
 
 pub fn count_admins(conn: &mut DbConn) -> DbResult<i64> {
     Ok(users::table
-        .filter(users::role.eq("admin"))
+        .filter(users::role.eq(crate::domain::Role::Admin))
         .select(count_star())
         .get_result(conn)?)
 }

@@ -11,7 +11,7 @@ use crate::db::{
     self, ArticleContent, ArticleTagLink, DbConn, DbError, NewArticle, NewComment, NewTag, NewUser,
     RelatedLink, ShareCount,
 };
-use crate::domain::ShareNetwork;
+use crate::domain::{ArticleStatus, CommentStatus, Role, ShareNetwork};
 use crate::service::{auth, text, AppState};
 
 mod vocab;
@@ -45,7 +45,7 @@ fn ensure_authors(c: &mut DbConn, password_hash: &str) -> Result<Vec<i64>, DbErr
                         email,
                         slug: format!("seed-author-{i}"),
                         name: format!("Seed Author {i}"),
-                        role: "author".into(),
+                        role: Role::Author,
                         password_hash: password_hash.to_owned(),
                         bio: Some("A synthetic author for benchmarks.".into()),
                         avatar_url: None,
@@ -135,9 +135,9 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
             let index = first_index + (done as i64) + k as i64;
             let published = anchor() - Duration::minutes(index * 7);
             let status = match rng.random_range(0..100) {
-                0..=94 => "published",
-                95..=97 => "draft",
-                _ => "archived",
+                0..=94 => ArticleStatus::Published,
+                95..=97 => ArticleStatus::Draft,
+                _ => ArticleStatus::Archived,
             };
             let views: i64 = (rng.random::<f64>().powi(4) * 50_000.0) as i64;
             let n_tags = rng.random_range(1..=4usize.min(tag_ids.len()));
@@ -182,15 +182,15 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                     image_alt: None,
                     image_caption: None,
                     image_credit: Some("© Newsdesk Seed".into()),
-                    status: status.into(),
-                    published_at: (status != "draft").then_some(published),
+                    status,
+                    published_at: (status != ArticleStatus::Draft).then_some(published),
                 },
                 author_id: authors[skewed(&mut rng, authors.len())],
                 created_at: published,
                 updated_at: published,
                 view_count: views,
                 share_count: shares.iter().map(|(_, n)| n).sum(),
-                comment_count: if status == "published" {
+                comment_count: if status == ArticleStatus::Published {
                     comments as i64
                 } else {
                     0
@@ -230,7 +230,7 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                         count: *count,
                     });
                 }
-                if row.content.status == "published" {
+                if row.content.status == ArticleStatus::Published {
                     for k in 0..*comments {
                         let body = format!(
                             "Comment {k} on this story: {}.",
@@ -245,7 +245,7 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                             author_email: format!("reader{}@example.com", (id + k as i64) % 997),
                             body_html: format!("<p>{body}</p>"),
                             body,
-                            status: "approved".into(),
+                            status: CommentStatus::Approved,
                             created_at: row.created_at + Duration::minutes(k as i64 + 1),
                             updated_at: row.created_at + Duration::minutes(k as i64 + 1),
                         });

@@ -15,7 +15,7 @@ const MAX_PASSWORD: usize = 512;
 pub fn user_view(u: UserRow) -> User {
     User {
         id: u.id,
-        role: u.role.parse().unwrap_or(Role::Author),
+        role: u.role,
         email: u.email,
         slug: u.slug,
         name: u.name,
@@ -186,7 +186,7 @@ pub async fn create_user(state: &AppState, input: CreateUser) -> AppResult<User>
                 email: email.into_string(),
                 slug: String::new(),
                 name,
-                role: role.as_str().to_owned(),
+                role,
                 password_hash,
                 bio,
                 avatar_url,
@@ -292,10 +292,10 @@ async fn apply(state: &AppState, id: i64, ch: Changes, acting_admin: bool) -> Ap
         .write(move |c, events| {
             let current =
                 db::users::find_by_id(c, id)?.ok_or_else(|| AppError::not_found("user"))?;
-            let role_changes = ch.role.is_some_and(|r| r.as_str() != current.role);
+            let role_changes = ch.role.is_some_and(|r| r != current.role);
             if acting_admin
                 && role_changes
-                && current.role == "admin"
+                && current.role == Role::Admin
                 && db::users::count_admins(c)? <= 1
             {
                 return Err(AppError::Conflict(
@@ -317,7 +317,7 @@ async fn apply(state: &AppState, id: i64, ch: Changes, acting_admin: bool) -> Ap
             });
             let changes = UserChanges {
                 name: ch.name,
-                role: ch.role.map(|r| r.as_str().to_owned()),
+                role: ch.role,
                 password_hash,
                 bio: ch.bio,
                 avatar_url: ch.avatar_url,
@@ -381,7 +381,7 @@ pub async fn delete(
     state
         .write(move |c, events| {
             let user = db::users::find_by_id(c, id)?.ok_or_else(|| AppError::not_found("user"))?;
-            if user.role == "admin" && db::users::count_admins(c)? <= 1 {
+            if user.role == Role::Admin && db::users::count_admins(c)? <= 1 {
                 return Err(AppError::Conflict("this is the last admin".into()));
             }
             let articles = db::articles::count_by_author(c, id)?;

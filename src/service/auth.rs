@@ -33,7 +33,7 @@ pub struct Principal {
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
-    role: String,
+    role: Role,
     /// The account's token version when the token was issued.
     ver: i32,
     iat: i64,
@@ -94,7 +94,7 @@ impl TokenKeys {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user.id.to_string(),
-            role: user.role.clone(),
+            role: user.role,
             ver: user.token_version,
             iat: now,
             exp: now + self.ttl_secs,
@@ -170,13 +170,9 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Principal>
             "the token was revoked; log in again".into(),
         ));
     }
-    let role = user
-        .role
-        .parse()
-        .map_err(|_| AppError::Internal(format!("user {} has an unknown role", user.id)))?;
     Ok(Principal {
         user_id: user.id,
-        role,
+        role: user.role,
         name: user.name,
         token_id: None,
     })

@@ -18,7 +18,7 @@ const MAX_COMMENT_CHARS: usize = 5000;
 /// A comment as `editor` or not sees it. Only editors see emails and the spam verdict: to
 /// anyone else (the poster included) a comment held as spam is pending like any other.
 fn view(r: CommentRow, editor: bool, article_slug: Option<String>) -> Comment {
-    let mut status = r.status.parse().unwrap_or(CommentStatus::Pending);
+    let mut status = r.status;
     if !editor && status == CommentStatus::Spam {
         status = CommentStatus::Pending;
     }
@@ -237,7 +237,7 @@ pub async fn add(
                     author_email: email.into_string(),
                     body,
                     body_html,
-                    status: status.as_str().to_owned(),
+                    status,
                     created_at: stamp,
                     updated_at: stamp,
                     spam_reason,
@@ -295,9 +295,9 @@ pub async fn queue(
     state
         .db
         .read(move |c| {
-            let s = status.map(|s| s.as_str());
-            let total = db::comments::count_by_status(c, s)?;
-            let rows = db::comments::by_status(c, s, offset_of(&req), after, req.per_page() + 1)?;
+            let total = db::comments::count_by_status(c, status)?;
+            let rows =
+                db::comments::by_status(c, status, offset_of(&req), after, req.per_page() + 1)?;
             Ok(Page::build(
                 &req,
                 rows,
@@ -328,8 +328,8 @@ pub async fn moderate(
     state
         .write(move |c, events| {
             let row = db::comments::find(c, id)?.ok_or_else(|| AppError::not_found("comment"))?;
-            let was_approved = row.status == CommentStatus::Approved.as_str();
-            db::comments::set_status(c, id, status.as_str(), now())?;
+            let was_approved = row.status == CommentStatus::Approved;
+            db::comments::set_status(c, id, status, now())?;
             recount(c, row.article_id)?;
             let row = db::comments::find(c, id)?.ok_or_else(|| AppError::not_found("comment"))?;
             let article_id = row.article_id;

@@ -312,7 +312,7 @@ pub async fn authenticate(state: &AppState, client: &Client, token: &str) -> App
     let stamp = now();
     let live = found.and_then(|(t, user)| {
         let role: Role = t.role.parse().ok()?;
-        let user_role: Role = user.role.parse().ok()?;
+        let user_role = user.role;
         let alive = t.revoked_at.is_none()
             && t.expires_at.is_none_or(|e| e > stamp)
             && user_role.covers(role);

@@ -319,6 +319,36 @@ fn a_search_page_walks_only_where_walking_costs_less() {
     );
 }
 
+/// Statuses and roles are read as their types: a stored value neither knows (written past
+/// the database's CHECK) is an error, never silently read as some default.
+#[test]
+fn a_stored_status_or_role_the_types_do_not_know_is_an_error() {
+    use diesel::connection::SimpleConnection;
+    use newsdesk::db::{self, DbConn};
+    let file = SeededFile::new("corrupt");
+    let db = file.db();
+    let mut c = db.get().unwrap();
+    let (article, author) = {
+        let row = db::articles::find_by_id(&mut c, 1).unwrap().unwrap();
+        (row.id, row.author_id)
+    };
+    let DbConn::Sqlite(raw) = &mut *c else {
+        unreachable!("a seeded file is SQLite")
+    };
+    raw.batch_execute(&format!(
+        "PRAGMA ignore_check_constraints = ON; \
+         UPDATE articles SET status = 'pubished' WHERE id = {article}; \
+         UPDATE users SET role = 'overlord' WHERE id = {author};"
+    ))
+    .unwrap();
+    let article = db::articles::find_by_id(&mut c, article);
+    assert!(article.is_err(), "{article:?}");
+    let user = db::users::find_by_id(&mut c, author);
+    assert!(user.is_err(), "{user:?}");
+    let message = user.unwrap_err().to_string();
+    assert!(message.contains("overlord"), "{message}");
+}
+
 /// What strict validators and client generators (openapi-python-client) insist on; CI also
 /// runs openapi-spec-validator and a generated client against the served document.
 #[test]

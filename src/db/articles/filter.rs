@@ -196,7 +196,7 @@ pub(super) fn past<T: 'static>(
 pub(crate) fn is_public(now: NaiveDateTime) -> Predicate {
     Box::new(
         articles::status
-            .eq("published")
+            .eq(ArticleStatus::Published)
             .and(articles::published_at.assume_not_null().le(now)),
     )
 }

@@ -11,11 +11,11 @@ pub(super) fn filtered<'a, ST: 'a>(
 ) -> articles::BoxedQuery<'a, Backend, ST> {
     q = match f.status {
         StatusFilter::Public | StatusFilter::Published => q.filter(is_public(f.now)),
-        StatusFilter::Draft => q.filter(articles::status.eq("draft")),
-        StatusFilter::Archived => q.filter(articles::status.eq("archived")),
+        StatusFilter::Draft => q.filter(articles::status.eq(ArticleStatus::Draft)),
+        StatusFilter::Archived => q.filter(articles::status.eq(ArticleStatus::Archived)),
         StatusFilter::Scheduled => q.filter(
             articles::status
-                .eq("published")
+                .eq(ArticleStatus::Published)
                 .and(articles::published_at.assume_not_null().gt(f.now)),
         ),
         StatusFilter::Any => q,

@@ -14,7 +14,7 @@ use super::schema::{
 };
 use super::search::{self, SearchTerms};
 use super::{in_ids, Backend, DbConn, DbError, DbResult};
-use crate::domain::Slug;
+use crate::domain::{ArticleStatus, Slug};
 
 diesel::define_sql_function!(fn coalesce(x: Nullable<Timestamp>, y: Timestamp) -> Timestamp);
 

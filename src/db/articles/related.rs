@@ -31,7 +31,7 @@ pub fn curated_related(
     Ok(related_articles::table
         .inner_join(articles::table.on(articles::id.eq(related_articles::related_id)))
         .filter(in_ids(related_articles::article_id, article_ids))
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(ArticleStatus::Published))
         .filter(articles::published_at.le(now))
         .order_by((related_articles::article_id, related_articles::position))
         .select((related_articles::article_id, articles::id))

@@ -5,7 +5,7 @@ use super::*;
 /// When the first published article due after `after` goes live (scheduled articles).
 pub fn next_go_live(conn: &mut DbConn, after: NaiveDateTime) -> DbResult<Option<NaiveDateTime>> {
     Ok(articles::table
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(ArticleStatus::Published))
         .filter(articles::published_at.gt(after))
         .select(diesel::dsl::min(articles::published_at))
         .first::<Option<NaiveDateTime>>(conn)?)
@@ -21,7 +21,7 @@ pub fn went_live(
     limit: i64,
 ) -> DbResult<Vec<ArticleSummaryRow>> {
     Ok(articles::table
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(ArticleStatus::Published))
         .filter(articles::published_at.gt(since))
         .filter(articles::published_at.le(until))
         .filter(articles::published_at.gt(articles::updated_at.nullable()))

@@ -256,7 +256,7 @@ pub(super) fn summary_view(
         image,
         author,
         tags,
-        status: r.status.parse().unwrap_or(ArticleStatus::Draft),
+        status: r.status,
         published_at: r.published_at.map(utc),
         created_at: utc(r.created_at),
         updated_at: utc(r.updated_at),
@@ -270,7 +270,7 @@ pub(super) fn summary_view(
 }
 
 pub(super) fn is_live(r: &ArticleSummaryRow, now: NaiveDateTime) -> bool {
-    r.status == "published" && r.published_at.is_some_and(|t| t <= now)
+    r.status == ArticleStatus::Published && r.published_at.is_some_and(|t| t <= now)
 }
 
 /// Whether the viewer may read this article: live ones are public; the rest are for editors

@@ -182,7 +182,7 @@ pub(super) fn validate_patch(
     let tags = patch.tags.as_ref().map(|t| validate_tags(&mut e, t));
     let status = match patch.status.as_deref() {
         Some(s) => check(&mut e, "status", s.parse()),
-        None => current.status.parse().ok(),
+        None => Some(current.status),
     };
     let published_at = match &patch.published_at {
         Some(Some(t)) => check(&mut e, "published_at", parse_instant(t)),
@@ -251,7 +251,7 @@ pub(super) fn content(slug: String, f: Fields, r: Rendered) -> ArticleContent {
         image_alt,
         image_caption,
         image_credit,
-        status: f.status.as_str().to_owned(),
+        status: f.status,
         published_at: r.published_at,
         reading_time_minutes: r.reading_time,
     }
