@@ -136,7 +136,8 @@ impl Vocabulary {
         let mut seen: HashSet<String> = words.iter().cloned().collect();
         let mut rng = StdRng::seed_from_u64(0x6e65_7773);
         while words.len() < SIZE {
-            let syllables = rng.random_range(2..=3);
+            // One or two syllables: about five letters a word, as in English news text.
+            let syllables = rng.random_range(1..=2);
             let word: String = (0..syllables).map(|_| syllable(&mut rng)).collect();
             if seen.insert(word.clone()) {
                 words.push(word);
@@ -204,8 +205,8 @@ fn syllable(rng: &mut StdRng) -> String {
         "b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "br", "st",
         "tr", "gr", "ch", "sh", "pl", "cl",
     ];
-    const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ai", "ou", "ee"];
-    const CODAS: &[&str] = &["", "", "n", "r", "l", "s", "m", "th", "nd", "ck"];
+    const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ou", "ee"];
+    const CODAS: &[&str] = &["", "", "", "n", "r", "l", "s", "m", "t", "nd"];
     let pick = |rng: &mut StdRng, list: &[&'static str]| list[rng.random_range(0..list.len())];
     [pick(rng, ONSETS), pick(rng, VOWELS), pick(rng, CODAS)].concat()
 }
