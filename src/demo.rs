@@ -7,7 +7,7 @@ use rand::Rng;
 use crate::db;
 use crate::domain::Role;
 use crate::model::{AddComment, CreateArticle, CreateTag, CreateUser, ImageInput};
-use crate::service::{accounts, articles, comments, tags, AppState, Caller, Principal};
+use crate::service::{accounts, articles, comments, tags, Access, AppState, Caller, Principal};
 
 struct DemoArticle {
     title: &'static str,
@@ -184,13 +184,13 @@ pub async fn fill(state: &AppState) -> Result<(), String> {
     )
     .await
     .map_err(describe)?;
-    let as_admin = Caller::local(Some(Principal {
+    let as_admin = Caller::local(Access::User(Principal {
         user_id: admin.id,
         role: Role::Admin,
         name: admin.name.clone(),
         token_id: None,
     }));
-    let as_reporter = Caller::local(Some(Principal {
+    let as_reporter = Caller::local(Access::User(Principal {
         user_id: reporter.id,
         role: Role::Author,
         name: reporter.name.clone(),
@@ -291,7 +291,7 @@ pub async fn fill(state: &AppState) -> Result<(), String> {
     .map_err(describe)?;
     comments::add(
         state,
-        &Caller::local(None),
+        &Caller::local(Access::Anonymous),
         &lead,
         AddComment {
             author_name: Some("Anonymous reader".into()),

@@ -66,6 +66,19 @@ string_enum!(ShareNetwork {
     Copy => "copy",
 });
 
+impl ArticleStatus {
+    /// Whether an article is live at `now`: the one rule in Rust (`db::articles::live` is the
+    /// same in SQL). Published with a publish time that has come; a later one is scheduled.
+    pub fn is_live(self, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+        self == ArticleStatus::Published && published_at.is_some_and(|t| t <= now)
+    }
+
+    /// Published with a publish time still to come.
+    pub fn is_scheduled(self, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+        self == ArticleStatus::Published && published_at.is_some_and(|t| t > now)
+    }
+}
+
 impl Role {
     /// Editors and admins edit everything an editor may.
     pub fn is_editor(self) -> bool {

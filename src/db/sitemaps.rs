@@ -4,10 +4,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::articles::is_public;
+use super::articles::{is_public, live};
 use super::schema::{article_tags, articles, tags};
 use super::{DbConn, DbResult};
-use crate::domain::ArticleStatus;
 
 /// An article as a sitemap lists it.
 #[derive(Debug, Clone, Queryable)]
@@ -110,8 +109,7 @@ pub fn tags_in_use(
     let rows: Vec<(String, Option<NaiveDateTime>)> = article_tags::table
         .inner_join(tags::table)
         .inner_join(articles::table)
-        .filter(articles::status.eq(ArticleStatus::Published))
-        .filter(articles::published_at.le(now))
+        .filter(live(now))
         .group_by(tags::slug)
         .order(tags::slug)
         .select((tags::slug, diesel::dsl::max(articles::updated_at)))

@@ -156,7 +156,7 @@ impl AccountsQuery {
     /// The signed-in account; `null` without a token.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         let r = request(ctx);
-        if r.caller.is_none() {
+        if !r.caller.is_signed_in() {
             return Ok(None);
         }
         let user = accounts::me(&r.state, &r.caller).await.gql()?;

@@ -20,7 +20,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::model::{ListMeta, ListResponse};
 use crate::service::cache::{CachedBody, Shows, Topic};
 use crate::service::paging::Page;
-use crate::service::{auth, AppState, Caller, Client, Viewer};
+use crate::service::{auth, Access, AppState, Caller, Client};
 
 /// Who is asking: the viewer (anonymous, or the account of a valid bearer token) with the
 /// client. A token that is present but invalid, expired or revoked is 401.
@@ -47,7 +47,10 @@ impl FromRequest for Anonymous {
     type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(Ok(Anonymous(Caller::new(None, client_of(req)))))
+        std::future::ready(Ok(Anonymous(Caller::new(
+            Access::Anonymous,
+            client_of(req),
+        ))))
     }
 }
 
@@ -74,7 +77,7 @@ impl FromRequest for Auth {
                     ))
                 }
             };
-            let viewer: Viewer =
+            let viewer: Access =
                 auth::viewer_from_header(&state, &client, header.as_deref()).await?;
             Ok(Auth(Caller::new(viewer, client)))
         })
@@ -160,11 +163,11 @@ pub fn render_json<T: Serialize>(value: &T, version: Option<i32>) -> Result<Cach
 /// Sends a rendered body with `ETag` and `Cache-Control`; `304` when `If-None-Match` matches.
 pub fn respond(
     req: &HttpRequest,
-    viewer: &Viewer,
+    viewer: &Access,
     status: StatusCode,
     r: &CachedBody,
 ) -> HttpResponse {
-    let cache = if viewer.is_some() {
+    let cache = if viewer.is_signed_in() {
         crate::conventions::PRIVATE
     } else {
         "public, max-age=30, stale-while-revalidate=60"
@@ -221,7 +224,7 @@ pub fn respond(
 /// A JSON response with its validator and cache headers.
 pub fn cached_json<T: Serialize>(
     req: &HttpRequest,
-    viewer: &Viewer,
+    viewer: &Access,
     value: &T,
     version: Option<i32>,
     status: StatusCode,
@@ -234,14 +237,14 @@ pub fn cached_json<T: Serialize>(
 pub async fn public_get<F, Fut>(
     state: &AppState,
     req: &HttpRequest,
-    viewer: &Viewer,
+    viewer: &Access,
     make: F,
 ) -> Result<HttpResponse, AppError>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<CachedBody, AppError>>,
 {
-    if viewer.is_some() {
+    if viewer.is_signed_in() {
         return Ok(respond(req, viewer, StatusCode::OK, &make().await?));
     }
     let key = format!("{}{}", req.connection_info().host(), req.uri());

@@ -3,7 +3,7 @@
 use super::auth::{hash_password_async, verify_password};
 use super::events::Event;
 use super::paging::{offset_of, Page, PageParams, PageRequest};
-use super::{require_role, require_user, AppState, Caller, Viewer};
+use super::{require_role, require_user, Access, AppState, Caller};
 use crate::db::{self, DbConn, NewUser, UserChanges, UserRow};
 use crate::domain::{now, optional_text, parse_http_url, text_field, utc, Email, Role, Slug};
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -74,7 +74,7 @@ pub fn authors_by_ids(c: &mut DbConn, ids: &[i64]) -> AppResult<Vec<Author>> {
 }
 
 /// `GET /me`.
-pub async fn me(state: &AppState, viewer: &Viewer) -> AppResult<User> {
+pub async fn me(state: &AppState, viewer: &Access) -> AppResult<User> {
     let id = require_user(viewer)?.user_id;
     state
         .db
@@ -85,7 +85,7 @@ pub async fn me(state: &AppState, viewer: &Viewer) -> AppResult<User> {
 }
 
 /// `GET /users` (admins).
-pub async fn list(state: &AppState, viewer: &Viewer, paging: &PageParams) -> AppResult<Page<User>> {
+pub async fn list(state: &AppState, viewer: &Access, paging: &PageParams) -> AppResult<Page<User>> {
     require_role(viewer, Role::Admin)?;
     let req = PageRequest::parse(paging)?;
     if !matches!(req, PageRequest::Offset { .. }) {

@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{AppState, Caller, Client, Viewer};
+use super::{Access, AppState, Caller, Client};
 use crate::config::Settings;
 use crate::db::{self, Db, UserRow};
 use crate::domain::{Email, Role};
@@ -223,9 +223,9 @@ pub async fn viewer_from_header(
     state: &AppState,
     client: &Client,
     header: Option<&str>,
-) -> AppResult<Viewer> {
+) -> AppResult<Access> {
     let Some(value) = header else {
-        return Ok(None);
+        return Ok(Access::Anonymous);
     };
     let token = value
         .strip_prefix("Bearer ")
@@ -238,7 +238,7 @@ pub async fn viewer_from_header(
     if token.starts_with(super::tokens::API_TOKEN_PREFIX) {
         return super::tokens::authenticate(state, client, token)
             .await
-            .map(Some);
+            .map(Access::User);
     }
-    authenticate(state, token).await.map(Some)
+    authenticate(state, token).await.map(Access::User)
 }

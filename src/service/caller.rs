@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
-use super::Viewer;
+use super::Access;
 
 /// A rate limit's state after this request, as the IETF RateLimit fields tell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,17 +94,17 @@ impl Client {
 /// written for a viewer take it as it is.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub viewer: Viewer,
+    pub viewer: Access,
     pub client: Arc<Client>,
 }
 
 impl Caller {
-    pub fn new(viewer: Viewer, client: Arc<Client>) -> Self {
+    pub fn new(viewer: Access, client: Arc<Client>) -> Self {
         Caller { viewer, client }
     }
 
     /// Work started on this machine (the command line, tests), not by a request.
-    pub fn local(viewer: Viewer) -> Self {
+    pub fn local(viewer: Access) -> Self {
         Caller::new(viewer, Client::local())
     }
 
@@ -114,9 +114,9 @@ impl Caller {
 }
 
 impl Deref for Caller {
-    type Target = Viewer;
+    type Target = Access;
 
-    fn deref(&self) -> &Viewer {
+    fn deref(&self) -> &Access {
         &self.viewer
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::abuse::spam;
 use super::events::Event;
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest};
-use super::{is_editor, require_role, text, AppState, Caller, Viewer};
+use super::{is_editor, require_role, text, Access, AppState, Caller};
 use crate::db::comments::RootsFrom;
 use crate::db::{self, CommentRow, DbConn, NewComment};
 use crate::domain::{now, text_field, utc, CommentStatus, Email, Role};
@@ -38,7 +38,7 @@ fn view(r: CommentRow, editor: bool, article_slug: Option<String>) -> Comment {
 }
 
 /// An article's id if the viewer may read it (the rules of `articles`).
-fn readable_article(c: &mut DbConn, slug: &str, viewer: &Viewer) -> AppResult<i64> {
+fn readable_article(c: &mut DbConn, slug: &str, viewer: &Access) -> AppResult<i64> {
     super::articles::find_readable(c, slug, viewer).map(|r| r.id)
 }
 
@@ -138,7 +138,7 @@ fn fill_replies(c: &mut DbConn, roots: &mut [Comment], show_email: bool) -> AppR
 /// top-level comments.
 pub async fn list_for_article(
     state: &AppState,
-    viewer: &Viewer,
+    viewer: &Access,
     slug: &str,
     paging: &PageParams,
 ) -> AppResult<Page<Comment>> {
@@ -181,7 +181,7 @@ pub async fn add(
         return Err(AppError::Internal("validated comment field missing".into()));
     };
     state.abuse.comment(viewer, slug)?;
-    let spam_reason = (viewer.is_none() && state.abuse.applies_to(viewer))
+    let spam_reason = (!viewer.is_signed_in() && state.abuse.applies_to(viewer))
         .then(|| {
             state.abuse.spam.judge(&spam::Post {
                 body: &body,
@@ -232,7 +232,7 @@ pub async fn add(
                 &NewComment {
                     article_id,
                     parent_id,
-                    user_id: viewer.as_ref().map(|p| p.user_id),
+                    user_id: viewer.principal().map(|p| p.user_id),
                     author_name: name,
                     author_email: email.into_string(),
                     body,
@@ -274,7 +274,7 @@ fn recount(c: &mut DbConn, article_id: i64) -> AppResult<()> {
 /// `GET /comments?status=pending` (editors): the moderation queue, oldest first.
 pub async fn queue(
     state: &AppState,
-    viewer: &Viewer,
+    viewer: &Access,
     status: Option<&str>,
     paging: &PageParams,
 ) -> AppResult<Page<Comment>> {

@@ -100,7 +100,7 @@ pub async fn feed(state: &AppState, of: FeedOf) -> AppResult<Feed> {
         },
         ..ListArticles::default()
     };
-    let page = articles_svc::list(state, &None, &params).await?;
+    let page = articles_svc::list(state, &super::Access::Anonymous, &params).await?;
     let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();
     let mut bodies = state
         .db

@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::{self, Role};
+use crate::domain::{self, ArticleStatus, Role};
 use crate::error::{AppError, AppResult};
 
 pub use auth::{Principal, TokenKeys};
@@ -145,24 +145,64 @@ impl Drop for Unsure<'_> {
     }
 }
 
-/// Who is asking: nobody, or a signed-in account.
-pub type Viewer = Option<Principal>;
+/// Who is reading: nobody in particular, or a signed-in account. What each may see is
+/// decided here and nowhere else ([`Access::may_read_article`]).
+#[derive(Debug, Clone, Default)]
+pub enum Access {
+    #[default]
+    Anonymous,
+    User(Principal),
+}
+
+impl Access {
+    /// The signed-in account, if any.
+    pub fn principal(&self) -> Option<&Principal> {
+        match self {
+            Access::User(p) => Some(p),
+            Access::Anonymous => None,
+        }
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        self.principal().is_some()
+    }
+
+    /// Whether this reader edits everything (and so sees unpublished work and emails).
+    pub fn is_editor(&self) -> bool {
+        self.principal().is_some_and(|p| p.role.is_editor())
+    }
+
+    /// Whether this reader may see an article: everyone sees live ones; editors see all, and
+    /// an author their own, whatever the status.
+    pub fn may_read_article(
+        &self,
+        status: ArticleStatus,
+        published_at: Option<chrono::NaiveDateTime>,
+        author_id: i64,
+        now: chrono::NaiveDateTime,
+    ) -> bool {
+        status.is_live(published_at, now)
+            || self
+                .principal()
+                .is_some_and(|p| p.role.is_editor() || p.user_id == author_id)
+    }
+}
 
 /// Whether the viewer edits everything (and so sees unpublished work and emails).
-pub fn is_editor(viewer: &Viewer) -> bool {
-    viewer.as_ref().is_some_and(|p| p.role.is_editor())
+pub fn is_editor(viewer: &Access) -> bool {
+    viewer.is_editor()
 }
 
 /// The signed-in account, or 401.
-pub(crate) fn require_user(viewer: &Viewer) -> Result<&Principal, crate::error::AppError> {
-    viewer.as_ref().ok_or_else(|| {
+pub(crate) fn require_user(viewer: &Access) -> Result<&Principal, crate::error::AppError> {
+    viewer.principal().ok_or_else(|| {
         crate::error::AppError::Unauthorized("this needs a bearer token; log in first".into())
     })
 }
 
 /// An account of at least `role`, else 401 (no token) or 403.
 pub(crate) fn require_role(
-    viewer: &Viewer,
+    viewer: &Access,
     role: Role,
 ) -> Result<&Principal, crate::error::AppError> {
     let p = require_user(viewer)?;

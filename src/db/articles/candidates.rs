@@ -30,8 +30,7 @@ pub fn public_counts_by_tag(
 ) -> DbResult<Vec<(i64, i64)>> {
     let mut q = article_tags::table
         .inner_join(articles::table)
-        .filter(articles::status.eq(ArticleStatus::Published))
-        .filter(articles::published_at.le(now))
+        .filter(live(now))
         .group_by(article_tags::tag_id)
         .select((article_tags::tag_id, count_star()))
         .into_boxed();

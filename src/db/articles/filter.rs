@@ -193,12 +193,43 @@ pub(super) fn past<T: 'static>(
     }
 }
 
-pub(crate) fn is_public(now: NaiveDateTime) -> Predicate {
-    Box::new(
-        articles::status
-            .eq(ArticleStatus::Published)
-            .and(articles::published_at.assume_not_null().le(now)),
+/// "Live at `now`", in SQL: the one predicate for every query (joined ones too) that shows
+/// articles to the public; `ArticleStatus::is_live` is the same rule in Rust. (The tag
+/// timeline's triggers keep `live_at` by it too, in each backend's migration.)
+pub type Live = diesel::dsl::And<
+    diesel::dsl::Eq<articles::status, ArticleStatus>,
+    diesel::dsl::LtEq<diesel::dsl::AssumeNotNull<articles::published_at>, NaiveDateTime>,
+>;
+
+pub fn live(now: NaiveDateTime) -> Live {
+    articles::status
+        .eq(ArticleStatus::Published)
+        .and(articles::published_at.assume_not_null().le(now))
+}
+
+pub type Scheduled = diesel::dsl::And<
+    diesel::dsl::Eq<articles::status, ArticleStatus>,
+    diesel::dsl::Gt<diesel::dsl::AssumeNotNull<articles::published_at>, NaiveDateTime>,
+>;
+
+/// Published, going live after `now` (`ArticleStatus::is_scheduled` in Rust).
+pub fn scheduled(now: NaiveDateTime) -> Scheduled {
+    articles::status
+        .eq(ArticleStatus::Published)
+        .and(articles::published_at.assume_not_null().gt(now))
+}
+
+/// [`live`] for hand-written SQL, on the articles table named `alias`.
+pub(crate) fn live_sql(alias: &str, now: NaiveDateTime) -> String {
+    format!(
+        "{alias}.status = '{}' AND {alias}.published_at <= '{}'",
+        ArticleStatus::Published.as_str(),
+        now.format("%Y-%m-%d %H:%M:%S")
     )
+}
+
+pub(crate) fn is_public(now: NaiveDateTime) -> Predicate {
+    Box::new(live(now))
 }
 
 /// How a list filtered by tag or by search finds its rows (for search on SQLite, see

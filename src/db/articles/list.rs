@@ -13,11 +13,7 @@ pub(super) fn filtered<'a, ST: 'a>(
         StatusFilter::Public | StatusFilter::Published => q.filter(is_public(f.now)),
         StatusFilter::Draft => q.filter(articles::status.eq(ArticleStatus::Draft)),
         StatusFilter::Archived => q.filter(articles::status.eq(ArticleStatus::Archived)),
-        StatusFilter::Scheduled => q.filter(
-            articles::status
-                .eq(ArticleStatus::Published)
-                .and(articles::published_at.assume_not_null().gt(f.now)),
-        ),
+        StatusFilter::Scheduled => q.filter(scheduled(f.now)),
         StatusFilter::Any => q,
     };
     if let Some(author) = f.only_author_id {

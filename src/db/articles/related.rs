@@ -31,8 +31,7 @@ pub fn curated_related(
     Ok(related_articles::table
         .inner_join(articles::table.on(articles::id.eq(related_articles::related_id)))
         .filter(in_ids(related_articles::article_id, article_ids))
-        .filter(articles::status.eq(ArticleStatus::Published))
-        .filter(articles::published_at.le(now))
+        .filter(live(now))
         .order_by((related_articles::article_id, related_articles::position))
         .select((related_articles::article_id, articles::id))
         .load(conn)?)
@@ -87,6 +86,7 @@ pub fn related_by_tags(
         .map(|(s, t, w)| format!("({s}, {t}, {w})"))
         .collect::<Vec<_>>()
         .join(", ");
+    let live = live_sql("a", now);
     let now = now.format("%Y-%m-%d %H:%M:%S");
     // Each tag's newest live articles, read off the end of its timeline.
     let candidates = tags
@@ -109,7 +109,7 @@ pub fn related_by_tags(
            ) AS pos \
            FROM src JOIN cand ON cand.tag_id = src.tag_id \
            JOIN articles a ON a.id = cand.article_id \
-           WHERE a.status = 'published' AND a.published_at <= '{now}' AND a.id <> src.source \
+           WHERE {live} AND a.id <> src.source \
            GROUP BY src.source, a.id\
          ) ranked WHERE pos <= {per_source} ORDER BY source, pos"
     );

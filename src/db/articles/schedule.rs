@@ -5,8 +5,7 @@ use super::*;
 /// When the first published article due after `after` goes live (scheduled articles).
 pub fn next_go_live(conn: &mut DbConn, after: NaiveDateTime) -> DbResult<Option<NaiveDateTime>> {
     Ok(articles::table
-        .filter(articles::status.eq(ArticleStatus::Published))
-        .filter(articles::published_at.gt(after))
+        .filter(scheduled(after))
         .select(diesel::dsl::min(articles::published_at))
         .first::<Option<NaiveDateTime>>(conn)?)
 }

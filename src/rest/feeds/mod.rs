@@ -16,7 +16,7 @@ use super::http::{hash_hex, public_get};
 use crate::error::{AppError, AppResult, Problem};
 use crate::service::cache::{CachedBody, Shows, Topic};
 use crate::service::feeds::{self as svc, Feed, FeedOf};
-use crate::service::AppState;
+use crate::service::{Access, AppState};
 
 const RSS: &str = "application/rss+xml; charset=utf-8";
 const ATOM: &str = "application/atom+xml; charset=utf-8";
@@ -70,7 +70,7 @@ async fn serve(
     render: impl FnOnce(&Feed, &str) -> AppResult<Vec<u8>>,
 ) -> AppResult<HttpResponse> {
     let of = q.of()?;
-    public_get(state, req, &None, || async {
+    public_get(state, req, &Access::Anonymous, || async {
         let feed = svc::feed(state, of).await?;
         let bytes = render(&feed, &self_url(req))?;
         Ok(body(bytes, content_type, Some(feed.updated), feed.shows))

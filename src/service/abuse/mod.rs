@@ -313,7 +313,7 @@ impl Abuse {
 
     /// A write by a signed-in account.
     pub fn write(&self, caller: &Caller) -> AppResult<()> {
-        let Some(p) = caller.viewer.as_ref() else {
+        let Some(p) = caller.viewer.principal() else {
             return Ok(());
         };
         if !self.applies_to(caller) {
@@ -326,7 +326,7 @@ impl Abuse {
     /// An anonymous comment on the article `slug`: per client, and per client on that
     /// article. Signed-in accounts are held to the write limit instead.
     pub fn comment(&self, caller: &Caller, slug: &str) -> AppResult<()> {
-        if caller.viewer.is_some() {
+        if caller.viewer.is_signed_in() {
             return self.write(caller);
         }
         if !self.applies_to(caller) {
@@ -404,7 +404,7 @@ mod tests {
 
     fn caller(addr: &str) -> Caller {
         Caller::new(
-            None,
+            super::super::Access::Anonymous,
             super::super::caller::Client::new(addr.parse().unwrap(), String::new()),
         )
     }

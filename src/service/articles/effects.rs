@@ -33,13 +33,13 @@ pub(crate) fn facts(a: &ArticleSummary, at: NaiveDateTime) -> ArticleFacts {
         slug: a.slug.clone(),
         author: a.author.slug.clone(),
         tags: a.tags.iter().map(|t| t.slug.clone()).collect(),
-        live: a.status == ArticleStatus::Published
-            && a.published_at.is_some_and(|t| t.naive_utc() <= at),
+        live: a.status.is_live(a.published_at.map(|t| t.naive_utc()), at),
     }
 }
 
 pub(super) fn is_scheduled(a: &ArticleSummary, at: NaiveDateTime) -> bool {
-    a.status == ArticleStatus::Published && a.published_at.is_some_and(|t| t.naive_utc() > at)
+    a.status
+        .is_scheduled(a.published_at.map(|t| t.naive_utc()), at)
 }
 
 /// The summary form, as webhooks carry it.

@@ -8,7 +8,7 @@ use super::abuse::Counted;
 use super::cache::{ResponseCache, Shows, Topic};
 use super::events::{ArticleFacts, Event, Events};
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest, Total};
-use super::{require_role, text, AppState, Caller, Principal, Viewer};
+use super::{require_role, text, Access, AppState, Caller, Principal};
 use crate::db::articles::{ArticleFilter, KeysetPos, Paging, SortKey, StatusFilter};
 use crate::db::search::SearchTerms;
 use crate::db::{self, ArticleContent, ArticleSummaryRow, ArticleUpdate, DbConn, NewArticle};

@@ -56,7 +56,7 @@ pub(super) fn keyset_of(c: &CursorKey, sort: SortKey) -> AppResult<KeysetPos> {
 
 /// Validates the list filters and works out what the viewer may see.
 pub(super) fn list_filter(
-    viewer: &Viewer,
+    viewer: &Access,
     p: &ListArticles,
 ) -> AppResult<(ArticleFilter, SortKey)> {
     let mut errors = FieldErrors::new();
@@ -147,7 +147,7 @@ pub const COUNT_CAP: i64 = 10_000;
 /// `GET /articles`: one page of summaries, in a fixed number of statements.
 pub async fn list(
     state: &AppState,
-    viewer: &Viewer,
+    viewer: &Access,
     p: &ListArticles,
 ) -> AppResult<Page<ArticleSummary>> {
     let (filter, sort) = list_filter(viewer, p)?;
@@ -270,16 +270,13 @@ pub(super) fn summary_view(
 }
 
 pub(super) fn is_live(r: &ArticleSummaryRow, now: NaiveDateTime) -> bool {
-    r.status == ArticleStatus::Published && r.published_at.is_some_and(|t| t <= now)
+    r.status.is_live(r.published_at, now)
 }
 
 /// Whether the viewer may read this article: live ones are public; the rest are for editors
 /// and their own author.
-pub(super) fn may_read(r: &ArticleSummaryRow, viewer: &Viewer, now: NaiveDateTime) -> bool {
-    is_live(r, now)
-        || viewer
-            .as_ref()
-            .is_some_and(|p| p.role.is_editor() || p.user_id == r.author_id)
+pub(super) fn may_read(r: &ArticleSummaryRow, viewer: &Access, now: NaiveDateTime) -> bool {
+    viewer.may_read_article(r.status, r.published_at, r.author_id, now)
 }
 
 pub(super) fn may_edit(r: &ArticleSummaryRow, p: &Principal) -> bool {
@@ -290,7 +287,7 @@ pub(super) fn may_edit(r: &ArticleSummaryRow, p: &Principal) -> bool {
 pub(crate) fn find_readable(
     c: &mut DbConn,
     slug: &str,
-    viewer: &Viewer,
+    viewer: &Access,
 ) -> AppResult<ArticleSummaryRow> {
     match db::articles::find_by_slug(c, slug)? {
         Some(r) if may_read(&r, viewer, now()) => Ok(r),
@@ -325,7 +322,7 @@ pub fn bodies(c: &mut DbConn, ids: &[i64]) -> AppResult<HashMap<i64, db::Article
 
 /// `GET /articles/{slug}`: two statements, both kept prepared (the article with its body;
 /// its author, tags and share counts).
-pub async fn get(state: &AppState, viewer: &Viewer, slug: &str) -> AppResult<Article> {
+pub async fn get(state: &AppState, viewer: &Access, slug: &str) -> AppResult<Article> {
     let slug = slug.to_owned();
     let viewer = viewer.clone();
     state
@@ -335,7 +332,7 @@ pub async fn get(state: &AppState, viewer: &Viewer, slug: &str) -> AppResult<Art
 }
 
 /// An article the viewer may read, whole; anything else is 404 (no hint that it exists).
-pub(crate) fn read_article(c: &mut DbConn, slug: &str, viewer: &Viewer) -> AppResult<Article> {
+pub(crate) fn read_article(c: &mut DbConn, slug: &str, viewer: &Access) -> AppResult<Article> {
     let (row, body) = match db::articles::article_by_slug(c, slug)? {
         Some(found) if may_read(&found.0, viewer, now()) => found,
         _ => return Err(AppError::not_found("article")),

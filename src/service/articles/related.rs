@@ -46,7 +46,7 @@ pub struct RelatedPage {
 /// article's id (what the answer depends on).
 pub async fn related(
     state: &AppState,
-    viewer: &Viewer,
+    viewer: &Access,
     slug: &str,
     limit: Option<i64>,
 ) -> AppResult<RelatedPage> {
@@ -210,7 +210,7 @@ pub async fn set_related(
 }
 
 /// The curated list as stored (editors).
-pub async fn curated(state: &AppState, viewer: &Viewer, slug: &str) -> AppResult<Vec<String>> {
+pub async fn curated(state: &AppState, viewer: &Access, slug: &str) -> AppResult<Vec<String>> {
     let writer = require_role(viewer, Role::Editor)?.clone();
     let slug = slug.to_owned();
     state

@@ -364,7 +364,7 @@ pub(super) fn find_for_write(
     expected_version: Option<i32>,
 ) -> AppResult<ArticleSummaryRow> {
     let row = db::articles::find_by_slug_for_write(c, slug)?
-        .filter(|r| may_read(r, &Some(writer.clone()), now()))
+        .filter(|r| may_read(r, &Access::User(writer.clone()), now()))
         .ok_or_else(|| AppError::not_found("article"))?;
     if !may_edit(&row, writer) {
         return Err(AppError::Forbidden(
