@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{api_tokens, refresh_tokens};
 use super::{DbConn, DbResult};
+use crate::domain::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = refresh_tokens)]
@@ -38,7 +39,7 @@ pub struct ApiTokenRow {
     pub id: i64,
     pub user_id: i64,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub prefix: String,
     pub token_hash: String,
     pub created_at: NaiveDateTime,
@@ -52,7 +53,7 @@ pub struct ApiTokenRow {
 pub struct NewApiToken<'a> {
     pub user_id: i64,
     pub name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub prefix: &'a str,
     pub token_hash: &'a str,
     pub created_at: NaiveDateTime,

@@ -169,10 +169,7 @@ fn token_view(r: ApiTokenRow) -> AppResult<ApiToken> {
     Ok(ApiToken {
         id: r.id,
         name: r.name,
-        role: r
-            .role
-            .parse()
-            .map_err(|_| AppError::Internal(format!("token {} has an unknown role", r.id)))?,
+        role: r.role,
         prefix: r.prefix,
         user_id: r.user_id,
         created_at: utc(r.created_at),
@@ -246,7 +243,7 @@ pub async fn create(
                 &NewApiToken {
                     user_id: me.user_id,
                     name: &name,
-                    role: role.as_str(),
+                    role,
                     prefix: &prefix,
                     token_hash: &token_hash,
                     created_at: now(),
@@ -311,7 +308,7 @@ pub async fn authenticate(state: &AppState, client: &Client, token: &str) -> App
         .await?;
     let stamp = now();
     let live = found.and_then(|(t, user)| {
-        let role: Role = t.role.parse().ok()?;
+        let role = t.role;
         let user_role = user.role;
         let alive = t.revoked_at.is_none()
             && t.expires_at.is_none_or(|e| e > stamp)
