@@ -317,6 +317,14 @@ fn a_search_page_walks_only_where_walking_costs_less() {
         Plan::Gather,
         "no search"
     );
+    // An editor's list of any status has no index in its order: walking it reads the table.
+    let mut any_status = search.clone();
+    any_status.status = articles::StatusFilter::Any;
+    assert_eq!(
+        plan(&any_status, (500, true), 21),
+        Plan::Gather,
+        "no index to walk"
+    );
 }
 
 /// Statuses and roles are read as their types: a stored value neither knows (written past
