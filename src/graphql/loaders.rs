@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::model::{ArticleSummary, Author, Comment, Tag};
 use crate::service::paging::{Page, PageParams, PageRequest};
 use crate::service::prefetch::{CommentPageArgs, Prefetched};
-use crate::service::{accounts, articles, comments, is_editor, tags, Access, AppState};
+use crate::service::{accounts, articles, comments, tags, Access, AppState};
 
 pub type LoadError = Arc<AppError>;
 
@@ -30,7 +30,7 @@ pub struct Loaders {
 
 impl Loaders {
     pub fn new(state: &AppState, viewer: &Access) -> Self {
-        let show_email = is_editor(viewer);
+        let show_email = viewer.is_editor();
         fn cached<T>(loader: T) -> Cached<T> {
             DataLoader::with_cache(
                 loader,

@@ -30,6 +30,14 @@ pub struct Principal {
     pub token_id: Option<i64>,
 }
 
+impl Principal {
+    /// Whether this account edits what `author_id` wrote: editors edit all, an author their
+    /// own. (It also lets them read it whatever its status: `Access::may_read_article`.)
+    pub fn edits(&self, author_id: i64) -> bool {
+        self.role.is_editor() || self.user_id == author_id
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,

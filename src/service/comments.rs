@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::abuse::spam;
 use super::events::Event;
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest};
-use super::{is_editor, require_role, text, Access, AppState, Caller};
+use super::{require_role, text, Access, AppState, Caller};
 use crate::db::comments::RootsFrom;
 use crate::db::{self, CommentRow, DbConn, NewComment};
 use crate::domain::{now, text_field, utc, CommentStatus, Email, Role};
@@ -143,7 +143,7 @@ pub async fn list_for_article(
     paging: &PageParams,
 ) -> AppResult<Page<Comment>> {
     let req = PageRequest::parse(paging)?;
-    let show_email = is_editor(viewer);
+    let show_email = viewer.is_editor();
     let slug = slug.to_owned();
     let viewer = viewer.clone();
     state
@@ -200,14 +200,14 @@ pub async fn add(
             "comment held as spam"
         );
     }
-    let status = if is_editor(viewer) {
+    let status = if viewer.is_editor() {
         CommentStatus::Approved
     } else if spam_reason.is_some() {
         CommentStatus::Spam
     } else {
         CommentStatus::Pending
     };
-    let show_email = is_editor(viewer);
+    let show_email = viewer.is_editor();
     let body_html = text::render_comment(&body);
     let slug = slug.to_owned();
     let viewer = viewer.viewer.clone();

@@ -181,16 +181,8 @@ impl Access {
         author_id: i64,
         now: chrono::NaiveDateTime,
     ) -> bool {
-        status.is_live(published_at, now)
-            || self
-                .principal()
-                .is_some_and(|p| p.role.is_editor() || p.user_id == author_id)
+        status.is_live(published_at, now) || self.principal().is_some_and(|p| p.edits(author_id))
     }
-}
-
-/// Whether the viewer edits everything (and so sees unpublished work and emails).
-pub fn is_editor(viewer: &Access) -> bool {
-    viewer.is_editor()
 }
 
 /// The signed-in account, or 401.

@@ -92,7 +92,7 @@ pub async fn prefetch_for(
     items: Vec<model::ArticleSummary>,
 ) -> async_graphql::Result<()> {
     let r = request(ctx);
-    let loaded = prefetch::load(&r.state, needs, items, is_editor(&r.caller))
+    let loaded = prefetch::load(&r.state, needs, items, r.caller.is_editor())
         .await
         .gql()?;
     ctx.data_unchecked::<Loaders>().feed(loaded).await;

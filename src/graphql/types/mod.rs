@@ -11,7 +11,6 @@ use super::{page_params, request};
 use crate::domain;
 use crate::model;
 use crate::service::articles::{self as articles_svc, ListArticles};
-use crate::service::is_editor;
 use crate::service::paging::Page;
 use crate::service::prefetch::{self, ArticleNeeds, CommentPageArgs};
 

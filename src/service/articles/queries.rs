@@ -280,7 +280,7 @@ pub(super) fn may_read(r: &ArticleSummaryRow, viewer: &Access, now: NaiveDateTim
 }
 
 pub(super) fn may_edit(r: &ArticleSummaryRow, p: &Principal) -> bool {
-    p.role.is_editor() || p.user_id == r.author_id
+    p.edits(r.author_id)
 }
 
 /// Finds an article the viewer may read; anything else is 404 (no hint that it exists).
