@@ -76,7 +76,7 @@ pub(super) fn sitemap_shows(tags: bool) -> Shows {
 )]
 #[get("/sitemap.xml")]
 pub async fn sitemap_index(state: Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
-    public_get(&state, &req, &crate::service::Access::Anonymous, || async {
+    public_get(&state, &req, &Access::Anonymous, || async {
         let files = svc::index(&state).await?;
         let base = base_url(&req);
         let mut x = Xml::new()?;
@@ -128,24 +128,9 @@ pub async fn sitemap_file(
                 .filter(|v| *v >= 1 && v.to_string() == n)
         });
     match (file.as_str(), page) {
-        ("news.xml", _) => {
-            public_get(&state, &req, &crate::service::Access::Anonymous, || {
-                news(&state)
-            })
-            .await
-        }
-        ("tags.xml", _) => {
-            public_get(&state, &req, &crate::service::Access::Anonymous, || {
-                tags(&state)
-            })
-            .await
-        }
-        (_, Some(n)) => {
-            public_get(&state, &req, &crate::service::Access::Anonymous, || {
-                articles(&state, n)
-            })
-            .await
-        }
+        ("news.xml", _) => public_get(&state, &req, &Access::Anonymous, || news(&state)).await,
+        ("tags.xml", _) => public_get(&state, &req, &Access::Anonymous, || tags(&state)).await,
+        (_, Some(n)) => public_get(&state, &req, &Access::Anonymous, || articles(&state, n)).await,
         _ => Err(AppError::not_found("sitemap")),
     }
 }
