@@ -1,12 +1,13 @@
 //! Full-text search, the one place where the dialects differ in kind: SQLite's FTS5 table
 //! against PostgreSQL's `tsvector` column with its GIN index.
 
+use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
 use super::schema::articles;
-use super::{Backend, DbConn, Dialect};
+use super::{Backend, Db, DbConn, DbError, DbResult, Dialect};
 
 /// A search query reduced to plain words, so no input can reach either engine's query syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +98,34 @@ pub fn index_matches(conn: &mut DbConn, terms: &SearchTerms) -> QueryResult<Opti
         }
         DbConn::Pg(_) => Ok(None),
     }
+}
+
+/// PostgreSQL's search index, as the init migration creates it.
+const PG_SEARCH_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS articles_search ON articles USING GIN (search_vector)";
+
+/// Runs a bulk load `f` that at least doubles the articles. On PostgreSQL the GIN search
+/// index is dropped first and built once afterwards, whatever `f` returns: kept row by row,
+/// every article's ~150 distinct words each update a posting list, which at a million
+/// articles costs more than the load itself. (Searches in the meantime read the table.)
+pub fn with_index_built_after<T>(
+    db: &Db,
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> DbResult<T>,
+) -> DbResult<T> {
+    if db.dialect() != Dialect::Postgres {
+        return f(conn);
+    }
+    conn.batch_execute("DROP INDEX IF EXISTS articles_search")?;
+    let loaded = f(conn);
+    db.without_statement_timeout(conn, |c| {
+        c.batch_execute(&format!(
+            "SET maintenance_work_mem = '256MB'; {PG_SEARCH_INDEX}; RESET maintenance_work_mem"
+        ))
+        .map_err(|e| e.to_string())
+    })
+    .map_err(DbError::Other)?;
+    loaded
 }
 
 #[cfg(test)]

@@ -126,148 +126,161 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    let mut done: u64 = 0;
-    while done < args.articles {
-        let n = (args.articles - done).min(CHUNK as u64) as usize;
-        let mut rows = Vec::with_capacity(n);
-        let mut plans = Vec::with_capacity(n);
-        for k in 0..n {
-            let index = first_index + (done as i64) + k as i64;
-            let published = anchor() - Duration::minutes(index * 7);
-            let status = match rng.random_range(0..100) {
-                0..=94 => ArticleStatus::Published,
-                95..=97 => ArticleStatus::Draft,
-                _ => ArticleStatus::Archived,
-            };
-            let views: i64 = (rng.random::<f64>().powi(4) * 50_000.0) as i64;
-            let n_tags = rng.random_range(1..=4usize.min(tag_ids.len()));
-            // Tag positions into `tag_ids`; the first (primary) tag gives the text its topic.
-            let mut picks: Vec<usize> = Vec::with_capacity(n_tags);
-            while picks.len() < n_tags {
-                let t = skewed(&mut rng, tag_ids.len());
-                if !picks.contains(&t) {
-                    picks.push(t);
+    let mut load = |c: &mut DbConn| -> Result<(), DbError> {
+        let mut done: u64 = 0;
+        while done < args.articles {
+            let n = (args.articles - done).min(CHUNK as u64) as usize;
+            let mut rows = Vec::with_capacity(n);
+            let mut plans = Vec::with_capacity(n);
+            for k in 0..n {
+                let index = first_index + (done as i64) + k as i64;
+                let published = anchor() - Duration::minutes(index * 7);
+                let status = match rng.random_range(0..100) {
+                    0..=94 => ArticleStatus::Published,
+                    95..=97 => ArticleStatus::Draft,
+                    _ => ArticleStatus::Archived,
+                };
+                let views: i64 = (rng.random::<f64>().powi(4) * 50_000.0) as i64;
+                let n_tags = rng.random_range(1..=4usize.min(tag_ids.len()));
+                // Tag positions into `tag_ids`; the first (primary) tag gives the text its topic.
+                let mut picks: Vec<usize> = Vec::with_capacity(n_tags);
+                while picks.len() < n_tags {
+                    let t = skewed(&mut rng, tag_ids.len());
+                    if !picks.contains(&t) {
+                        picks.push(t);
+                    }
                 }
+                let tags: Vec<i64> = picks.iter().map(|&t| tag_ids[t]).collect();
+                let t = vocabulary.title(&mut rng, picks[0]);
+                let b = vocabulary.body(&mut rng, picks[0]);
+                let comments = args.comments_per_article;
+                let mut shares: Vec<(ShareNetwork, i64)> = Vec::new();
+                for network in ShareNetwork::ALL {
+                    if rng.random_bool(0.3) {
+                        shares.push((*network, rng.random_range(1..200)));
+                    }
+                }
+                rows.push(NewArticle {
+                    content: ArticleContent {
+                        slug: format!(
+                            "{}-{index}",
+                            crate::domain::Slug::derive(&t)
+                                .map(|s| s.into_string())
+                                .unwrap_or_else(|| "article".into())
+                        ),
+                        excerpt: text::excerpt(&b),
+                        excerpt_is_custom: false,
+                        body_html: text::render_article(&b),
+                        reading_time_minutes: text::reading_time_minutes(&b),
+                        body: b,
+                        title: t,
+                        subtitle: None,
+                        dateline: Some(
+                            ["London", "Washington", "Berlin", "Nairobi", "Tokyo"]
+                                [index as usize % 5]
+                                .into(),
+                        ),
+                        image_url: Some(format!("https://cdn.example.com/seed/{index}.webp")),
+                        image_alt: None,
+                        image_caption: None,
+                        image_credit: Some("© Newsdesk Seed".into()),
+                        status,
+                        published_at: (status != ArticleStatus::Draft).then_some(published),
+                    },
+                    author_id: authors[skewed(&mut rng, authors.len())],
+                    created_at: published,
+                    updated_at: published,
+                    view_count: views,
+                    share_count: shares.iter().map(|(_, n)| n).sum(),
+                    comment_count: if status == ArticleStatus::Published {
+                        comments as i64
+                    } else {
+                        0
+                    },
+                    version: 1,
+                });
+                plans.push((tags, shares, comments));
             }
-            let tags: Vec<i64> = picks.iter().map(|&t| tag_ids[t]).collect();
-            let t = vocabulary.title(&mut rng, picks[0]);
-            let b = vocabulary.body(&mut rng, picks[0]);
-            let comments = args.comments_per_article;
-            let mut shares: Vec<(ShareNetwork, i64)> = Vec::new();
-            for network in ShareNetwork::ALL {
-                if rng.random_bool(0.3) {
-                    shares.push((*network, rng.random_range(1..200)));
-                }
-            }
-            rows.push(NewArticle {
-                content: ArticleContent {
-                    slug: format!(
-                        "{}-{index}",
-                        crate::domain::Slug::derive(&t)
-                            .map(|s| s.into_string())
-                            .unwrap_or_else(|| "article".into())
-                    ),
-                    excerpt: text::excerpt(&b),
-                    excerpt_is_custom: false,
-                    body_html: text::render_article(&b),
-                    reading_time_minutes: text::reading_time_minutes(&b),
-                    body: b,
-                    title: t,
-                    subtitle: None,
-                    dateline: Some(
-                        ["London", "Washington", "Berlin", "Nairobi", "Tokyo"][index as usize % 5]
-                            .into(),
-                    ),
-                    image_url: Some(format!("https://cdn.example.com/seed/{index}.webp")),
-                    image_alt: None,
-                    image_caption: None,
-                    image_credit: Some("© Newsdesk Seed".into()),
-                    status,
-                    published_at: (status != ArticleStatus::Draft).then_some(published),
-                },
-                author_id: authors[skewed(&mut rng, authors.len())],
-                created_at: published,
-                updated_at: published,
-                view_count: views,
-                share_count: shares.iter().map(|(_, n)| n).sum(),
-                comment_count: if status == ArticleStatus::Published {
-                    comments as i64
-                } else {
-                    0
-                },
-                version: 1,
-            });
-            plans.push((tags, shares, comments));
-        }
-        db::in_transaction(c, |c| -> Result<(), DbError> {
-            db::articles::bulk_insert(c, &rows)?;
-            let ids = db::articles::last_ids(c, n as i64)?;
-            let mut links = Vec::new();
-            let mut related = Vec::new();
-            let mut share_rows = Vec::new();
-            let mut comment_rows = Vec::new();
-            for ((id, row), (tags, shares, comments)) in ids.iter().zip(&rows).zip(&plans) {
-                for (position, tag_id) in tags.iter().enumerate() {
-                    links.push(ArticleTagLink {
-                        article_id: *id,
-                        tag_id: *tag_id,
-                        position: position as i32,
-                    });
-                }
-                if id % 10 == 0 && *id > 3 {
-                    for (position, back) in [1, 2, 3].iter().enumerate() {
-                        related.push(RelatedLink {
+            db::in_transaction(c, |c| -> Result<(), DbError> {
+                db::articles::bulk_insert(c, &rows)?;
+                let ids = db::articles::last_ids(c, n as i64)?;
+                let mut links = Vec::new();
+                let mut related = Vec::new();
+                let mut share_rows = Vec::new();
+                let mut comment_rows = Vec::new();
+                for ((id, row), (tags, shares, comments)) in ids.iter().zip(&rows).zip(&plans) {
+                    for (position, tag_id) in tags.iter().enumerate() {
+                        links.push(ArticleTagLink {
                             article_id: *id,
-                            related_id: id - back,
+                            tag_id: *tag_id,
                             position: position as i32,
                         });
                     }
-                }
-                for (network, count) in shares {
-                    share_rows.push(ShareCount {
-                        article_id: *id,
-                        network: network.as_str().into(),
-                        count: *count,
-                    });
-                }
-                if row.content.status == ArticleStatus::Published {
-                    for k in 0..*comments {
-                        let body = format!(
-                            "Comment {k} on this story: {}.",
-                            NEWS_WORDS[(*id as usize + k as usize) % NEWS_WORDS.len()]
-                        );
-                        comment_rows.push(NewComment {
-                            spam_reason: None,
+                    if id % 10 == 0 && *id > 3 {
+                        for (position, back) in [1, 2, 3].iter().enumerate() {
+                            related.push(RelatedLink {
+                                article_id: *id,
+                                related_id: id - back,
+                                position: position as i32,
+                            });
+                        }
+                    }
+                    for (network, count) in shares {
+                        share_rows.push(ShareCount {
                             article_id: *id,
-                            parent_id: None,
-                            user_id: None,
-                            author_name: format!("Reader {}", (id + k as i64) % 997),
-                            author_email: format!("reader{}@example.com", (id + k as i64) % 997),
-                            body_html: format!("<p>{body}</p>"),
-                            body,
-                            status: CommentStatus::Approved,
-                            created_at: row.created_at + Duration::minutes(k as i64 + 1),
-                            updated_at: row.created_at + Duration::minutes(k as i64 + 1),
+                            network: network.as_str().into(),
+                            count: *count,
                         });
                     }
+                    if row.content.status == ArticleStatus::Published {
+                        for k in 0..*comments {
+                            let body = format!(
+                                "Comment {k} on this story: {}.",
+                                NEWS_WORDS[(*id as usize + k as usize) % NEWS_WORDS.len()]
+                            );
+                            comment_rows.push(NewComment {
+                                spam_reason: None,
+                                article_id: *id,
+                                parent_id: None,
+                                user_id: None,
+                                author_name: format!("Reader {}", (id + k as i64) % 997),
+                                author_email: format!(
+                                    "reader{}@example.com",
+                                    (id + k as i64) % 997
+                                ),
+                                body_html: format!("<p>{body}</p>"),
+                                body,
+                                status: CommentStatus::Approved,
+                                created_at: row.created_at + Duration::minutes(k as i64 + 1),
+                                updated_at: row.created_at + Duration::minutes(k as i64 + 1),
+                            });
+                        }
+                    }
                 }
-            }
-            for chunk in links.chunks(CHUNK * 2) {
-                db::articles::bulk_insert_tags(c, chunk)?;
-            }
-            for chunk in related.chunks(CHUNK * 2) {
-                db::articles::bulk_insert_related(c, chunk)?;
-            }
-            for chunk in share_rows.chunks(CHUNK * 2) {
-                db::articles::bulk_insert_shares(c, chunk)?;
-            }
-            for chunk in comment_rows.chunks(CHUNK) {
-                db::comments::bulk_insert(c, chunk)?;
-            }
-            Ok(())
-        })?;
-        done += n as u64;
-        bar.set_position(done);
+                for chunk in links.chunks(CHUNK * 2) {
+                    db::articles::bulk_insert_tags(c, chunk)?;
+                }
+                for chunk in related.chunks(CHUNK * 2) {
+                    db::articles::bulk_insert_related(c, chunk)?;
+                }
+                for chunk in share_rows.chunks(CHUNK * 2) {
+                    db::articles::bulk_insert_shares(c, chunk)?;
+                }
+                for chunk in comment_rows.chunks(CHUNK) {
+                    db::comments::bulk_insert(c, chunk)?;
+                }
+                Ok(())
+            })?;
+            done += n as u64;
+            bar.set_position(done);
+        }
+        Ok(())
+    };
+    // A load that at least doubles the corpus builds the search index once, after it.
+    if first_index - 1 <= args.articles as i64 {
+        db::search::with_index_built_after(db, c, load)?;
+    } else {
+        load(c)?;
     }
     bar.finish_and_clear();
     // Fresh statistics, so the planner picks the list indexes on the new corpus.
