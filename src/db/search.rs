@@ -46,30 +46,20 @@ impl SearchTerms {
     }
 }
 
-/// A predicate on `articles` that holds for the rows matching `terms`. `walk` (SQLite): the
-/// list's own index is walked in order and each row is checked against the matches, gathered
-/// once; otherwise the matches drive (see `articles::Plan`).
+/// A predicate on `articles` that holds for the rows matching `terms`. On SQLite the matches
+/// drive the query (one row lookup each): few matches are gathered this way, many are met
+/// walking the list in memory (`articles::walk`), as FTS5 is never asked row by row (a
+/// rowid constraint beside MATCH re-reads the word's whole list for every row).
 pub fn matches(
     dialect: Dialect,
     terms: &SearchTerms,
-    walk: bool,
 ) -> Box<dyn BoxableExpression<articles::table, Backend, SqlType = Bool>> {
     match dialect {
-        // FTS5 is never asked row by row (a rowid constraint beside MATCH re-reads each word's
-        // whole list for every row, which is quadratic): its matches are gathered once. With
-        // few matches they drive the query (one row lookup each); with many, looking each up
-        // and sorting them all costs ~300 ms at 90,000 matches, so the unary `+` keeps the
-        // planner off the rowid and on the list's index, which stops at the page's end
-        // (~15 ms).
-        Dialect::Sqlite => {
-            let column = if walk { "+articles.id" } else { "articles.id" };
-            Box::new(
-                sql::<Bool>(column)
-                    .sql(" IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ")
-                    .bind::<Text, _>(terms.fts5())
-                    .sql(")"),
-            )
-        }
+        Dialect::Sqlite => Box::new(
+            sql::<Bool>("articles.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ")
+                .bind::<Text, _>(terms.fts5())
+                .sql(")"),
+        ),
         // PostgreSQL's planner chooses between the GIN index and the list's index itself.
         Dialect::Postgres => Box::new(
             sql::<Bool>("articles.search_vector @@ plainto_tsquery('english', ")
@@ -79,22 +69,24 @@ pub fn matches(
     }
 }
 
-/// How many articles of any status match `terms` on SQLite, read off the search index alone
-/// (no article row is read); `None` on PostgreSQL, whose planner estimates it itself.
-pub fn index_matches(conn: &mut DbConn, terms: &SearchTerms) -> QueryResult<Option<i64>> {
+/// The ids of the articles of any status matching `terms`, ascending, read off SQLite's
+/// search index alone; `None` on PostgreSQL (whose planner walks or gathers itself).
+pub fn matching_ids(conn: &mut DbConn, terms: &SearchTerms) -> QueryResult<Option<Vec<i64>>> {
     #[derive(QueryableByName)]
-    struct Count {
+    struct Match {
         #[diesel(sql_type = BigInt)]
-        n: i64,
+        id: i64,
     }
     match conn {
         DbConn::Sqlite(c) => {
-            let found: Count = diesel::sql_query(
-                "SELECT count(*) AS n FROM articles_fts WHERE articles_fts MATCH ?",
+            let found: Vec<Match> = diesel::sql_query(
+                "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid",
             )
             .bind::<Text, _>(terms.fts5())
-            .get_result(c)?;
-            Ok(Some(found.n))
+            .load(c)?;
+            let mut ids: Vec<i64> = found.into_iter().map(|m| m.id).collect();
+            ids.sort_unstable();
+            Ok(Some(ids))
         }
         DbConn::Pg(_) => Ok(None),
     }

@@ -149,15 +149,20 @@ struct SeededFile(std::path::PathBuf);
 
 impl SeededFile {
     fn new(name: &str) -> Self {
+        Self::with_articles(name, 40)
+    }
+
+    fn with_articles(name: &str, articles: u32) -> Self {
         let path =
             std::env::temp_dir().join(format!("newsdesk_seed_{}_{name}.db", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let file = SeededFile(path);
+        let articles = articles.to_string();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
             .args([
                 "seed",
                 "--articles",
-                "40",
+                &articles,
                 "--tags",
                 "5",
                 "--comments-per-article",
@@ -326,6 +331,110 @@ fn a_search_page_walks_only_where_walking_costs_less() {
         Plan::Gather,
         "no index to walk"
     );
+}
+
+/// A search walked in memory finds exactly the page that gathering and sorting finds, for
+/// every sort, paging and density, across several batches of the walk; and counts alike.
+#[test]
+fn a_walked_search_page_is_the_gathered_page() {
+    use newsdesk::db::articles::{self, ArticleFilter, KeysetPos, Paging, Plan, SortKey};
+    use newsdesk::db::search::{self, SearchTerms};
+    let file = SeededFile::with_articles("walk", 1_500);
+    let db = file.db();
+    let mut c = db.get().unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    // Words of every density: the distinct words of the newest titles, by how many match.
+    let titles: Vec<String> = articles::list(
+        &mut c,
+        &ArticleFilter::public(now),
+        SortKey::Latest,
+        Paging::Offset {
+            offset: 0,
+            limit: 60,
+        },
+        Plan::Gather,
+    )
+    .unwrap()
+    .into_iter()
+    .map(|r| r.title.to_lowercase())
+    .collect();
+    let mut words: Vec<(usize, String)> = Vec::new();
+    for word in titles
+        .iter()
+        .flat_map(|t| t.split(|ch: char| !ch.is_alphanumeric()))
+    {
+        if word.len() < 3 || words.iter().any(|(_, w)| w == word) {
+            continue;
+        }
+        let terms = SearchTerms::parse(word).unwrap();
+        let n = search::matching_ids(&mut c, &terms).unwrap().unwrap().len();
+        words.push((n, word.to_owned()));
+    }
+    words.sort();
+    let picks: Vec<&(usize, String)> = [0, words.len() / 3, 2 * words.len() / 3, words.len() - 1]
+        .iter()
+        .map(|&i| &words[i])
+        .collect();
+    assert!(picks[3].0 > 200 && picks[0].0 < 50, "densities: {picks:?}");
+    let ids = |rows: Vec<newsdesk::db::ArticleSummaryRow>| {
+        rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    for (matched, word) in picks {
+        let mut f = ArticleFilter::public(now);
+        f.search = SearchTerms::parse(word);
+        for sort in [SortKey::Latest, SortKey::Oldest, SortKey::Popular] {
+            let page =
+                |c: &mut _, paging, plan| ids(articles::list(c, &f, sort, paging, plan).unwrap());
+            let first = articles::list(
+                &mut c,
+                &f,
+                sort,
+                Paging::Offset {
+                    offset: 0,
+                    limit: 21,
+                },
+                Plan::Gather,
+            )
+            .unwrap();
+            let pos: Option<KeysetPos> = first.get(9).map(|r| articles::position_of(r, sort));
+            let mut pagings = vec![
+                Paging::Offset {
+                    offset: 0,
+                    limit: 21,
+                },
+                Paging::Offset {
+                    offset: 50,
+                    limit: 21,
+                },
+                Paging::Before {
+                    pos: None,
+                    limit: 21,
+                },
+            ];
+            if let Some(pos) = pos {
+                pagings.push(Paging::After { pos, limit: 21 });
+                pagings.push(Paging::Before {
+                    pos: Some(pos),
+                    limit: 21,
+                });
+            }
+            for paging in pagings {
+                let gathered = page(&mut c, paging, Plan::Gather);
+                let walked = page(&mut c, paging, Plan::Walk);
+                assert_eq!(
+                    walked, gathered,
+                    "{word} ({matched} matches), {sort:?}, {paging:?}"
+                );
+            }
+        }
+        let exact = articles::count(&mut c, &f, None).unwrap();
+        let capped = articles::count(&mut c, &f, Some(40)).unwrap();
+        assert_eq!(
+            capped,
+            (exact.0.min(40), exact.0 <= 40),
+            "{word}: counted {exact:?}"
+        );
+    }
 }
 
 /// Statuses and roles are read as their types: a stored value neither knows (written past

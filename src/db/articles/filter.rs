@@ -232,8 +232,8 @@ pub(crate) fn is_public(now: NaiveDateTime) -> Predicate {
     Box::new(live(now))
 }
 
-/// How a list filtered by tag or by search finds its rows (for search on SQLite, see
-/// `search::matches`; PostgreSQL's planner chooses for itself).
+/// How a list filtered by tag or by search finds its rows (a search on SQLite walks in memory,
+/// see `walk`; PostgreSQL's planner chooses for itself).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Plan {
     /// Gather the matching rows from the tag's rows or the search index, then sort them:

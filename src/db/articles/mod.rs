@@ -26,6 +26,7 @@ mod related;
 mod rows;
 mod schedule;
 
+mod walk;
 pub use bulk::*;
 pub use candidates::*;
 pub use filter::*;
