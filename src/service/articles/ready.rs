@@ -35,7 +35,13 @@ pub struct ReadyRelated {
     /// Articles whose kept list is older than `max_age`: readers keep using it while the
     /// background recomputes it (`store_ready`).
     stale: Mutex<HashMap<i64, Arc<Vec<i64>>>>,
+    /// Articles whose list was dropped by their own change, and when: a list computed before
+    /// that (by a reader or the background, still on its way to the table) is never kept.
+    dropped: Mutex<HashMap<i64, NaiveDateTime>>,
 }
+
+/// How long a drop is remembered: far longer than any computation takes to be stored.
+const DROP_MEMORY: chrono::Duration = chrono::Duration::minutes(10);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -47,7 +53,13 @@ impl ReadyRelated {
             max_age: chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::MAX),
             pending: Mutex::default(),
             stale: Mutex::default(),
+            dropped: Mutex::default(),
         }
+    }
+
+    /// Whether a list of `article` computed at `at` predates its last drop.
+    fn outdated(&self, article: i64, at: NaiveDateTime) -> bool {
+        lock(&self.dropped).get(&article).is_some_and(|d| *d >= at)
     }
 
     /// How long a list computed at `at` stays fresh after `now`: zero once expired (the one
@@ -125,7 +137,8 @@ impl ReadyRelated {
         let mut pending = lock(&self.pending);
         for (source, list) in computed {
             let list = Arc::new(list);
-            if pending.len() < MAX_PENDING || pending.contains_key(&source) {
+            let room = pending.len() < MAX_PENDING || pending.contains_key(&source);
+            if room && !self.outdated(source, now) {
                 pending.insert(source, (list.clone(), now));
             }
             out.insert(source, list);
@@ -138,6 +151,19 @@ impl ReadyRelated {
         lock(&self.pending)
             .iter()
             .map(|(id, (list, at))| (*id, list.as_ref().clone(), *at))
+            .collect()
+    }
+
+    /// `lists` without those their article's change dropped since they were computed: asked
+    /// inside the transaction that stores them.
+    fn still_current(
+        &self,
+        lists: &[(i64, Vec<i64>, NaiveDateTime)],
+    ) -> Vec<(i64, Vec<i64>, NaiveDateTime)> {
+        lists
+            .iter()
+            .filter(|(id, _, at)| !self.outdated(*id, *at))
+            .cloned()
             .collect()
     }
 
@@ -161,9 +187,16 @@ impl ReadyRelated {
             .collect()
     }
 
-    /// Forgets what is pending for an article whose list was just dropped.
+    /// Forgets what is pending for an article whose list was just dropped, and anything
+    /// computed before now that is still on its way.
     pub(super) fn forget(&self, article_id: i64) {
         lock(&self.pending).remove(&article_id);
+        let at = now();
+        let mut dropped = lock(&self.dropped);
+        if dropped.len() > MAX_PENDING {
+            dropped.retain(|_, d| at - *d < DROP_MEMORY);
+        }
+        dropped.insert(article_id, at);
     }
 }
 
@@ -241,6 +274,9 @@ pub async fn store_ready(state: &AppState) -> AppResult<usize> {
                     let mut changed = Vec::new();
                     let mut pending = lock(&ready.pending);
                     for (source, list) in computed {
+                        if ready.outdated(source, now) {
+                            continue;
+                        }
                         if expired.get(&source).is_none_or(|old| **old != list) {
                             changed.push(source);
                         }
@@ -268,11 +304,15 @@ pub async fn store_ready(state: &AppState) -> AppResult<usize> {
     }
     let lists = Arc::new(lists);
     let to_store = lists.clone();
+    let ready = state.related.clone();
     // Background work: not counted with the requests' statements.
     let result = state
         .db
         .write_background(move |c| {
-            db::articles::store_ready_related(c, &to_store).map_err(AppError::from)
+            // Asked under the write lock (SQLite: one writer at a time), after the drop of any
+            // change that committed first. (PostgreSQL leaves a window of one commit.)
+            let current = ready.still_current(&to_store);
+            db::articles::store_ready_related(c, &current).map_err(AppError::from)
         })
         .await;
     state.related.stored(&lists);
