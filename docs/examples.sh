@@ -105,4 +105,24 @@ curl -s $GQL -H "authorization: Bearer $GQL_TOKEN" -H 'content-type: application
 curl -s $GQL -H "authorization: Bearer $GQL_TOKEN" -H 'content-type: application/json' \
   -d '{"query":"mutation { updateArticle(slug: \"transit-plan-passes\", input: {subtitle: \"A 6-3 vote\"}, expectedVersion: 1) { version } }"}' \
   | expect "updateArticle" '.data.updateArticle.version == 2'
+# --- The editorial workflow ---------------------------------------------------------------
+curl -s -X POST $API/articles -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  -d '{"title":"Mayor to Step Down","body":"The mayor will resign at noon.","authors":["demo-admin","jane-doe"]}' \
+  | expect "a byline of two" '[.authors[].slug] == ["demo-admin", "jane-doe"] and .author.slug == "demo-admin"'
+PREVIEW=$(curl -s -X POST $API/articles/mayor-to-step-down/preview -H "authorization: Bearer $TOKEN" \
+  -H 'content-type: application/json' -d '{"ttl_seconds":3600}' | jq -r .url)
+curl -s "$BASE$PREVIEW" | expect "a preview of the draft, without an account" '.status == "draft"'
+curl -s -X DELETE $API/articles/mayor-to-step-down/preview -H "authorization: Bearer $TOKEN"
+code=$(curl -s -o /dev/null -w '%{http_code}\n' "$BASE$PREVIEW" || true)
+[ "$code" = 404 ] || { echo "examples: a revoked preview gave $code" >&2; exit 1; }
+curl -s -X PATCH $API/articles/mayor-to-step-down -H "authorization: Bearer $TOKEN" \
+  -H 'content-type: application/json' -d '{"body":"The mayor will resign at noon toady."}' | expect "a bad edit" '.version == 2'
+curl -s $API/articles/mayor-to-step-down/revisions -H "authorization: Bearer $TOKEN" | expect "two revisions" '.meta.total == 2'
+curl -s -X POST $API/articles/mayor-to-step-down/revisions/1/restore -H "authorization: Bearer $TOKEN" \
+  | expect "restored as a new version" '.version == 3 and .body == "The mayor will resign at noon."'
+curl -s -X PATCH $API/articles/mayor-to-step-down -H "authorization: Bearer $TOKEN" \
+  -H 'content-type: application/json' -d '{"status":"published","slug":"springfield-mayor-to-step-down"}' \
+  | expect "renamed" '.slug == "springfield-mayor-to-step-down"'
+curl -s -I $API/articles/mayor-to-step-down | grep -qi '^location: /api/v1/articles/springfield-mayor-to-step-down' \
+  || { echo "examples: the old slug does not redirect" >&2; exit 1; }
 echo "every example ran"

@@ -109,6 +109,9 @@ pub enum AppError {
     /// seconds.
     #[error("{detail}")]
     RateLimited { detail: String, retry_after: u64 },
+    /// What was asked for lives at `location` now (a retired slug): 301 on REST.
+    #[error("this has moved to {location}")]
+    Moved { location: String },
     #[error("internal error")]
     Internal(String),
 }
@@ -149,6 +152,7 @@ impl AppError {
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::Conflict(_) | AppError::PreconditionFailed(_) => "CONFLICT",
             AppError::Unavailable(_) => "UNAVAILABLE",
+            AppError::Moved { .. } => "MOVED",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -170,6 +174,7 @@ impl AppError {
             AppError::RequestTimeout(_) => "request-timeout",
             AppError::Timeout(_) => "timeout",
             AppError::TooManyRequests(_) | AppError::RateLimited { .. } => "too-many-requests",
+            AppError::Moved { .. } => "moved",
             AppError::Internal(_) => "internal",
         }
     }
@@ -206,6 +211,11 @@ impl AppError {
         }
         if let Some(secs) = self.retry_after() {
             res.insert_header((header::RETRY_AFTER, secs));
+        }
+        if let AppError::Moved { location } = self {
+            res.insert_header((header::LOCATION, location.as_str()));
+            // A retired slug may be taken again, which ends its redirect: not for ever.
+            res.insert_header((header::CACHE_CONTROL, "public, max-age=300"));
         }
         if self.closes_connection() {
             res.force_close();
@@ -253,6 +263,7 @@ impl ResponseError for AppError {
             AppError::TooManyRequests(_) | AppError::RateLimited { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
+            AppError::Moved { .. } => StatusCode::MOVED_PERMANENTLY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::domain::{ArticleStatus, CommentStatus, Role};
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct Image {
     pub url: String,
     pub alt: Option<String>,
@@ -16,14 +16,14 @@ pub struct Image {
     pub credit: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct AuthorRef {
     pub id: i64,
     pub slug: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct TagRef {
     pub id: i64,
     pub slug: String,
@@ -41,7 +41,10 @@ pub struct ArticleSummary {
     pub excerpt: String,
     pub dateline: Option<String>,
     pub image: Option<Image>,
+    /// The primary author: the byline's first.
     pub author: AuthorRef,
+    /// The byline, in order, the primary author first.
+    pub authors: Vec<AuthorRef>,
     pub tags: Vec<TagRef>,
     pub status: ArticleStatus,
     /// A `published` article whose `published_at` is in the future is scheduled.
@@ -69,6 +72,7 @@ pub const ARTICLE_FIELDS: &[&str] = &[
     "dateline",
     "image",
     "author",
+    "authors",
     "tags",
     "status",
     "published_at",
@@ -98,6 +102,66 @@ pub struct Article {
     pub body: String,
     /// Sanitized HTML rendered from `body`.
     pub body_html: String,
+}
+
+/// What one version of an article held: what a restore brings back (all but `slug`,
+/// `status` and `published_at`, which a restore leaves as they are).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct RevisionContent {
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    /// Markdown source.
+    pub body: String,
+    /// The editor's own excerpt; `null`: derived from the body.
+    pub excerpt: Option<String>,
+    pub dateline: Option<String>,
+    pub image: Option<Image>,
+    pub tags: Vec<TagRef>,
+    /// The byline, in order.
+    pub authors: Vec<AuthorRef>,
+    pub status: ArticleStatus,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/v1/articles/{slug}/preview`.
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePreview {
+    /// How long the link works, in seconds: 60 to 604800 (7 days); 86400 by default.
+    pub ttl_seconds: Option<i64>,
+}
+
+/// A preview link: whoever holds it reads the article's current content until it expires or
+/// the article's links are revoked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PreviewLink {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    /// Where the preview is read: `GET` it (no other credential).
+    pub url: String,
+}
+
+/// One version of an article, as its history lists it.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct RevisionSummary {
+    /// The article's `version` this revision made.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    /// Who made it; `null` when that account is gone (or for the version an article had
+    /// before revisions were kept).
+    pub editor: Option<AuthorRef>,
+    /// The fields this version changed (every field set, for the first).
+    pub changed: Vec<String>,
+}
+
+/// One version of an article in full.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Revision {
+    #[serde(flatten)]
+    pub summary: RevisionSummary,
+    #[serde(flatten)]
+    pub content: RevisionContent,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -286,6 +350,8 @@ pub struct CreateArticle {
     pub image: Option<ImageInput>,
     /// Tag slugs, in order.
     pub tags: Option<Vec<String>>,
+    /// The byline: account slugs in order, the first the primary author (default: you).
+    pub authors: Option<Vec<String>>,
     /// `draft` (default), `published` or `archived`.
     pub status: Option<String>,
     /// RFC 3339; stamped with the current time when publishing without it.
@@ -313,6 +379,8 @@ pub struct UpdateArticle {
     #[schema(value_type = Option<ImageInput>)]
     pub image: Option<Option<ImageInput>>,
     pub tags: Option<Vec<String>>,
+    /// The byline: account slugs in order, the first the primary author.
+    pub authors: Option<Vec<String>>,
     pub status: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]

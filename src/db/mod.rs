@@ -8,6 +8,7 @@ pub mod comments;
 pub mod ids;
 pub mod models;
 pub mod outbox;
+pub mod revisions;
 pub mod schema;
 pub mod search;
 pub mod settings;

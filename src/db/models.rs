@@ -167,6 +167,15 @@ pub struct ArticleTagLink {
     pub position: i32,
 }
 
+/// One line of an article's byline (`position` 0 is its primary author).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = article_authors)]
+pub struct Byline {
+    pub article_id: i64,
+    pub user_id: i64,
+    pub position: i32,
+}
+
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = related_articles)]
 pub struct RelatedLink {
@@ -214,4 +223,24 @@ pub struct ShareCount {
     pub article_id: i64,
     pub network: String,
     pub count: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = article_revisions)]
+pub struct RevisionRow {
+    pub version: i32,
+    pub changed: String,
+    pub content: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = article_revisions)]
+pub struct NewRevision {
+    pub article_id: i64,
+    pub version: i32,
+    pub editor_id: Option<i64>,
+    pub changed: String,
+    pub content: String,
+    pub created_at: NaiveDateTime,
 }

@@ -43,6 +43,8 @@ diesel::table! {
         share_count -> BigInt,
         comment_count -> BigInt,
         version -> Integer,
+        /// Advances when the article's preview links are revoked.
+        preview_generation -> Integer,
     }
 }
 
@@ -64,6 +66,39 @@ diesel::table! {
         position -> Integer,
         /// The article's `published_at` while it is published, else null (kept by triggers).
         live_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Bylines: an article's authors in order (position 0 is `articles.author_id`).
+    article_authors (article_id, user_id) {
+        article_id -> BigInt,
+        user_id -> BigInt,
+        position -> Integer,
+        /// The article's `published_at` while it is published, else null (kept by triggers).
+        live_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Each version of an article (see the migration `revisions`).
+    article_revisions (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        version -> Integer,
+        editor_id -> Nullable<BigInt>,
+        changed -> Text,
+        content -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Slugs articles had before their current ones (see the migration `slug_history`).
+    article_slugs (slug) {
+        slug -> Text,
+        article_id -> BigInt,
+        retired_at -> Timestamp,
     }
 }
 
@@ -194,6 +229,11 @@ diesel::table! {
 
 diesel::joinable!(articles -> users (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> users (user_id));
+diesel::joinable!(article_revisions -> articles (article_id));
+diesel::joinable!(article_slugs -> articles (article_id));
+diesel::joinable!(article_revisions -> users (editor_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(article_shares -> articles (article_id));
@@ -204,6 +244,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     tags,
     article_tags,
+    article_authors,
+    article_revisions,
+    article_slugs,
     related_articles,
     related_ready,
     comments,

@@ -46,6 +46,18 @@ pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<UserRow>> 
         .optional()?)
 }
 
+/// The ids of the accounts with these slugs, as (slug, id), in any order.
+pub fn ids_by_slugs(conn: &mut DbConn, slugs: &[String]) -> DbResult<Vec<(String, i64)>> {
+    let slugs = super::valid_slugs(slugs);
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::table
+        .filter(users::slug.eq_any(slugs))
+        .select((users::slug, users::id))
+        .load(conn)?)
+}
+
 pub fn slug_exists(conn: &mut DbConn, slug: &str) -> DbResult<bool> {
     if !Slug::is_valid(slug) {
         return Ok(false);

@@ -1,6 +1,7 @@
 //! GraphQL over the same services as REST: `POST /graphql`, `GET /graphql?query=...` (queries
 //! only, so CDNs can cache), and GraphiQL for browsers at `GET /graphql`.
 
+mod editorial;
 mod errors;
 pub mod guard;
 mod loaders;
@@ -44,9 +45,21 @@ pub struct RequestCtx {
 pub struct Shown {
     articles: std::sync::Mutex<Vec<i64>>,
     lists: std::sync::atomic::AtomicBool,
+    /// The answer is for its reader alone (a preview): never kept, never cached downstream.
+    private: std::sync::atomic::AtomicBool,
 }
 
 impl Shown {
+    /// The answer holds something for its reader alone.
+    pub fn private(&self) {
+        self.private
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn is_private(&self) -> bool {
+        self.private.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn articles(&self, ids: impl IntoIterator<Item = i64>) {
         let mut shown = self.articles.lock().unwrap_or_else(|p| p.into_inner());
         shown.extend(ids);
@@ -236,12 +249,14 @@ fn finish_errors(res: &mut async_graphql::Response, max: usize) {
 
 /// Runs one admitted request with its viewer and a fresh set of loaders. A token that is
 /// present but wrong is `UNAUTHENTICATED`, as in REST.
+/// Runs a request: its response, what it shows (for the response cache), and whether it is
+/// for its reader alone (never kept nor cached downstream).
 async fn execute(
     schema: &NewsSchema,
     state: &AppState,
     req: &HttpRequest,
     gql: async_graphql::Request,
-) -> (async_graphql::Response, Shows) {
+) -> (async_graphql::Response, Shows, bool) {
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -249,7 +264,7 @@ async fn execute(
     let client = crate::rest::client_of(req);
     let viewer = match auth::viewer_from_header(state, &client, header).await {
         Ok(v) => v,
-        Err(e) => return (error_response(&e), Shows::topics([Topic::Content])),
+        Err(e) => return (error_response(&e), Shows::topics([Topic::Content]), false),
     };
     let loaders = Loaders::new(state, &viewer);
     let shown = std::sync::Arc::new(Shown::default());
@@ -260,7 +275,21 @@ async fn execute(
     });
     let mut res = schema.execute(gql.data(loaders)).await;
     finish_errors(&mut res, state.settings.limits.graphql_max_errors);
-    (res, shown.shows())
+    (res, shown.shows(), shown.is_private())
+}
+
+/// An answer for its reader alone: no cache keeps it, no search engine indexes it.
+fn private(mut res: HttpResponse) -> HttpResponse {
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static(crate::conventions::PRIVATE),
+    );
+    headers.insert(
+        header::HeaderName::from_static("x-robots-tag"),
+        header::HeaderValue::from_static("noindex"),
+    );
+    res
 }
 
 /// `POST /graphql`. Anonymous queries are answered from the response cache when the same
@@ -296,7 +325,9 @@ pub async fn post(
         Err(e) => return error_http(&e, media),
     };
     let Some(key) = key.filter(|_| !is_mutation(&mut gql)) else {
-        return answer(&execute(&schema, &state, &req, gql).await.0, media);
+        let (res, _, alone) = execute(&schema, &state, &req, gql).await;
+        let out = answer(&res, media);
+        return if alone { private(out) } else { out };
     };
     // Only answers without errors are kept; the first computation's answer is sent as it
     // is (an error answer has its own status).
@@ -304,14 +335,16 @@ pub async fn post(
     let made = state
         .cache
         .get_or_make(key, || async {
-            let (res, shows) = execute(&schema, &state, &req, gql).await;
-            if !res.is_ok() {
+            let (res, shows, alone) = execute(&schema, &state, &req, gql).await;
+            if alone {
+                uncached = Some(private(answer(&res, media)));
+            } else if !res.is_ok() {
                 uncached = Some(answer(&res, media));
             }
             let body = CachedBody::new(serde_json::to_vec(&res).unwrap_or_default(), String::new())
                 .showing(shows);
-            // Answers with errors are not kept.
-            Ok::<_, std::convert::Infallible>((body, res.is_ok()))
+            // Answers with errors are not kept, nor those for their reader alone.
+            Ok::<_, std::convert::Infallible>((body, res.is_ok() && !alone))
         })
         .await;
     match (uncached, made) {
@@ -527,8 +560,11 @@ pub async fn get(
             }
         }
     }
-    let (res, _) = execute(&schema, &state, &req, gql).await;
+    let (res, _, alone) = execute(&schema, &state, &req, gql).await;
     let mut out = answer(&res, media);
+    if alone {
+        return private(out);
+    }
     if res.is_ok() && req.headers().get(header::AUTHORIZATION).is_none() {
         // A token could change the answer: caches keep the anonymous one apart.
         out.headers_mut().insert(

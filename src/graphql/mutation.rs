@@ -16,6 +16,7 @@ pub struct Mutation(
     AccountsMutation,
     super::tokens::TokensMutation,
     super::webhooks::WebhooksMutation,
+    super::editorial::EditorialMutation,
 );
 
 #[derive(Default)]
@@ -46,6 +47,23 @@ impl ArticlesMutation {
     ) -> async_graphql::Result<Article> {
         let r = request(ctx);
         let a = articles::update(&r.state, &r.caller, &slug, input.into(), expected_version)
+            .await
+            .gql()?;
+        Ok(Article::full(a))
+    }
+
+    /// Makes that version's content (title, subtitle, body, excerpt, dateline, image, tags,
+    /// byline) current as a new version; status, slug and publish time stay. With
+    /// `expectedVersion`, a stale version is a `CONFLICT`.
+    async fn restore_revision(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+        version: i32,
+        expected_version: Option<i32>,
+    ) -> async_graphql::Result<Article> {
+        let r = request(ctx);
+        let a = articles::restore_revision(&r.state, &r.caller, &slug, version, expected_version)
             .await
             .gql()?;
         Ok(Article::full(a))

@@ -18,6 +18,7 @@ pub struct Query(
     super::tokens::TokensQuery,
     super::webhooks::WebhooksQuery,
     super::site::SiteQuery,
+    super::editorial::EditorialQuery,
 );
 
 #[derive(Default)]
@@ -25,8 +26,9 @@ pub struct ArticlesQuery;
 
 #[Object]
 impl ArticlesQuery {
-    /// One article; drafts and scheduled ones only for editors and their author. `null` when
-    /// missing.
+    /// One article; drafts and scheduled ones only for editors and the authors on its byline.
+    /// `null` when missing. A slug the article had before finds it (its `slug` is the current
+    /// one: redirect to it).
     async fn article(
         &self,
         ctx: &Context<'_>,

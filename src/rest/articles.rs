@@ -8,7 +8,7 @@ use super::http::{
     cached_json, field_set, if_match_version, public_get, render_json, render_list_keeping, sparse,
     Anonymous, Auth,
 };
-use crate::error::{AppResult, Problem};
+use crate::error::{AppError, AppResult, Problem};
 use crate::model::{
     summary_fields, Article, ArticleSummary, CreateArticle, ListResponse, RecordShare, RelatedList,
     SetRelated, UpdateArticle, ARTICLE_FIELDS,
@@ -117,6 +117,7 @@ pub async fn list(
     responses(
         (status = 200, body = Article, description = "The article; `ETag` names its version"),
         (status = 304, description = "Not modified"),
+        (status = 301, description = "A slug the article had before: `Location` names its current path"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "`fields` names an unknown field"),
     )
@@ -132,6 +133,18 @@ pub async fn get(
     let fields = field_set(q.fields.as_deref(), ARTICLE_FIELDS)?;
     public_get(&state, &req, &auth.0, || async {
         let article = svc::get(&state, &auth.0, &slug).await?;
+        if article.summary.slug != *slug {
+            // A retired slug: the article lives at its current one.
+            let query = req.query_string();
+            let query = if query.is_empty() {
+                String::new()
+            } else {
+                format!("?{query}")
+            };
+            return Err(AppError::Moved {
+                location: format!("/api/v1/articles/{}{query}", article.summary.slug),
+            });
+        }
         let shown = sparse(&article, fields.as_ref())?;
         Ok(render_json(&shown, Some(article.summary.version))?
             .showing(Shows::article(article.summary.id)))

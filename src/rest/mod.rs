@@ -5,6 +5,7 @@ mod accounts;
 mod articles;
 mod comments;
 pub mod docs;
+mod editorial;
 pub mod feeds;
 pub mod health;
 mod http;
@@ -60,6 +61,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .service(articles::set_related)
                 .service(articles::record_view)
                 .service(articles::record_share)
+                .service(editorial::list)
+                .service(editorial::get)
+                .service(editorial::restore)
+                .service(editorial::create_preview)
+                .service(editorial::revoke_previews)
+                .service(editorial::read_preview)
                 .service(comments::list_for_article)
                 .service(comments::add)
                 .service(comments::queue)

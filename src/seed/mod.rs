@@ -8,8 +8,8 @@ use rand::{Rng, SeedableRng};
 
 use crate::cli::SeedArgs;
 use crate::db::{
-    self, ArticleContent, ArticleTagLink, DbConn, DbError, NewArticle, NewComment, NewTag, NewUser,
-    RelatedLink, ShareCount,
+    self, ArticleContent, ArticleTagLink, Byline, DbConn, DbError, NewArticle, NewComment, NewTag,
+    NewUser, RelatedLink, ShareCount,
 };
 use crate::domain::{ArticleStatus, CommentStatus, Role, ShareNetwork};
 use crate::service::{auth, text, AppState};
@@ -160,6 +160,15 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                         shares.push((*network, rng.random_range(1..200)));
                     }
                 }
+                // One story in eight has a second reporter on its byline.
+                let primary = authors[skewed(&mut rng, authors.len())];
+                let mut byline = vec![primary];
+                if authors.len() > 1 && rng.random_bool(0.125) {
+                    let second = authors[skewed(&mut rng, authors.len())];
+                    if second != primary {
+                        byline.push(second);
+                    }
+                }
                 rows.push(NewArticle {
                     content: ArticleContent {
                         slug: format!(
@@ -187,7 +196,7 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                         status,
                         published_at: (status != ArticleStatus::Draft).then_some(published),
                     },
-                    author_id: authors[skewed(&mut rng, authors.len())],
+                    author_id: primary,
                     created_at: published,
                     updated_at: published,
                     view_count: views,
@@ -199,16 +208,26 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                     },
                     version: 1,
                 });
-                plans.push((tags, shares, comments));
+                plans.push((tags, byline, shares, comments));
             }
             db::in_transaction(c, |c| -> Result<(), DbError> {
                 db::articles::bulk_insert(c, &rows)?;
                 let ids = db::articles::last_ids(c, n as i64)?;
                 let mut links = Vec::new();
+                let mut bylines = Vec::new();
                 let mut related = Vec::new();
                 let mut share_rows = Vec::new();
                 let mut comment_rows = Vec::new();
-                for ((id, row), (tags, shares, comments)) in ids.iter().zip(&rows).zip(&plans) {
+                for ((id, row), (tags, byline, shares, comments)) in
+                    ids.iter().zip(&rows).zip(&plans)
+                {
+                    for (position, user_id) in byline.iter().enumerate() {
+                        bylines.push(Byline {
+                            article_id: *id,
+                            user_id: *user_id,
+                            position: position as i32,
+                        });
+                    }
                     for (position, tag_id) in tags.iter().enumerate() {
                         links.push(ArticleTagLink {
                             article_id: *id,
@@ -259,6 +278,9 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
                 }
                 for chunk in links.chunks(CHUNK * 2) {
                     db::articles::bulk_insert_tags(c, chunk)?;
+                }
+                for chunk in bylines.chunks(CHUNK * 2) {
+                    db::articles::bulk_insert_bylines(c, chunk)?;
                 }
                 for chunk in related.chunks(CHUNK * 2) {
                     db::articles::bulk_insert_related(c, chunk)?;

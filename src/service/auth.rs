@@ -17,6 +17,16 @@ use crate::error::{AppError, AppResult};
 use crate::model::LoginResponse;
 
 const ISSUER: &str = "newsdesk";
+/// What the preview key is derived with (HMAC of the token secret over this label).
+const PREVIEW_KEY_LABEL: &str = "newsdesk preview links v1";
+
+/// HMAC-SHA256 of `data` under `key`.
+fn mac(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+    use hmac::Mac;
+    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).ok()?;
+    m.update(data);
+    Some(m.finalize().into_bytes().to_vec())
+}
 const AUDIENCE: &str = "newsdesk-api";
 const SECRET_SETTING: &str = "jwt_secret";
 
@@ -31,10 +41,14 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// Whether this account edits what `author_id` wrote: editors edit all, an author their
-    /// own. (It also lets them read it whatever its status: `Access::may_read_article`.)
-    pub fn edits(&self, author_id: i64) -> bool {
-        self.role.is_editor() || self.user_id == author_id
+    /// Whether this account edits an article: editors edit all, an author those they sign
+    /// (`signs(user)`: whether the account is on its byline, asked only when that decides).
+    /// It also lets them read it whatever its status: `Access::may_read_article`.
+    pub fn edits(&self, signs: impl FnOnce(i64) -> AppResult<bool>) -> AppResult<bool> {
+        if self.role.is_editor() {
+            return Ok(true);
+        }
+        signs(self.user_id)
     }
 }
 
@@ -57,6 +71,9 @@ pub struct TokenKeys {
     ttl_secs: i64,
     /// A real hash to verify against when the email is unknown, so both paths cost the same.
     dummy_hash: String,
+    /// What preview links are signed with: derived from the secret for that use alone, so a
+    /// link's signature is never an access token's, nor the reverse.
+    preview_key: Vec<u8>,
 }
 
 impl TokenKeys {
@@ -84,13 +101,37 @@ impl TokenKeys {
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
+        let preview_key = mac(secret.as_bytes(), PREVIEW_KEY_LABEL.as_bytes())
+            .ok_or("cannot derive the preview key")?;
         Ok(TokenKeys {
+            preview_key,
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             validation,
             ttl_secs: settings.token_ttl_secs,
             dummy_hash,
         })
+    }
+
+    /// The signature of a preview link's `payload` (base64url).
+    pub(crate) fn sign_preview(&self, payload: &str) -> Option<String> {
+        use base64::Engine;
+        let tag = mac(&self.preview_key, payload.as_bytes())?;
+        Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// Whether `signature` is this server's for `payload` (compared in constant time).
+    pub(crate) fn preview_signature_ok(&self, payload: &str, signature: &str) -> bool {
+        use base64::Engine;
+        use hmac::Mac;
+        let Ok(tag) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature) else {
+            return false;
+        };
+        let Ok(mut m) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.preview_key) else {
+            return false;
+        };
+        m.update(payload.as_bytes());
+        m.verify_slice(&tag).is_ok()
     }
 
     /// Seconds an access token lives.

@@ -17,6 +17,9 @@ pub struct ArticleFacts {
     pub id: i64,
     pub slug: String,
     pub author: String,
+    /// The whole byline (events recorded before bylines have only `author`).
+    #[serde(default)]
+    pub authors: Vec<String>,
     pub tags: Vec<String>,
     /// Published and past its publication time.
     pub live: bool,
@@ -241,6 +244,9 @@ fn article_stale(before: Option<&ArticleFacts>, after: &ArticleFacts) -> Stale {
     let mut topics = vec![Topic::Content, Topic::Lists];
     for facts in before.into_iter().chain([after]) {
         topics.push(Topic::AuthorLists(facts.author.clone()));
+        for author in &facts.authors {
+            topics.push(Topic::AuthorLists(author.clone()));
+        }
         for tag in &facts.tags {
             topics.push(Topic::TagLists(tag.clone()));
             topics.push(Topic::Tag(tag.clone()));
@@ -323,6 +329,7 @@ mod tests {
             id,
             slug: format!("a{id}"),
             author: "jane".into(),
+            authors: vec!["jane".into(), "joe".into()],
             tags: tags.iter().map(|t| t.to_string()).collect(),
             live,
         }

@@ -145,13 +145,18 @@ impl Drop for Unsure<'_> {
     }
 }
 
-/// Who is reading: nobody in particular, or a signed-in account. What each may see is
-/// decided here and nowhere else ([`Access::may_read_article`]).
+/// Who is reading: nobody in particular, a signed-in account, or the holder of one
+/// article's preview link. What each may see is decided here and nowhere else
+/// ([`Access::may_read_article`]).
 #[derive(Debug, Clone, Default)]
 pub enum Access {
     #[default]
     Anonymous,
     User(Principal),
+    /// A verified preview link: that one article, whatever its status, and nothing else.
+    Preview {
+        article_id: i64,
+    },
 }
 
 impl Access {
@@ -159,7 +164,7 @@ impl Access {
     pub fn principal(&self) -> Option<&Principal> {
         match self {
             Access::User(p) => Some(p),
-            Access::Anonymous => None,
+            Access::Anonymous | Access::Preview { .. } => None,
         }
     }
 
@@ -172,16 +177,26 @@ impl Access {
         self.principal().is_some_and(|p| p.role.is_editor())
     }
 
-    /// Whether this reader may see an article: everyone sees live ones; editors see all, and
-    /// an author their own, whatever the status.
+    /// Whether this reader may see the article `id`: everyone sees live ones; editors see
+    /// all, an author those they sign, and a preview link its own article, whatever the
+    /// status. `signs(user)` tells whether the account is on the article's byline; it is
+    /// asked only when that decides.
     pub fn may_read_article(
         &self,
+        id: i64,
         status: ArticleStatus,
         published_at: Option<chrono::NaiveDateTime>,
-        author_id: i64,
         now: chrono::NaiveDateTime,
-    ) -> bool {
-        status.is_live(published_at, now) || self.principal().is_some_and(|p| p.edits(author_id))
+        signs: impl FnOnce(i64) -> crate::error::AppResult<bool>,
+    ) -> crate::error::AppResult<bool> {
+        if status.is_live(published_at, now) {
+            return Ok(true);
+        }
+        match self {
+            Access::User(p) => p.edits(signs),
+            Access::Preview { article_id } => Ok(*article_id == id),
+            Access::Anonymous => Ok(false),
+        }
     }
 }
 

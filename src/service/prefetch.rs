@@ -124,7 +124,10 @@ fn fill(
             .extend(tags::by_ids(c, &tag_ids)?.into_iter().map(|t| (t.id, t)));
     }
     if needs.author_details {
-        let mut author_ids: Vec<i64> = items.iter().map(|a| a.author.id).collect();
+        let mut author_ids: Vec<i64> = items
+            .iter()
+            .flat_map(|a| a.authors.iter().map(|x| x.id))
+            .collect();
         author_ids.sort_unstable();
         author_ids.dedup();
         author_ids.retain(|id| !out.authors.contains_key(id));

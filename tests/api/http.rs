@@ -55,6 +55,11 @@ both_backends!(
         let res = app.post("/api/v1/webhooks").bearer_auth(&editor)
             .json(&json!({"url": "http://127.0.0.1:9/hook", "events": ["*"]})).send().await.unwrap();
         json_of(res, StatusCode::CREATED).await;
+        // A preview link of the article, for its route.
+        let res = app.post("/api/v1/articles/harbour-story-1/preview").bearer_auth(&editor)
+            .json(&json!({})).send().await.unwrap();
+        let preview = json_of(res, StatusCode::CREATED).await;
+        let preview = preview["token"].as_str().unwrap().to_owned();
         let doc = json_of(app.get("/api/v1/openapi.json").send().await.unwrap(), StatusCode::OK).await;
         let mut checked = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
@@ -64,6 +69,8 @@ both_backends!(
             let url = path
                 .replace("{slug}", "harbour-story-1")
                 .replace("{file}", "articles-1.xml")
+                .replace("{version}", "1")
+                .replace("{token}", &preview)
                 .replace("{id}", "1");
             // Tags and authors have slugs of their own.
             let url = url

@@ -7,6 +7,7 @@ mod articles;
 mod auth;
 mod comments;
 mod contract;
+mod editorial;
 mod events;
 mod feeds;
 mod graphql;

@@ -28,6 +28,18 @@ pub fn bulk_insert_tags(conn: &mut DbConn, rows: &[ArticleTagLink]) -> DbResult<
     Ok(())
 }
 
+pub fn bulk_insert_bylines(conn: &mut DbConn, rows: &[Byline]) -> DbResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(article_authors::table)
+            .values(rows)
+            .execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(article_authors::table)
+            .values(rows)
+            .execute(c)?,
+    };
+    Ok(())
+}
+
 pub fn bulk_insert_related(conn: &mut DbConn, rows: &[RelatedLink]) -> DbResult<()> {
     match conn {
         DbConn::Sqlite(c) => diesel::insert_into(related_articles::table)

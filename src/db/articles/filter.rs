@@ -42,12 +42,21 @@ pub enum KeysetPos {
     Count(i64, i64),
 }
 
+/// An index of one tag's or one author's live articles in publication order, kept by
+/// triggers beside the links (`article_tags.live_at`, `article_authors.live_at`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Timeline<'a> {
+    Tag(&'a str),
+    Author(&'a str),
+}
+
 #[derive(Debug, Clone)]
 pub struct ArticleFilter {
     pub status: StatusFilter,
     pub now: NaiveDateTime,
-    /// Only this author's articles (an author looking at non-public lists).
+    /// Only the articles this account signs (an author looking at non-public lists).
     pub only_author_id: Option<i64>,
+    /// Articles with this author on their byline.
     pub author_slug: Option<String>,
     pub tag_slug: Option<String>,
     pub search: Option<SearchTerms>,
@@ -58,15 +67,18 @@ pub struct ArticleFilter {
 }
 
 impl ArticleFilter {
-    /// The tag whose timeline alone answers this list: the public articles of one tag, with
-    /// at most a date window (the common tag page). Other combinations take the general plan.
-    pub(super) fn timeline_tag(&self) -> Option<&str> {
+    /// The timeline that alone answers this list: the public articles of one tag or of one
+    /// author, with at most a date window (the common tag and author pages). Other
+    /// combinations take the general plan.
+    pub(super) fn timeline(&self) -> Option<Timeline<'_>> {
         let public = matches!(self.status, StatusFilter::Public | StatusFilter::Published);
-        let alone = self.only_author_id.is_none()
-            && self.author_slug.is_none()
-            && self.search.is_none()
-            && !self.match_nothing;
-        self.tag_slug.as_deref().filter(|_| public && alone)
+        let plain =
+            public && self.only_author_id.is_none() && self.search.is_none() && !self.match_nothing;
+        match (&self.tag_slug, &self.author_slug) {
+            (Some(tag), None) if plain => Some(Timeline::Tag(tag)),
+            (None, Some(author)) if plain => Some(Timeline::Author(author)),
+            _ => None,
+        }
     }
 
     /// What identifies the list's rows, without the instant: the key of its cached total.

@@ -1,4 +1,4 @@
-//! The one list query: the filters and paging of `filter` in one boxed query, a tag's timeline walked in order, and counts.
+//! The one list query: the filters and paging of `filter` in one boxed query, a tag's or an author's timeline walked in order, and counts.
 
 use super::*;
 
@@ -17,14 +17,21 @@ pub(super) fn filtered<'a, ST: 'a>(
         StatusFilter::Any => q,
     };
     if let Some(author) = f.only_author_id {
-        q = q.filter(articles::author_id.eq(author));
+        q = q.filter(
+            articles::id.eq_any(
+                article_authors::table
+                    .filter(article_authors::user_id.eq(author))
+                    .select(article_authors::article_id),
+            ),
+        );
     }
     if let Some(slug) = &f.author_slug {
         q = q.filter(
-            articles::author_id.eq_any(
-                users::table
+            articles::id.eq_any(
+                article_authors::table
+                    .inner_join(users::table)
                     .filter(users::slug.eq(slug.clone()))
-                    .select(users::id),
+                    .select(article_authors::article_id),
             ),
         );
     }
@@ -68,12 +75,20 @@ pub(super) fn filtered<'a, ST: 'a>(
 /// How many articles match, and whether that is exact: with a `cap`, counting stops there
 /// and the answer is a lower bound.
 pub fn count(conn: &mut DbConn, f: &ArticleFilter, cap: Option<i64>) -> DbResult<(i64, bool)> {
-    if let Some(slug) = f.timeline_tag() {
-        // One range of the tag's timeline index: exact, however large the tag.
-        let Some(tag) = tag_id(conn, slug)? else {
-            return Ok((0, true));
+    if let Some(line) = f.timeline() {
+        // One range of the timeline's index: exact, however large the tag or author.
+        let n = match line {
+            Timeline::Tag(slug) => match tag_id(conn, slug)? {
+                Some(tag) => tag_timeline(tag, f).select(count_star()).get_result(conn)?,
+                None => 0,
+            },
+            Timeline::Author(slug) => match author_id(conn, slug)? {
+                Some(user) => author_timeline(user, f)
+                    .select(count_star())
+                    .get_result(conn)?,
+                None => 0,
+            },
         };
-        let n = timeline(tag, f).select(count_star()).get_result(conn)?;
         return Ok((n, true));
     }
     // On SQLite, a search matching more articles than the cap is counted walking the list
@@ -152,11 +167,17 @@ pub fn list(
     paging: Paging,
     plan: Plan,
 ) -> DbResult<Vec<ArticleSummaryRow>> {
-    if let (Some(slug), SortKey::Latest | SortKey::Oldest) = (f.timeline_tag(), sort) {
-        let Some(tag) = tag_id(conn, slug)? else {
-            return Ok(Vec::new());
+    if let (Some(line), SortKey::Latest | SortKey::Oldest) = (f.timeline(), sort) {
+        let ids = match line {
+            Timeline::Tag(slug) => match tag_id(conn, slug)? {
+                Some(tag) => tag_timeline_page(conn, tag, f, sort, paging)?,
+                None => Vec::new(),
+            },
+            Timeline::Author(slug) => match author_id(conn, slug)? {
+                Some(user) => author_timeline_page(conn, user, f, sort, paging)?,
+                None => Vec::new(),
+            },
         };
-        let ids = timeline_page(conn, tag, f, sort, paging)?;
         return rows_in_order(conn, &ids);
     }
     if plan == Plan::Gather {
@@ -202,60 +223,85 @@ pub(super) fn tag_id(conn: &mut DbConn, slug: &str) -> DbResult<Option<i64>> {
         .optional()?)
 }
 
-/// The tag's live links, within the list's date window.
-pub(super) fn timeline<'a>(tag: i64, f: &ArticleFilter) -> article_tags::BoxedQuery<'a, Backend> {
-    let mut q = article_tags::table
-        .filter(article_tags::tag_id.eq(tag))
-        .filter(article_tags::live_at.le(f.now))
-        .into_boxed();
-    if let Some(after) = f.published_after {
-        q = q.filter(article_tags::live_at.gt(after));
-    }
-    if let Some(before) = f.published_before {
-        q = q.filter(article_tags::live_at.lt(before));
-    }
-    q
+pub(super) fn author_id(conn: &mut DbConn, slug: &str) -> DbResult<Option<i64>> {
+    Ok(users::table
+        .filter(users::slug.eq(slug))
+        .select(users::id)
+        .first(conn)
+        .optional()?)
 }
 
-/// One page of a tag's timeline, newest (or oldest) first: article ids in list order.
-pub(super) fn timeline_page(
-    conn: &mut DbConn,
-    tag: i64,
-    f: &ArticleFilter,
-    sort: SortKey,
-    paging: Paging,
-) -> DbResult<Vec<i64>> {
-    let mut q = timeline(tag, f).select(article_tags::article_id);
-    let Window {
-        offset,
-        limit,
-        pos,
-        reverse,
-    } = paging.window();
-    if let Some(offset) = offset {
-        q = q.offset(offset);
-    }
-    let desc = (sort == SortKey::Latest) != reverse;
-    if let Some(pos) = pos {
-        let KeysetPos::Time(..) = pos else {
-            return Err(DbError::Other("cursor does not fit the sort".into()));
-        };
-        let op = if desc { "<" } else { ">" };
-        q = q.filter(past(
-            "article_tags.live_at, article_tags.article_id",
-            pos,
-            op,
-        ));
-    }
-    q = if desc {
-        q.order_by(article_tags::live_at.desc())
-            .then_order_by(article_tags::article_id.desc())
-    } else {
-        q.order_by(article_tags::live_at.asc())
-            .then_order_by(article_tags::article_id.asc())
+/// A timeline's two queries for one link table (`article_tags` by tag, `article_authors` by
+/// author): its live links within the list's date window, and one page of them.
+macro_rules! timeline {
+    ($range:ident, $page:ident, $table:ident, $key:ident, $cols:literal) => {
+        /// The live links of one key, within the list's date window.
+        pub(super) fn $range<'a>(key: i64, f: &ArticleFilter) -> $table::BoxedQuery<'a, Backend> {
+            let mut q = $table::table
+                .filter($table::$key.eq(key))
+                .filter($table::live_at.le(f.now))
+                .into_boxed();
+            if let Some(after) = f.published_after {
+                q = q.filter($table::live_at.gt(after));
+            }
+            if let Some(before) = f.published_before {
+                q = q.filter($table::live_at.lt(before));
+            }
+            q
+        }
+
+        /// One page of the timeline, newest (or oldest) first: article ids in list order.
+        pub(super) fn $page(
+            conn: &mut DbConn,
+            key: i64,
+            f: &ArticleFilter,
+            sort: SortKey,
+            paging: Paging,
+        ) -> DbResult<Vec<i64>> {
+            let mut q = $range(key, f).select($table::article_id);
+            let Window {
+                offset,
+                limit,
+                pos,
+                reverse,
+            } = paging.window();
+            if let Some(offset) = offset {
+                q = q.offset(offset);
+            }
+            let desc = (sort == SortKey::Latest) != reverse;
+            if let Some(pos) = pos {
+                let KeysetPos::Time(..) = pos else {
+                    return Err(DbError::Other("cursor does not fit the sort".into()));
+                };
+                let op = if desc { "<" } else { ">" };
+                q = q.filter(past($cols, pos, op));
+            }
+            q = if desc {
+                q.order_by($table::live_at.desc())
+                    .then_order_by($table::article_id.desc())
+            } else {
+                q.order_by($table::live_at.asc())
+                    .then_order_by($table::article_id.asc())
+            };
+            Ok(q.limit(limit).load(conn)?)
+        }
     };
-    Ok(q.limit(limit).load(conn)?)
 }
+
+timeline!(
+    tag_timeline,
+    tag_timeline_page,
+    article_tags,
+    tag_id,
+    "article_tags.live_at, article_tags.article_id"
+);
+timeline!(
+    author_timeline,
+    author_timeline_page,
+    article_authors,
+    user_id,
+    "article_authors.live_at, article_authors.article_id"
+);
 
 /// Orders `q` for `sort` and cuts out the page `paging` asks for.
 pub(super) fn paged<'a, ST: 'a>(

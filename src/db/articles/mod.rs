@@ -10,7 +10,8 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 
 use super::models::*;
 use super::schema::{
-    article_shares, article_tags, articles, related_articles, related_ready, tags, users,
+    article_authors, article_shares, article_slugs, article_tags, articles, related_articles,
+    related_ready, tags, users,
 };
 use super::search::{self, SearchTerms};
 use super::{in_ids, Backend, DbConn, DbError, DbResult};
@@ -25,8 +26,8 @@ mod list;
 mod related;
 mod rows;
 mod schedule;
-
 mod walk;
+
 pub use bulk::*;
 pub use candidates::*;
 pub use filter::*;

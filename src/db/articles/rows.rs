@@ -2,15 +2,57 @@
 
 use super::*;
 
+/// The article with this slug, or the one that had it before (a retired slug still reaches
+/// its article: the caller tells by the row's own slug).
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> DbResult<Option<ArticleSummaryRow>> {
     if !Slug::is_valid(slug) {
         return Ok(None);
     }
-    Ok(articles::table
+    let found = articles::table
         .filter(articles::slug.eq(slug))
         .select(ArticleSummaryRow::as_select())
         .first(conn)
+        .optional()?;
+    match found {
+        Some(row) => Ok(Some(row)),
+        None => match retired_slug_owner(conn, slug)? {
+            Some(id) => find_by_id(conn, id),
+            None => Ok(None),
+        },
+    }
+}
+
+/// The article that had `slug` before its current one.
+fn retired_slug_owner(conn: &mut DbConn, slug: &str) -> DbResult<Option<i64>> {
+    Ok(article_slugs::table
+        .find(slug)
+        .select(article_slugs::article_id)
+        .first(conn)
         .optional()?)
+}
+
+/// Keeps `slug`, which the article just left, reaching it.
+pub fn retire_slug(
+    conn: &mut DbConn,
+    article_id: i64,
+    slug: &str,
+    at: NaiveDateTime,
+) -> DbResult<()> {
+    claim_slug(conn, slug)?;
+    diesel::insert_into(article_slugs::table)
+        .values((
+            article_slugs::slug.eq(slug),
+            article_slugs::article_id.eq(article_id),
+            article_slugs::retired_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An article takes `slug`: whatever it used to redirect to, it no longer does.
+pub fn claim_slug(conn: &mut DbConn, slug: &str) -> DbResult<()> {
+    diesel::delete(article_slugs::table.find(slug)).execute(conn)?;
+    Ok(())
 }
 
 /// Like [`find_by_slug`], for a write in the current transaction: the row stays locked until
@@ -20,15 +62,19 @@ pub fn find_by_slug_for_write(
     conn: &mut DbConn,
     slug: &str,
 ) -> DbResult<Option<ArticleSummaryRow>> {
-    if !Slug::is_valid(slug) {
+    let Some(row) = find_by_slug(conn, slug)? else {
         return Ok(None);
+    };
+    match conn {
+        DbConn::Pg(pg) => {
+            diesel::sql_query("SELECT 1 FROM articles WHERE id = $1 FOR UPDATE")
+                .bind::<BigInt, _>(row.id)
+                .execute(pg)?;
+            // Read again under the lock: a write that held it may have changed the row.
+            find_by_id(conn, row.id)
+        }
+        DbConn::Sqlite(_) => Ok(Some(row)),
     }
-    if let DbConn::Pg(pg) = conn {
-        diesel::sql_query("SELECT 1 FROM articles WHERE slug = $1 FOR UPDATE")
-            .bind::<Text, _>(slug)
-            .execute(pg)?;
-    }
-    find_by_slug(conn, slug)
 }
 
 pub fn find_by_id(conn: &mut DbConn, id: i64) -> DbResult<Option<ArticleSummaryRow>> {
@@ -111,19 +157,78 @@ pub fn delete(conn: &mut DbConn, id: i64) -> DbResult<bool> {
     Ok(diesel::delete(articles::table.find(id)).execute(conn)? == 1)
 }
 
+/// How many articles carry this account on their byline.
 pub fn count_by_author(conn: &mut DbConn, author_id: i64) -> DbResult<i64> {
-    Ok(articles::table
-        .filter(articles::author_id.eq(author_id))
+    Ok(article_authors::table
+        .filter(article_authors::user_id.eq(author_id))
         .select(count_star())
         .get_result(conn)?)
 }
 
+/// Hands every byline of `from` to `to`, in `from`'s place (where `to` already signs the
+/// article, that line goes: nobody signs twice), and the primary bylines with them.
 pub fn reassign_author(conn: &mut DbConn, from: i64, to: i64) -> DbResult<usize> {
-    Ok(
-        diesel::update(articles::table.filter(articles::author_id.eq(from)))
-            .set(articles::author_id.eq(to))
-            .execute(conn)?,
-    )
+    let signed: Vec<i64> = article_authors::table
+        .filter(article_authors::user_id.eq(from))
+        .select(article_authors::article_id)
+        .load(conn)?;
+    for chunk in signed.chunks(500) {
+        diesel::delete(
+            article_authors::table
+                .filter(article_authors::user_id.eq(to))
+                .filter(in_ids(article_authors::article_id, chunk)),
+        )
+        .execute(conn)?;
+    }
+    let n = diesel::update(article_authors::table.filter(article_authors::user_id.eq(from)))
+        .set(article_authors::user_id.eq(to))
+        .execute(conn)?;
+    diesel::update(articles::table.filter(articles::author_id.eq(from)))
+        .set(articles::author_id.eq(to))
+        .execute(conn)?;
+    Ok(n)
+}
+
+/// Replaces an article's byline with `user_ids`, in order; the first becomes its primary
+/// author (`articles.author_id`).
+pub fn set_bylines(conn: &mut DbConn, article_id: i64, user_ids: &[i64]) -> DbResult<()> {
+    let Some(primary) = user_ids.first() else {
+        return Err(DbError::Other("a byline needs an author".into()));
+    };
+    diesel::update(articles::table.find(article_id))
+        .set(articles::author_id.eq(primary))
+        .execute(conn)?;
+    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(article_id)))
+        .execute(conn)?;
+    for (position, user_id) in user_ids.iter().enumerate() {
+        diesel::insert_into(article_authors::table)
+            .values(Byline {
+                article_id,
+                user_id: *user_id,
+                position: position as i32,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The accounts on an article's byline, in order.
+pub fn byline_ids(conn: &mut DbConn, article_id: i64) -> DbResult<Vec<i64>> {
+    Ok(article_authors::table
+        .filter(article_authors::article_id.eq(article_id))
+        .order_by(article_authors::position)
+        .select(article_authors::user_id)
+        .load(conn)?)
+}
+
+/// Whether `user_id` signs the article.
+pub fn on_byline(conn: &mut DbConn, article_id: i64, user_id: i64) -> DbResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        article_authors::table
+            .filter(article_authors::article_id.eq(article_id))
+            .filter(article_authors::user_id.eq(user_id)),
+    ))
+    .get_result(conn)?)
 }
 
 /// Replaces an article's tags with `tag_ids`, in order.
@@ -205,6 +310,23 @@ pub fn add_shares(conn: &mut DbConn, article_id: i64, network: &str, n: i64) -> 
     Ok(())
 }
 
+/// The article's preview generation (`None`: no such article).
+pub fn preview_generation(conn: &mut DbConn, id: i64) -> DbResult<Option<i32>> {
+    Ok(articles::table
+        .find(id)
+        .select(articles::preview_generation)
+        .first(conn)
+        .optional()?)
+}
+
+/// Ends every preview link of the article: links carry the generation they were made in.
+pub fn revoke_previews(conn: &mut DbConn, id: i64) -> DbResult<()> {
+    diesel::update(articles::table.find(id))
+        .set(articles::preview_generation.eq(articles::preview_generation + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn set_comment_count(conn: &mut DbConn, article_id: i64, n: i64) -> DbResult<()> {
     diesel::update(articles::table.find(article_id))
         .set(articles::comment_count.eq(n))
@@ -221,23 +343,36 @@ pub fn article_by_slug(
     if !Slug::is_valid(slug) {
         return Ok(None);
     }
-    Ok(articles::table
+    let found = articles::table
         .filter(articles::slug.eq(slug))
+        .select((ArticleSummaryRow::as_select(), ArticleBodyRow::as_select()))
+        .first(conn)
+        .optional()?;
+    if found.is_some() {
+        return Ok(found);
+    }
+    // A retired slug: the article that had it (the caller redirects).
+    let Some(id) = retired_slug_owner(conn, slug)? else {
+        return Ok(None);
+    };
+    Ok(articles::table
+        .find(id)
         .select((ArticleSummaryRow::as_select(), ArticleBodyRow::as_select()))
         .first(conn)
         .optional()?)
 }
 
 /// What summaries show beside their rows, for a set of articles: their tags (each article's
-/// in order), per-network share counts and authors, keyed by article id.
+/// in order), per-network share counts and bylines (each article's in order, the primary
+/// first), keyed by article id.
 #[derive(Debug, Default)]
 pub struct SummaryExtras {
     pub tags: HashMap<i64, Vec<(i64, String, String)>>,
     pub shares: HashMap<i64, Vec<(String, i64)>>,
-    pub authors: HashMap<i64, AuthorRef>,
+    pub authors: HashMap<i64, Vec<AuthorRef>>,
 }
 
-/// The tags, share counts and authors of a set of articles in one statement kept prepared
+/// The tags, share counts and bylines of a set of articles in one statement kept prepared
 /// whatever the number of articles: the three lists as one `UNION ALL`, told apart by their
 /// first column, the ids bound once (`in_ids`).
 pub fn summary_extras(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<SummaryExtras> {
@@ -272,13 +407,13 @@ pub fn summary_extras(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<Summar
                     article_shares::network,
                     article_shares::network,
                 ));
-            let authors = articles::table
+            let authors = article_authors::table
                 .inner_join(users::table)
-                .filter(in_ids(articles::id, article_ids))
+                .filter(in_ids(article_authors::article_id, article_ids))
                 .select((
                     AUTHOR.into_sql::<Integer>(),
-                    articles::id,
-                    0.into_sql::<Integer>(),
+                    article_authors::article_id,
+                    article_authors::position,
                     users::id,
                     users::slug,
                     users::name,
@@ -298,16 +433,11 @@ pub fn summary_extras(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<Summar
         match kind {
             TAG => out.tags.entry(article).or_default().push((n, a, b)),
             SHARE => out.shares.entry(article).or_default().push((a, n)),
-            _ => {
-                out.authors.insert(
-                    article,
-                    AuthorRef {
-                        id: n,
-                        slug: a,
-                        name: b,
-                    },
-                );
-            }
+            _ => out.authors.entry(article).or_default().push(AuthorRef {
+                id: n,
+                slug: a,
+                name: b,
+            }),
         }
     }
     Ok(out)

@@ -121,10 +121,10 @@ pub fn needs_of(sel: &async_graphql::Lookahead<'_>) -> ArticleNeeds {
             let t = sel.field("tags");
             t.field("description").exists() || t.field("articleCount").exists()
         },
-        author_details: {
-            let a = sel.field("author");
+        author_details: ["author", "authors"].iter().any(|f| {
+            let a = sel.field(f);
             a.field("bio").exists() || a.field("avatarUrl").exists()
-        },
+        }),
         ..Default::default()
     };
     for f in sel.field("related").selection_fields() {

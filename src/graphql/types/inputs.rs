@@ -36,6 +36,8 @@ pub struct CreateArticleInput {
     pub image: Option<ImageInput>,
     /// Tag slugs, in order.
     pub tags: Option<Vec<String>>,
+    /// The byline: account slugs in order, the first the primary author (default: you).
+    pub authors: Option<Vec<String>>,
     /// `DRAFT` by default.
     pub status: Option<ArticleStatus>,
     /// RFC 3339; publishing without it stamps the current time.
@@ -53,6 +55,7 @@ impl From<CreateArticleInput> for model::CreateArticle {
             dateline: i.dateline,
             image: i.image.map(Into::into),
             tags: i.tags,
+            authors: i.authors,
             status: i
                 .status
                 .map(|s| domain::ArticleStatus::from(s).as_str().into()),
@@ -72,6 +75,8 @@ pub struct UpdateArticleInput {
     pub dateline: async_graphql::MaybeUndefined<String>,
     pub image: async_graphql::MaybeUndefined<ImageInput>,
     pub tags: Option<Vec<String>>,
+    /// The byline: account slugs in order, the first the primary author.
+    pub authors: Option<Vec<String>>,
     pub status: Option<ArticleStatus>,
     pub published_at: async_graphql::MaybeUndefined<String>,
 }
@@ -99,6 +104,7 @@ impl From<UpdateArticleInput> for model::UpdateArticle {
             dateline: patch(i.dateline, |v| v),
             image: patch(i.image, Into::into),
             tags: i.tags,
+            authors: i.authors,
             status: i
                 .status
                 .map(|s| domain::ArticleStatus::from(s).as_str().into()),

@@ -17,9 +17,11 @@ use crate::service::prefetch::{self, ArticleNeeds, CommentPageArgs};
 mod connections;
 mod inputs;
 mod objects;
+mod revisions;
 mod scalars;
 
 pub use connections::*;
 pub use inputs::*;
 pub use objects::*;
+pub use revisions::*;
 pub use scalars::*;

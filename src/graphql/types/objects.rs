@@ -96,8 +96,31 @@ impl Article {
             credit: i.credit.clone(),
         })
     }
+    /// The primary author: the byline's first.
     async fn author(&self) -> Author {
         Author::from_ref(&self.summary.author)
+    }
+    /// The byline, in order, the primary author first.
+    async fn authors(&self) -> Vec<Author> {
+        self.summary.authors.iter().map(Author::from_ref).collect()
+    }
+    /// The article's versions, newest first (editors and its authors; others get
+    /// `FORBIDDEN`). Each names its editor, the fields it changed, and what it held.
+    async fn revisions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+    ) -> async_graphql::Result<Vec<Revision>> {
+        let r = request(ctx);
+        let list = articles_svc::article_revisions(
+            &r.state,
+            &r.caller,
+            &self.summary.slug,
+            i64::from(first),
+        )
+        .await
+        .gql()?;
+        Ok(list.into_iter().map(Revision).collect())
     }
     async fn tags(&self) -> Vec<Tag> {
         self.summary.tags.iter().map(Tag::from_ref).collect()

@@ -78,7 +78,7 @@ pub(super) fn render_rss(feed: &Feed, self_url: &str) -> AppResult<Vec<u8>> {
                     .collect(),
                 content: Some(i.body_html.clone()),
                 dublin_core_ext: Some(::rss::extension::dublincore::DublinCoreExtension {
-                    creators: vec![a.author.name.clone()],
+                    creators: a.authors.iter().map(|x| x.name.clone()).collect(),
                     ..Default::default()
                 }),
                 extensions,
@@ -142,11 +142,15 @@ pub(super) fn render_atom(feed: &Feed, self_url: &str) -> AppResult<Vec<u8>> {
                 id: format!("{}/articles/{}", feed.site.url, a.id),
                 updated: a.updated_at.into(),
                 published: a.published_at.map(Into::into),
-                authors: vec![atom::Person {
-                    name: a.author.name.clone(),
-                    uri: Some(feed.site.author_url(&a.author.slug)),
-                    ..Default::default()
-                }],
+                authors: a
+                    .authors
+                    .iter()
+                    .map(|x| atom::Person {
+                        name: x.name.clone(),
+                        uri: Some(feed.site.author_url(&x.slug)),
+                        ..Default::default()
+                    })
+                    .collect(),
                 categories: a
                     .tags
                     .iter()
@@ -244,10 +248,14 @@ pub(super) fn render_json<'a>(feed: &'a Feed, self_url: &'a str) -> JsonFeed<'a>
                     image: a.image.as_ref().map(|im| im.url.as_str()),
                     date_published: a.published_at.map(|t| t.to_rfc3339()),
                     date_modified: a.updated_at.to_rfc3339(),
-                    authors: vec![JsonAuthor {
-                        name: a.author.name.clone(),
-                        url: feed.site.author_url(&a.author.slug),
-                    }],
+                    authors: a
+                        .authors
+                        .iter()
+                        .map(|x| JsonAuthor {
+                            name: x.name.clone(),
+                            url: feed.site.author_url(&x.slug),
+                        })
+                        .collect(),
                     tags: a.tags.iter().map(|t| t.name.as_str()).collect(),
                 }
             })

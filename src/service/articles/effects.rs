@@ -32,6 +32,7 @@ pub(crate) fn facts(a: &ArticleSummary, at: NaiveDateTime) -> ArticleFacts {
         id: a.id,
         slug: a.slug.clone(),
         author: a.author.slug.clone(),
+        authors: a.authors.iter().map(|x| x.slug.clone()).collect(),
         tags: a.tags.iter().map(|t| t.slug.clone()).collect(),
         live: a.status.is_live(a.published_at.map(|t| t.naive_utc()), at),
     }

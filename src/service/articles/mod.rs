@@ -22,19 +22,29 @@ use crate::model::{
 };
 
 pub const MAX_TAGS: usize = 20;
+/// At most this many authors sign one article.
+pub const MAX_AUTHORS: usize = 10;
 pub const MAX_RELATED: usize = 20;
 const MAX_BODY_CHARS: usize = 200_000;
 
 mod counters;
 mod effects;
+mod previews;
 mod queries;
 mod ready;
 mod related;
+mod revisions;
 mod writes;
 
 pub use counters::*;
 pub use effects::*;
+pub use previews::{
+    create_preview, preview, revoke_previews, PREVIEW_TTL_DEFAULT, PREVIEW_TTL_MAX,
+};
 pub use queries::*;
 pub use ready::{store_ready, ReadyRelated};
 pub use related::*;
+pub use revisions::{
+    article_revisions, get_revision, list_revisions, restore_revision, KEEP_DAYS, KEEP_VERSIONS,
+};
 pub use writes::*;

@@ -200,12 +200,22 @@ pub fn assemble(c: &mut DbConn, rows: Vec<ArticleSummaryRow>) -> AppResult<Vec<A
     let mut extras = db::articles::summary_extras(c, &ids)?;
     rows.into_iter()
         .map(|r| {
-            let author = extras.authors.remove(&r.id).ok_or_else(|| {
-                AppError::Internal(format!("article {} has no author {}", r.id, r.author_id))
-            })?;
+            let authors: Vec<AuthorRef> = extras
+                .authors
+                .remove(&r.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(author_ref)
+                .collect();
+            let Some(author) = authors.first().cloned() else {
+                return Err(AppError::Internal(format!(
+                    "article {} has no byline",
+                    r.id
+                )));
+            };
             let shares = share_counts(extras.shares.remove(&r.id).unwrap_or_default());
             let tags = tag_refs(extras.tags.remove(&r.id).unwrap_or_default());
-            Ok(summary_view(r, author_ref(author), tags, shares))
+            Ok(summary_view(r, (author, authors), tags, shares))
         })
         .collect()
 }
@@ -234,9 +244,11 @@ fn share_counts(counted: impl IntoIterator<Item = (String, i64)>) -> BTreeMap<St
     all
 }
 
+/// A summary from its row and what `summary_extras` found: the primary author and the whole
+/// byline in order.
 pub(super) fn summary_view(
     r: ArticleSummaryRow,
-    author: AuthorRef,
+    (author, authors): (AuthorRef, Vec<AuthorRef>),
     tags: Vec<TagRef>,
     share_counts: BTreeMap<String, i64>,
 ) -> ArticleSummary {
@@ -255,6 +267,7 @@ pub(super) fn summary_view(
         dateline: r.dateline,
         image,
         author,
+        authors,
         tags,
         status: r.status,
         published_at: r.published_at.map(utc),
@@ -274,13 +287,20 @@ pub(super) fn is_live(r: &ArticleSummaryRow, now: NaiveDateTime) -> bool {
 }
 
 /// Whether the viewer may read this article: live ones are public; the rest are for editors
-/// and their own author.
-pub(super) fn may_read(r: &ArticleSummaryRow, viewer: &Access, now: NaiveDateTime) -> bool {
-    viewer.may_read_article(r.status, r.published_at, r.author_id, now)
+/// and the authors on its byline.
+pub(super) fn may_read(
+    c: &mut DbConn,
+    r: &ArticleSummaryRow,
+    viewer: &Access,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    viewer.may_read_article(r.id, r.status, r.published_at, now, |user| {
+        Ok(db::articles::on_byline(c, r.id, user)?)
+    })
 }
 
-pub(super) fn may_edit(r: &ArticleSummaryRow, p: &Principal) -> bool {
-    p.edits(r.author_id)
+pub(super) fn may_edit(c: &mut DbConn, r: &ArticleSummaryRow, p: &Principal) -> AppResult<bool> {
+    p.edits(|user| Ok(db::articles::on_byline(c, r.id, user)?))
 }
 
 /// Finds an article the viewer may read; anything else is 404 (no hint that it exists).
@@ -290,9 +310,26 @@ pub(crate) fn find_readable(
     viewer: &Access,
 ) -> AppResult<ArticleSummaryRow> {
     match db::articles::find_by_slug(c, slug)? {
-        Some(r) if may_read(&r, viewer, now()) => Ok(r),
+        Some(r) if may_read(c, &r, viewer, now())? => Ok(r),
         _ => Err(AppError::not_found("article")),
     }
+}
+
+/// An article the signed-in viewer may edit: readable by them (else 404) and theirs to edit
+/// (else 403). Its history and preview links are for them alone.
+pub(super) fn find_editable(
+    c: &mut DbConn,
+    slug: &str,
+    viewer: &Access,
+) -> AppResult<ArticleSummaryRow> {
+    let p = super::super::require_user(viewer)?;
+    let row = find_readable(c, slug, viewer)?;
+    if !may_edit(c, &row, p)? {
+        return Err(AppError::Forbidden(
+            "only editors and the article's authors may do this".into(),
+        ));
+    }
+    Ok(row)
 }
 
 pub(super) fn full_article(c: &mut DbConn, row: ArticleSummaryRow) -> AppResult<Article> {
@@ -304,7 +341,11 @@ pub(super) fn full_article(c: &mut DbConn, row: ArticleSummaryRow) -> AppResult<
 }
 
 /// An article's row and body made whole: its author, tags and share counts (one statement).
-fn whole(c: &mut DbConn, row: ArticleSummaryRow, body: db::ArticleBodyRow) -> AppResult<Article> {
+pub(super) fn whole(
+    c: &mut DbConn,
+    row: ArticleSummaryRow,
+    body: db::ArticleBodyRow,
+) -> AppResult<Article> {
     let summary = assemble(c, vec![row])?
         .pop()
         .ok_or_else(|| AppError::Internal("article vanished while reading".into()))?;
@@ -334,7 +375,7 @@ pub async fn get(state: &AppState, viewer: &Access, slug: &str) -> AppResult<Art
 /// An article the viewer may read, whole; anything else is 404 (no hint that it exists).
 pub(crate) fn read_article(c: &mut DbConn, slug: &str, viewer: &Access) -> AppResult<Article> {
     let (row, body) = match db::articles::article_by_slug(c, slug)? {
-        Some(found) if may_read(&found.0, viewer, now()) => found,
+        Some(found) if may_read(c, &found.0, viewer, now())? => found,
         _ => return Err(AppError::not_found("article")),
     };
     whole(c, row, body)

@@ -14,6 +14,8 @@ pub(super) struct Fields {
     dateline: Option<String>,
     image: Option<Image>,
     tags: Option<Vec<String>>,
+    /// Account slugs, in order; `None`: unchanged (or, creating, the writer alone).
+    authors: Option<Vec<String>>,
     status: ArticleStatus,
     published_at: Option<NaiveDateTime>,
 }
@@ -68,6 +70,26 @@ pub(super) fn validate_tags(errors: &mut FieldErrors, tags: &[String]) -> Vec<St
     out
 }
 
+pub(super) fn validate_authors(errors: &mut FieldErrors, authors: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in authors {
+        match Slug::parse(a) {
+            Ok(s) if out.iter().any(|o| o == s.as_str()) => {
+                errors.add("authors", format!("{a:?} is named twice"))
+            }
+            Ok(s) => out.push(s.into_string()),
+            Err(e) => errors.add("authors", format!("{a:?} {e}")),
+        }
+    }
+    if authors.is_empty() {
+        errors.add("authors", "needs at least one author");
+    }
+    if out.len() > MAX_AUTHORS {
+        errors.add("authors", format!("at most {MAX_AUTHORS} authors"));
+    }
+    out
+}
+
 pub(super) fn validate_body(errors: &mut FieldErrors, body: &str) -> Option<String> {
     if let Err(e) = check_chars(body) {
         errors.add("body", e);
@@ -114,6 +136,7 @@ pub(super) fn validate_create(input: &CreateArticle) -> AppResult<Fields> {
     );
     let image = input.image.as_ref().map(|i| validate_image(&mut e, i));
     let tags = input.tags.as_ref().map(|t| validate_tags(&mut e, t));
+    let authors = input.authors.as_ref().map(|a| validate_authors(&mut e, a));
     let status = match input.status.as_deref() {
         None => Some(ArticleStatus::Draft),
         Some(s) => check(&mut e, "status", s.parse()),
@@ -133,6 +156,7 @@ pub(super) fn validate_create(input: &CreateArticle) -> AppResult<Fields> {
         dateline: dateline.flatten(),
         image: image.flatten(),
         tags,
+        authors,
         status: status.ok_or_else(missing)?,
         published_at: published_at.flatten(),
     })
@@ -180,6 +204,7 @@ pub(super) fn validate_patch(
         }),
     };
     let tags = patch.tags.as_ref().map(|t| validate_tags(&mut e, t));
+    let authors = patch.authors.as_ref().map(|a| validate_authors(&mut e, a));
     let status = match patch.status.as_deref() {
         Some(s) => check(&mut e, "status", s.parse()),
         None => Some(current.status),
@@ -200,6 +225,7 @@ pub(super) fn validate_patch(
         dateline,
         image,
         tags,
+        authors,
         status: status.ok_or_else(missing)?,
         published_at,
     })
@@ -278,6 +304,35 @@ pub(super) fn resolve_tags(c: &mut DbConn, slugs: &[String]) -> AppResult<Vec<i6
     Ok(ids)
 }
 
+/// Resolves a byline's slugs to account ids, in order; unknown slugs are a 422 on `authors`.
+/// A writer who is not an editor stays on the byline: only editors hand an article over.
+pub(super) fn resolve_authors(
+    c: &mut DbConn,
+    slugs: &[String],
+    writer: &Principal,
+) -> AppResult<Vec<i64>> {
+    let found: HashMap<String, i64> = db::users::ids_by_slugs(c, slugs)?.into_iter().collect();
+    let mut e = FieldErrors::new();
+    let ids: Vec<i64> = slugs
+        .iter()
+        .filter_map(|s| {
+            let id = found.get(s).copied();
+            if id.is_none() {
+                e.add("authors", format!("no account has the slug {s:?}"));
+            }
+            id
+        })
+        .collect();
+    e.into_result()?;
+    if !writer.role.is_editor() && !ids.contains(&writer.user_id) {
+        return Err(FieldErrors::one(
+            "authors",
+            "must include you: only editors hand an article over to others",
+        ));
+    }
+    Ok(ids)
+}
+
 /// A free slug derived from the title: the plain form, or the first `-2`, `-3`… not taken.
 pub(super) fn free_slug(c: &mut DbConn, title: &str) -> AppResult<Slug> {
     let base = Slug::derive(title).ok_or_else(|| {
@@ -312,6 +367,13 @@ pub async fn create(state: &AppState, viewer: &Caller, input: CreateArticle) -> 
                 Some(t) => resolve_tags(c, t)?,
                 None => Vec::new(),
             };
+            let byline = match &fields.authors {
+                Some(a) => resolve_authors(c, a, &author)?,
+                None => vec![author.user_id],
+            };
+            let primary = *byline
+                .first()
+                .ok_or_else(|| AppError::Internal("validated byline empty".into()))?;
             let title = fields.title.clone();
             let (slug, derived) = match &fields.slug {
                 Some(s) if db::articles::slug_exists(c, s.as_str())? => {
@@ -322,7 +384,7 @@ pub async fn create(state: &AppState, viewer: &Caller, input: CreateArticle) -> 
             };
             let mut row = NewArticle {
                 content: content(slug.as_str().to_owned(), fields, rendered),
-                author_id: author.user_id,
+                author_id: primary,
                 created_at: stamp,
                 updated_at: stamp,
                 view_count: 0,
@@ -346,9 +408,14 @@ pub async fn create(state: &AppState, viewer: &Caller, input: CreateArticle) -> 
                 },
             )?;
             db::articles::set_tags(c, id, &tag_ids)?;
+            db::articles::set_bylines(c, id, &byline)?;
+            // Taking a retired slug ends its redirect.
+            db::articles::claim_slug(c, &row.content.slug)?;
             let stored = db::articles::find_by_id(c, id)?
                 .ok_or_else(|| AppError::Internal("inserted article not found".into()))?;
+            let excerpt_is_custom = row.content.excerpt_is_custom;
             let article = full_article(c, stored)?;
+            revisions::record(c, None, (&article, excerpt_is_custom), author.user_id)?;
             article_events(None, Some(&article.summary), events);
             Ok(article)
         })
@@ -363,12 +430,13 @@ pub(super) fn find_for_write(
     writer: &Principal,
     expected_version: Option<i32>,
 ) -> AppResult<ArticleSummaryRow> {
-    let row = db::articles::find_by_slug_for_write(c, slug)?
-        .filter(|r| may_read(r, &Access::User(writer.clone()), now()))
-        .ok_or_else(|| AppError::not_found("article"))?;
-    if !may_edit(&row, writer) {
+    let row = match db::articles::find_by_slug_for_write(c, slug)? {
+        Some(r) if may_read(c, &r, &Access::User(writer.clone()), now())? => r,
+        _ => return Err(AppError::not_found("article")),
+    };
+    if !may_edit(c, &row, writer)? {
         return Err(AppError::Forbidden(
-            "authors may change only their own articles".into(),
+            "authors may change only the articles they sign".into(),
         ));
     }
     if let Some(v) = expected_version {
@@ -400,66 +468,97 @@ pub async fn update(
     state
         .write(move |c, events| {
             let current = find_for_write(c, &slug, &writer, expected_version)?;
-            let before = assemble(c, vec![current.clone()])?.pop();
-            let body = bodies(c, &[current.id])?
-                .remove(&current.id)
-                .ok_or_else(|| AppError::not_found("article"))?;
-            let fields = validate_patch(&current, &body, &patch)?;
-            let stamp = now();
-            // Rendering runs only when the body changed; the rest is cheap to recompute.
-            let rendered = if patch.body.is_some() || patch.excerpt.is_some() {
-                render(&fields, stamp)
-            } else {
-                Rendered {
-                    body_html: body.body_html.clone(),
-                    excerpt: fields.excerpt.clone().unwrap_or(current.excerpt.clone()),
-                    excerpt_is_custom: fields.excerpt.is_some(),
-                    reading_time: current.reading_time_minutes,
-                    published_at: publish_time(&fields, stamp),
-                }
-            };
-            let new_slug = fields
-                .slug
-                .clone()
-                .map(Slug::into_string)
-                .unwrap_or(current.slug.clone());
-            if new_slug != current.slug && db::articles::slug_exists(c, &new_slug)? {
-                return Err(slug_taken(&new_slug));
-            }
-            let tag_ids = match &fields.tags {
-                Some(t) => Some(resolve_tags(c, t)?),
-                None => None,
-            };
-            let changes = ArticleUpdate {
-                content: content(new_slug, fields, rendered),
-                updated_at: stamp,
-                version: current.version + 1,
-            };
-            let written = db::articles::update(c, current.id, current.version, &changes).map_err(
-                |e| match e {
-                    db::DbError::Conflict(_) => slug_taken(&changes.content.slug),
-                    other => other.into(),
-                },
-            )?;
-            if !written {
-                return Err(stale(current.version + 1));
-            }
-            let retagged = tag_ids.is_some();
-            if let Some(ids) = tag_ids {
-                db::articles::set_tags(c, current.id, &ids)?;
-            }
-            let stored = db::articles::find_by_id(c, current.id)?
-                .ok_or_else(|| AppError::not_found("article"))?;
-            if retagged || stored.status != current.status {
-                // Its related list was ranked by its old tags: recomputed on its next read.
-                db::articles::forget_ready_related(c, current.id)?;
-                ready.forget(current.id);
-            }
-            let article = full_article(c, stored)?;
-            article_events(before.as_ref(), Some(&article.summary), events);
-            Ok(article)
+            update_in(c, events, &ready, &writer, current, &patch)
         })
         .await
+}
+
+/// Applies `patch` to `current` (found for this writer by `find_for_write`) in the caller's
+/// transaction: the new version, its revision and its events. Restoring a revision is this
+/// same write.
+pub(super) fn update_in(
+    c: &mut DbConn,
+    events: &mut Events,
+    ready: &ReadyRelated,
+    writer: &Principal,
+    current: ArticleSummaryRow,
+    patch: &UpdateArticle,
+) -> AppResult<Article> {
+    let body = bodies(c, &[current.id])?
+        .remove(&current.id)
+        .ok_or_else(|| AppError::not_found("article"))?;
+    let before = whole(c, current.clone(), body.clone())?;
+    let fields = validate_patch(&current, &body, patch)?;
+    let stamp = now();
+    // Rendering runs only when the body changed; the rest is cheap to recompute.
+    let rendered = if patch.body.is_some() || patch.excerpt.is_some() {
+        render(&fields, stamp)
+    } else {
+        Rendered {
+            body_html: body.body_html.clone(),
+            excerpt: fields.excerpt.clone().unwrap_or(current.excerpt.clone()),
+            excerpt_is_custom: fields.excerpt.is_some(),
+            reading_time: current.reading_time_minutes,
+            published_at: publish_time(&fields, stamp),
+        }
+    };
+    let new_slug = fields
+        .slug
+        .clone()
+        .map(Slug::into_string)
+        .unwrap_or(current.slug.clone());
+    if new_slug != current.slug && db::articles::slug_exists(c, &new_slug)? {
+        return Err(slug_taken(&new_slug));
+    }
+    let tag_ids = match &fields.tags {
+        Some(t) => Some(resolve_tags(c, t)?),
+        None => None,
+    };
+    let byline = match &fields.authors {
+        Some(a) => Some(resolve_authors(c, a, writer)?),
+        None => None,
+    };
+    let changes = ArticleUpdate {
+        content: content(new_slug, fields, rendered),
+        updated_at: stamp,
+        version: current.version + 1,
+    };
+    let written =
+        db::articles::update(c, current.id, current.version, &changes).map_err(|e| match e {
+            db::DbError::Conflict(_) => slug_taken(&changes.content.slug),
+            other => other.into(),
+        })?;
+    if !written {
+        return Err(stale(current.version + 1));
+    }
+    if changes.content.slug != current.slug {
+        // The old slug keeps reaching the article; the new one stops redirecting elsewhere.
+        db::articles::claim_slug(c, &changes.content.slug)?;
+        db::articles::retire_slug(c, current.id, &current.slug, stamp)?;
+    }
+    let retagged = tag_ids.is_some();
+    if let Some(ids) = tag_ids {
+        db::articles::set_tags(c, current.id, &ids)?;
+    }
+    if let Some(ids) = byline {
+        db::articles::set_bylines(c, current.id, &ids)?;
+    }
+    let stored =
+        db::articles::find_by_id(c, current.id)?.ok_or_else(|| AppError::not_found("article"))?;
+    if retagged || stored.status != current.status {
+        // Its related list was ranked by its old tags: recomputed on its next read.
+        db::articles::forget_ready_related(c, current.id)?;
+        ready.forget(current.id);
+    }
+    let article = full_article(c, stored)?;
+    revisions::record(
+        c,
+        Some((&before, body.excerpt_is_custom)),
+        (&article, changes.content.excerpt_is_custom),
+        writer.user_id,
+    )?;
+    article_events(Some(&before.summary), Some(&article.summary), events);
+    Ok(article)
 }
 
 /// `DELETE /articles/{slug}` (editors).
