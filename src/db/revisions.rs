@@ -57,11 +57,7 @@ pub fn count(conn: &mut DbConn, article_id: i64) -> DbResult<i64> {
 }
 
 /// One version of an article, with its editor.
-pub fn find(
-    conn: &mut DbConn,
-    article_id: i64,
-    version: i32,
-) -> DbResult<Option<WithEditor>> {
+pub fn find(conn: &mut DbConn, article_id: i64, version: i32) -> DbResult<Option<WithEditor>> {
     Ok(article_revisions::table
         .left_join(users::table)
         .filter(article_revisions::article_id.eq(article_id))

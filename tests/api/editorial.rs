@@ -412,6 +412,22 @@ both_backends!(
         assert_eq!(now["share_counts"]["x"], 1);
         assert_eq!(now["comment_count"], 1);
 
+        // A related list curated by the old slug names the article (never itself).
+        app.published(&editor, "Other Story", &[]).await;
+        let curated = json_of(
+            app.put("/api/v1/articles/other-story/related").bearer_auth(&editor)
+                .json(&json!({"slugs": ["old-headline"]})).send().await.unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(curated["slugs"], json!(["new-headline"]));
+        invalid(
+            app.put("/api/v1/articles/new-headline/related").bearer_auth(&editor)
+                .json(&json!({"slugs": ["old-headline"]})).send().await.unwrap(),
+            "slugs",
+        )
+        .await;
+
         // GraphQL finds the article by its old slug, under its new one.
         let found = app.gql_ok(None, "{ article(slug: \"old-headline\") { slug } }", json!({})).await;
         assert_eq!(found["article"]["slug"], "new-headline");

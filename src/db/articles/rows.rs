@@ -96,16 +96,30 @@ pub fn summaries_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<ArticleS
         .load(conn)?)
 }
 
-/// Ids of the articles with these slugs, whatever their status.
+/// Ids of the articles with these slugs, whatever their status; a slug an article had before
+/// names that article.
 pub fn ids_by_slugs(conn: &mut DbConn, slugs: &[String]) -> DbResult<Vec<(String, i64)>> {
     let slugs = crate::db::valid_slugs(slugs);
     if slugs.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(articles::table
-        .filter(articles::slug.eq_any(slugs))
+    let mut found: Vec<(String, i64)> = articles::table
+        .filter(articles::slug.eq_any(&slugs))
         .select((articles::slug, articles::id))
-        .load(conn)?)
+        .load(conn)?;
+    let retired: Vec<String> = slugs
+        .into_iter()
+        .filter(|s| !found.iter().any(|(f, _)| f == s))
+        .collect();
+    if !retired.is_empty() {
+        found.extend(
+            article_slugs::table
+                .filter(article_slugs::slug.eq_any(retired))
+                .select((article_slugs::slug, article_slugs::article_id))
+                .load::<(String, i64)>(conn)?,
+        );
+    }
+    Ok(found)
 }
 
 /// The bodies of a set of articles.

@@ -189,16 +189,20 @@ pub async fn set_related(
                 .into_iter()
                 .collect();
             let mut e = FieldErrors::new();
-            let ids: Vec<i64> = wanted
-                .iter()
-                .filter_map(|s| {
-                    let id = found.get(s).copied();
-                    if id.is_none() {
-                        e.add("slugs", format!("no article has the slug {s:?}"));
+            let mut ids: Vec<i64> = Vec::with_capacity(wanted.len());
+            for s in &wanted {
+                // A slug an article had before names it too: itself, or one listed twice.
+                match found.get(s).copied() {
+                    None => e.add("slugs", format!("no article has the slug {s:?}")),
+                    Some(id) if id == article.id => {
+                        e.add("slugs", "an article cannot be related to itself")
                     }
-                    id
-                })
-                .collect();
+                    Some(id) if ids.contains(&id) => {
+                        e.add("slugs", format!("{s:?} names an article listed already"))
+                    }
+                    Some(id) => ids.push(id),
+                }
+            }
             e.into_result()?;
             db::articles::set_related(c, article.id, &ids)?;
             events.push(Event::RelatedChanged {
