@@ -56,6 +56,10 @@ string_enum!(CommentStatus {
     Spam => "spam",
     Rejected => "rejected",
 });
+string_enum!(
+    /// Where a webhook delivery stands: `failed` after its last retry.
+    DeliveryStatus { Pending => "pending", Delivered => "delivered", Failed => "failed" }
+);
 string_enum!(ShareNetwork {
     Whatsapp => "whatsapp",
     Facebook => "facebook",

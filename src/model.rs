@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{ArticleStatus, CommentStatus, Role};
+use crate::domain::{ArticleStatus, CommentStatus, DeliveryStatus, Role};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct Image {
@@ -533,7 +533,7 @@ pub struct WebhookDelivery {
     /// The event type (`article.published`, `ping`...).
     pub event: String,
     /// `pending`, `delivered` or `failed` (after the last retry).
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     /// The HTTP status of the last attempt, if it got one.
     pub last_status_code: Option<i32>,

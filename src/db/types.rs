@@ -6,7 +6,7 @@ use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::{ArticleStatus, CommentStatus, Role};
+use crate::domain::{ArticleStatus, CommentStatus, DeliveryStatus, Role};
 
 macro_rules! stored_as_text {
     ($($ty:ty),+) => {$(
@@ -33,4 +33,4 @@ macro_rules! stored_as_text {
     )+};
 }
 
-stored_as_text!(ArticleStatus, CommentStatus, Role);
+stored_as_text!(ArticleStatus, CommentStatus, DeliveryStatus, Role);

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{webhook_deliveries, webhooks};
 use super::{DbConn, DbResult};
+use crate::domain::DeliveryStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhooks)]
@@ -52,7 +53,7 @@ pub struct DeliveryRow {
     pub message_id: String,
     pub event_type: String,
     pub payload: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_status_code: Option<i32>,
     pub last_error: Option<String>,
@@ -71,7 +72,7 @@ pub struct NewDelivery<'a> {
     pub message_id: &'a str,
     pub event_type: &'a str,
     pub payload: &'a str,
-    pub status: &'a str,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -81,7 +82,7 @@ pub struct NewDelivery<'a> {
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = webhook_deliveries, treat_none_as_null = true)]
 pub struct Attempted {
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_status_code: Option<i32>,
     pub last_error: Option<String>,
@@ -211,7 +212,7 @@ fn not_held(now: NaiveDateTime) -> _ {
 pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> DbResult<bool> {
     Ok(diesel::select(diesel::dsl::exists(
         webhook_deliveries::table
-            .filter(webhook_deliveries::status.eq("pending"))
+            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
             .filter(webhook_deliveries::next_attempt_at.le(now))
             .filter(not_held(now)),
     ))
@@ -228,7 +229,7 @@ pub fn claim_due(
 ) -> DbResult<Vec<DeliveryRow>> {
     let due = || {
         webhook_deliveries::table
-            .filter(webhook_deliveries::status.eq("pending"))
+            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
             .filter(webhook_deliveries::next_attempt_at.le(now))
             .filter(not_held(now))
             .order(webhook_deliveries::next_attempt_at)
@@ -287,7 +288,7 @@ pub fn record_attempt(conn: &mut DbConn, id: i64, attempted: &Attempted) -> DbRe
 pub fn restart(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> DbResult<()> {
     diesel::update(webhook_deliveries::table.find(id))
         .set((
-            webhook_deliveries::status.eq("pending"),
+            webhook_deliveries::status.eq(DeliveryStatus::Pending),
             webhook_deliveries::attempts.eq(0),
             webhook_deliveries::next_attempt_at.eq(Some(now)),
         ))
@@ -299,7 +300,7 @@ pub fn restart(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> DbResult<()> {
 pub fn prune(conn: &mut DbConn, before: NaiveDateTime) -> DbResult<usize> {
     Ok(diesel::delete(
         webhook_deliveries::table
-            .filter(webhook_deliveries::status.ne("pending"))
+            .filter(webhook_deliveries::status.ne(DeliveryStatus::Pending))
             .filter(webhook_deliveries::created_at.lt(before)),
     )
     .execute(conn)?)

@@ -78,7 +78,7 @@ impl From<model::WebhookDelivery> for WebhookDelivery {
             id: ID(d.id.to_string()),
             message_id: d.message_id,
             event: d.event,
-            status: d.status,
+            status: d.status.as_str().to_owned(),
             attempts: d.attempts,
             last_status_code: d.last_status_code,
             last_error: d.last_error,

@@ -14,6 +14,7 @@ use super::{secrets_in_force, sign, target, wants, AppState};
 use crate::db::webhooks::{Attempted, DeliveryRow, NewDelivery, WebhookRow};
 use crate::db::{self, DbConn};
 use crate::domain::now;
+use crate::domain::DeliveryStatus;
 use crate::error::{AppError, AppResult};
 use crate::model::WebhookDelivery;
 use crate::service::events;
@@ -135,7 +136,7 @@ fn new_delivery(
             message_id: &message_id,
             event_type: kind,
             payload: body,
-            status: "pending",
+            status: DeliveryStatus::Pending,
             attempts: 0,
             next_attempt_at: Some(at),
             created_at: now(),
@@ -280,7 +281,7 @@ fn next_state(
     let attempts = d.attempts + 1;
     match outcome {
         Ok(code) => Attempted {
-            status: "delivered".into(),
+            status: DeliveryStatus::Delivered,
             attempts,
             last_status_code: Some(code),
             last_error: None,
@@ -295,7 +296,11 @@ fn next_state(
                 .and_then(|i| BACKOFF_SECS.get(i))
                 .filter(|_| retry);
             Attempted {
-                status: if wait.is_some() { "pending" } else { "failed" }.into(),
+                status: if wait.is_some() {
+                    DeliveryStatus::Pending
+                } else {
+                    DeliveryStatus::Failed
+                },
                 attempts,
                 last_status_code: code,
                 last_error: Some(error),
@@ -361,7 +366,7 @@ mod tests {
             message_id: "msg_1".into(),
             event_type: "ping".into(),
             payload: "{}".into(),
-            status: "pending".into(),
+            status: DeliveryStatus::Pending,
             attempts,
             last_status_code: None,
             last_error: None,
@@ -377,7 +382,7 @@ mod tests {
     fn failures_back_off_then_fail() {
         let at = now();
         let first = next_state(&delivery(0), Err((Some(500), "x".into())), at, true);
-        assert_eq!(first.status, "pending");
+        assert_eq!(first.status, DeliveryStatus::Pending);
         assert_eq!(
             first.next_attempt_at,
             Some(at + chrono::Duration::seconds(5))
@@ -388,10 +393,10 @@ mod tests {
             Some(at + chrono::Duration::hours(24))
         );
         let last = next_state(&delivery(7), Err((None, "x".into())), at, true);
-        assert_eq!(last.status, "failed");
+        assert_eq!(last.status, DeliveryStatus::Failed);
         assert_eq!(last.next_attempt_at, None);
         let ok = next_state(&delivery(2), Ok(204), at, true);
-        assert_eq!(ok.status, "delivered");
+        assert_eq!(ok.status, DeliveryStatus::Delivered);
         assert_eq!(ok.attempts, 3);
         assert_eq!(ok.locked_until, None);
     }

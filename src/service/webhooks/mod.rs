@@ -12,7 +12,7 @@ use super::paging::{offset_of, Page, PageParams, PageRequest};
 use super::{require_role, AppState, Caller};
 use crate::db::webhooks::{DeliveryRow, NewWebhook, WebhookChanges, WebhookRow};
 use crate::db::{self, DbConn};
-use crate::domain::{now, optional_text, utc, Role};
+use crate::domain::{now, optional_text, utc, DeliveryStatus, Role};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::model::{CreateWebhook, UpdateWebhook, Webhook, WebhookDelivery, WebhookWithSecret};
 
@@ -378,7 +378,7 @@ pub async fn ping(state: &AppState, caller: &Caller, id: i64) -> AppResult<Webho
                     message_id: &message_id,
                     event_type: "ping",
                     payload: &body,
-                    status: "pending",
+                    status: DeliveryStatus::Pending,
                     attempts: 0,
                     next_attempt_at: Some(stamp),
                     created_at: stamp,
