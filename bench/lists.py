@@ -19,12 +19,15 @@ def get(path):
 total = get("/api/v1/articles?per_page=1")["meta"]["total"]
 pages = max(1, total // 100)
 # 50 pages of 100 spread evenly over the corpus: 5,000 slugs.
-slugs, titles = [], []
+slugs, titles, authors = [], [], []
 for k in range(50):
     page = 1 + (k * pages) // 50
     for a in get(f"/api/v1/articles?per_page=100&page={page}")["data"]:
         slugs.append(a["slug"])
         titles.append(a["title"])
+        for person in a.get("authors", [a["author"]]):
+            if person["slug"] not in authors:
+                authors.append(person["slug"])
 tags = [t["slug"] for t in get("/api/v1/tags?per_page=100")["data"]]
 # Search words as readers type them, at every selectivity of the corpus: ranked by how many
 # of the sampled titles hold each word, leaving out English function words (no reader
@@ -61,6 +64,7 @@ files = {
     "article.txt": [f"/api/v1/articles/{s}" for s in slugs],
     "latest.txt": ["/api/v1/articles"],
     "tag.txt": [f"/api/v1/articles?tag={t}" for t in tags],
+    "author.txt": [f"/api/v1/articles?author={a}" for a in sorted(authors)],
     "first_page.txt": ["/api/v1/articles?per_page=20"],
     "depth.txt": [f"/api/v1/articles?per_page=20&cursor={depth}"],
     "search.txt": [f"/api/v1/articles?q={w}" for w in words],
@@ -73,5 +77,5 @@ files = {
 for name, lines in files.items():
     with open(f"{out}/{name}", "w") as f:
         f.write("\n".join(lines) + "\n")
-print(f"lists: {len(slugs)} slugs, {len(tags)} tags, corpus of {total} live articles; "
+print(f"lists: {len(slugs)} slugs, {len(tags)} tags, {len(authors)} authors, corpus of {total} live articles; "
       f"search words: {' '.join(words)}")

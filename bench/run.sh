@@ -137,6 +137,7 @@ reads() {
     run latest_br "latest page of 20, br" get_encoded.lua "$out/latest.txt" br
     run article_br "article by slug, br" get_encoded.lua "$out/article.txt" br
     run tag "a tag's page" get.lua "$out/tag.txt"
+    run author "an author's page" get.lua "$out/author.txt"
     run first_page "first page (per_page=20)" get.lua "$out/first_page.txt"
     run depth "keyset page at depth 5,000" get.lua "$out/depth.txt"
     run search "full-text search" get.lua "$out/search.txt"

@@ -4,10 +4,18 @@
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
+use diesel::sql_types::{Bool, Text};
 
 use super::schema::articles;
 use super::{Backend, Db, DbConn, DbError, DbResult, Dialect};
+
+diesel::table! {
+    /// SQLite's full-text index (an FTS5 virtual table over titles and bodies, kept by
+    /// triggers); only its rowid, the article's id, is read through diesel.
+    articles_fts (rowid) {
+        rowid -> BigInt,
+    }
+}
 
 /// A search query reduced to plain words, so no input can reach either engine's query syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,20 +54,30 @@ impl SearchTerms {
     }
 }
 
-/// A predicate on `articles` that holds for the rows matching `terms`. On SQLite the matches
-/// drive the query (one row lookup each): few matches are gathered this way, many are met
-/// walking the list in memory (`articles::walk`), as FTS5 is never asked row by row (a
-/// rowid constraint beside MATCH re-reads the word's whole list for every row).
+/// A predicate on `articles` that holds for the rows matching `terms`. `walk` (SQLite): the
+/// list's own index is walked in order and each row is checked against the matches,
+/// gathered once; otherwise the matches drive (see `articles::Plan`).
 pub fn matches(
     dialect: Dialect,
     terms: &SearchTerms,
+    walk: bool,
 ) -> Box<dyn BoxableExpression<articles::table, Backend, SqlType = Bool>> {
     match dialect {
-        Dialect::Sqlite => Box::new(
-            sql::<Bool>("articles.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ")
-                .bind::<Text, _>(terms.fts5())
-                .sql(")"),
-        ),
+        // FTS5 is never asked row by row (a rowid constraint beside MATCH re-reads each word's
+        // whole list for every row, which is quadratic): its matches are gathered once. With
+        // few matches they drive the query (one row lookup each); with many, the unary `+`
+        // keeps the planner off the rowid and on the list's index, which stops at the page's
+        // end. (With very many, even gathering them into SQLite's temporary index costs more
+        // than the walk: `articles::walk` checks them in memory instead.)
+        Dialect::Sqlite => {
+            let column = if walk { "+articles.id" } else { "articles.id" };
+            Box::new(
+                sql::<Bool>(column)
+                    .sql(" IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ")
+                    .bind::<Text, _>(terms.fts5())
+                    .sql(")"),
+            )
+        }
         // PostgreSQL's planner chooses between the GIN index and the list's index itself.
         Dialect::Postgres => Box::new(
             sql::<Bool>("articles.search_vector @@ plainto_tsquery('english', ")
@@ -69,22 +87,38 @@ pub fn matches(
     }
 }
 
-/// The ids of the articles of any status matching `terms`, ascending, read off SQLite's
-/// search index alone; `None` on PostgreSQL (whose planner walks or gathers itself).
-pub fn matching_ids(conn: &mut DbConn, terms: &SearchTerms) -> QueryResult<Option<Vec<i64>>> {
-    #[derive(QueryableByName)]
-    struct Match {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
+/// How many articles of any status match `terms` on SQLite, read off the search index alone
+/// (no article row is read); `None` on PostgreSQL, whose planner estimates it itself.
+pub fn index_matches(conn: &mut DbConn, terms: &SearchTerms) -> QueryResult<Option<i64>> {
     match conn {
         DbConn::Sqlite(c) => {
-            let found: Vec<Match> = diesel::sql_query(
-                "SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid",
-            )
-            .bind::<Text, _>(terms.fts5())
-            .load(c)?;
-            let mut ids: Vec<i64> = found.into_iter().map(|m| m.id).collect();
+            let n: i64 = articles_fts::table
+                .select(diesel::dsl::count_star())
+                .filter(sql::<Bool>("articles_fts MATCH ").bind::<Text, _>(terms.fts5()))
+                .get_result(c)?;
+            Ok(Some(n))
+        }
+        DbConn::Pg(_) => Ok(None),
+    }
+}
+
+/// The ids from `lo` to `hi` of the articles of any status matching `terms`, ascending, read
+/// off SQLite's search index alone (FTS5 seeks its lists to `lo` and stops past `hi`: the
+/// cost follows the range, not the word's frequency); `None` on PostgreSQL.
+pub fn matching_ids_between(
+    conn: &mut DbConn,
+    terms: &SearchTerms,
+    lo: i64,
+    hi: i64,
+) -> QueryResult<Option<Vec<i64>>> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            // Read by position, not by name.
+            let mut ids: Vec<i64> = articles_fts::table
+                .select(articles_fts::rowid)
+                .filter(sql::<Bool>("articles_fts MATCH ").bind::<Text, _>(terms.fts5()))
+                .filter(articles_fts::rowid.between(lo, hi))
+                .load(c)?;
             ids.sort_unstable();
             Ok(Some(ids))
         }

@@ -81,6 +81,23 @@ impl ArticleFilter {
         }
     }
 
+    /// The same filter for a page read downwards from a keyset position: the live bound
+    /// `published_at <= now` becomes the position's own time. SQLite takes one upper bound
+    /// per index range and picks `now` over the position's row value, so it read the index
+    /// from now down to the position (5,000 entries for a page at depth 5,000, 16 ms for a
+    /// batch of the search walk) before the page's first row. A live row's time is never
+    /// after now, so the rows are the same.
+    pub(super) fn bounded_by(&self, sort: SortKey, paging: Paging) -> ArticleFilter {
+        let mut f = self.clone();
+        let public = matches!(self.status, StatusFilter::Public | StatusFilter::Published);
+        let window = paging.window();
+        let downwards = (sort == SortKey::Latest) != window.reverse;
+        if let (true, true, Some(KeysetPos::Time(t, _))) = (public, downwards, window.pos) {
+            f.now = f.now.min(t);
+        }
+        f
+    }
+
     /// What identifies the list's rows, without the instant: the key of its cached total.
     pub fn count_key(&self) -> String {
         format!(
@@ -244,8 +261,8 @@ pub(crate) fn is_public(now: NaiveDateTime) -> Predicate {
     Box::new(live(now))
 }
 
-/// How a list filtered by tag or by search finds its rows (a search on SQLite walks in memory,
-/// see `walk`; PostgreSQL's planner chooses for itself).
+/// How a list filtered by tag or by search finds its rows (for search on SQLite, see
+/// `search::matches` and `walk`; PostgreSQL's planner chooses for itself).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Plan {
     /// Gather the matching rows from the tag's rows or the search index, then sort them:
@@ -254,4 +271,8 @@ pub enum Plan {
     /// Walk the list's own index in order, checking each row, and stop at the page's end:
     /// best when many match, as it never gathers or sorts them all.
     Walk,
+    /// Walk, checking each row against the matches read into memory (a search on SQLite,
+    /// with so many matches that gathering them into SQLite's temporary index costs more
+    /// than the walk: `walk`). Elsewhere the same as `Walk`.
+    WalkInMemory,
 }
