@@ -353,3 +353,37 @@ both_backends!(
         }
     }
 );
+
+both_backends!(
+    /// Past a size, PostgreSQL's planner estimates a list's total instead of counting every row
+    /// (`total_exact: false`); SQLite counts (the threshold is lowered here to see it).
+    async fn a_large_list_is_estimated_on_postgres_and_counted_on_sqlite(app) {
+        let (editor, _) = app.user("editor").await;
+        for k in 0..8 {
+            app.published(&editor, &format!("Estimated {k}"), &[]).await;
+        }
+        let db = app.state.db.clone();
+        // Statistics of the table as it is, so PostgreSQL's estimate is the real count.
+        db.analyze().unwrap();
+        let (n, exact) = db
+            .read(|c| {
+                let f = newsdesk::db::articles::ArticleFilter::public(chrono::Utc::now().naive_utc());
+                newsdesk::db::articles::count_or_estimate(c, &f, None, 5)
+            })
+            .await
+            .unwrap();
+        match db.dialect() {
+            newsdesk::db::Dialect::Sqlite => assert_eq!((n, exact), (8, true)),
+            newsdesk::db::Dialect::Postgres => assert_eq!((n, exact), (8, false), "the planner's estimate"),
+        }
+        // Below the threshold, every backend counts.
+        let (n, exact) = db
+            .read(|c| {
+                let f = newsdesk::db::articles::ArticleFilter::public(chrono::Utc::now().naive_utc());
+                newsdesk::db::articles::count_or_estimate(c, &f, None, 1_000_000)
+            })
+            .await
+            .unwrap();
+        assert_eq!((n, exact), (8, true));
+    }
+);
