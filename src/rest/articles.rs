@@ -1,6 +1,6 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::web::{Data, Json, Path, Query};
-use actix_web::{delete, get, patch, post, put, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, put, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -131,7 +131,7 @@ pub async fn get(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let fields = field_set(q.fields.as_deref(), ARTICLE_FIELDS)?;
-    public_get(&state, &req, &auth.0, || async {
+    let answer = public_get(&state, &req, &auth.0, || async {
         let article = svc::get(&state, &auth.0, &slug).await?;
         if article.summary.slug != *slug {
             // A retired slug: the article lives at its current one.
@@ -149,7 +149,12 @@ pub async fn get(
         Ok(render_json(&shown, Some(article.summary.version))?
             .showing(Shows::article(article.summary.id)))
     })
-    .await
+    .await;
+    match answer {
+        // A redirect is an answer, not a failure: not logged as an error.
+        Err(moved @ AppError::Moved { .. }) => Ok(moved.error_response()),
+        other => other,
+    }
 }
 
 /// Creates an article (authors and up). The slug is derived from the title when absent.
