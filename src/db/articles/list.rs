@@ -141,6 +141,18 @@ mod tests {
     }
 }
 
+/// `estimate` (inexact) when it is past `above`, else the exact count.
+fn estimate_or_count(
+    estimate: Option<i64>,
+    above: i64,
+    count: impl FnOnce() -> DbResult<i64>,
+) -> DbResult<(i64, bool)> {
+    match estimate.filter(|n| *n > above) {
+        Some(n) => Ok((n, false)),
+        None => Ok((count()?, true)),
+    }
+}
+
 /// The total a list's `meta` reports.
 /// How many articles match, and whether that is exact: with a `cap`, counting stops there
 /// and the answer is a lower bound; without one, on PostgreSQL, a list of more than
@@ -158,40 +170,37 @@ pub fn count_or_estimate(
 ) -> DbResult<(i64, bool)> {
     if let Some(line) = f.timeline() {
         // One range of the timeline's index: exact, however large the tag or author (on
-        // PostgreSQL, past `ESTIMATE_ABOVE`, the planner's estimate of that range).
-        if cap.is_none() {
-            let estimate = match line {
-                Timeline::Tag(slug) => match tag_id(conn, slug)? {
-                    Some(tag) => {
-                        estimated_rows(conn, tag_timeline(tag, f).select(article_tags::article_id))?
-                    }
-                    None => None,
-                },
-                Timeline::Author(slug) => match author_id(conn, slug)? {
-                    Some(user) => estimated_rows(
-                        conn,
-                        author_timeline(user, f).select(article_authors::article_id),
-                    )?,
-                    None => None,
-                },
-            };
-            if let Some(n) = estimate.filter(|n| *n > above) {
-                return Ok((n, false));
-            }
-        }
-        let n = match line {
+        // PostgreSQL, past `above`, the planner's estimate of that range).
+        let estimating = cap.is_none();
+        let total = match line {
             Timeline::Tag(slug) => match tag_id(conn, slug)? {
-                Some(tag) => tag_timeline(tag, f).select(count_star()).get_result(conn)?,
-                None => 0,
+                Some(tag) => {
+                    let range = || tag_timeline(tag, f);
+                    let estimate = match estimating {
+                        true => estimated_rows(conn, range().select(article_tags::article_id))?,
+                        false => None,
+                    };
+                    estimate_or_count(estimate, above, || {
+                        Ok(range().select(count_star()).get_result(conn)?)
+                    })?
+                }
+                None => (0, true),
             },
             Timeline::Author(slug) => match author_id(conn, slug)? {
-                Some(user) => author_timeline(user, f)
-                    .select(count_star())
-                    .get_result(conn)?,
-                None => 0,
+                Some(user) => {
+                    let range = || author_timeline(user, f);
+                    let estimate = match estimating {
+                        true => estimated_rows(conn, range().select(article_authors::article_id))?,
+                        false => None,
+                    };
+                    estimate_or_count(estimate, above, || {
+                        Ok(range().select(count_star()).get_result(conn)?)
+                    })?
+                }
+                None => (0, true),
             },
         };
-        return Ok((n, true));
+        return Ok(total);
     }
     // A search matching more articles than the cap is counted walking the list (up to the
     // cap), not by looking up every match (see `search::matches`).
