@@ -106,6 +106,11 @@ impl ReadyRelated {
         }
         let mut stale = Vec::new();
         for (id, list, at) in db::articles::ready_related(c, &unknown)? {
+            if self.outdated(id, at) {
+                // Stored by a flush that overlapped the change dropping it (PostgreSQL runs
+                // both transactions at once): computed again below.
+                continue;
+            }
             let list = Arc::new(list);
             let left = self.fresh_for(at, now);
             if !left.is_zero() {
@@ -310,7 +315,8 @@ pub async fn store_ready(state: &AppState) -> AppResult<usize> {
         .db
         .write_background(move |c| {
             // Asked under the write lock (SQLite: one writer at a time), after the drop of any
-            // change that committed first. (PostgreSQL leaves a window of one commit.)
+            // change that committed first. (PostgreSQL leaves a window of one commit: a list
+            // stored in it is older than its drop, and readers here pass it over.)
             let current = ready.still_current(&to_store);
             db::articles::store_ready_related(c, &current).map_err(AppError::from)
         })
