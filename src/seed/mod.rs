@@ -1,6 +1,9 @@
 //! `newsdesk seed`: a reproducible synthetic corpus for benchmarks. The same `--rng-seed` on
 //! an empty database gives the same articles, tags, authors, comments and counters.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -19,6 +22,8 @@ use vocab::{Vocabulary, NEWS_WORDS};
 
 const AUTHORS: usize = 20;
 const CHUNK: usize = 500;
+/// Connections a PostgreSQL seed loads over (the machines we bench on have two cores).
+const LOAD_CONNECTIONS: usize = 2;
 
 /// A skewed pick: low indexes far more often, as real tag use is.
 fn skewed(rng: &mut StdRng, n: usize) -> usize {
@@ -109,7 +114,6 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
     let started = std::time::Instant::now();
     let mut conn = db.get()?;
     let c: &mut DbConn = &mut conn;
-    let mut rng = StdRng::seed_from_u64(args.rng_seed);
     let (authors, tag_ids) = db::in_transaction(c, |c| {
         Ok::<_, DbError>((
             ensure_authors(c, password_hash)?,
@@ -117,7 +121,13 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
         ))
     })?;
     let first_index = db::articles::count_all(c)? + 1;
-    let vocabulary = Vocabulary::new(tag_ids.len());
+    let corpus = Corpus {
+        args,
+        first_index,
+        authors: &authors,
+        tag_ids: &tag_ids,
+        vocabulary: Vocabulary::new(tag_ids.len()),
+    };
     let bar = ProgressBar::new(args.articles);
     bar.set_style(
         ProgressStyle::with_template(
@@ -126,177 +136,36 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    let mut load = |c: &mut DbConn| -> Result<(), DbError> {
-        let mut done: u64 = 0;
-        while done < args.articles {
-            let n = (args.articles - done).min(CHUNK as u64) as usize;
-            let mut rows = Vec::with_capacity(n);
-            let mut plans = Vec::with_capacity(n);
-            for k in 0..n {
-                let index = first_index + (done as i64) + k as i64;
-                let published = anchor() - Duration::minutes(index * 7);
-                let status = match rng.random_range(0..100) {
-                    0..=94 => ArticleStatus::Published,
-                    95..=97 => ArticleStatus::Draft,
-                    _ => ArticleStatus::Archived,
-                };
-                let views: i64 = (rng.random::<f64>().powi(4) * 50_000.0) as i64;
-                let n_tags = rng.random_range(1..=4usize.min(tag_ids.len()));
-                // Tag positions into `tag_ids`; the first (primary) tag gives the text its topic.
-                let mut picks: Vec<usize> = Vec::with_capacity(n_tags);
-                while picks.len() < n_tags {
-                    let t = skewed(&mut rng, tag_ids.len());
-                    if !picks.contains(&t) {
-                        picks.push(t);
-                    }
-                }
-                let tags: Vec<i64> = picks.iter().map(|&t| tag_ids[t]).collect();
-                let t = vocabulary.title(&mut rng, picks[0]);
-                let b = vocabulary.body(&mut rng, picks[0]);
-                let comments = args.comments_per_article;
-                let mut shares: Vec<(ShareNetwork, i64)> = Vec::new();
-                for network in ShareNetwork::ALL {
-                    if rng.random_bool(0.3) {
-                        shares.push((*network, rng.random_range(1..200)));
-                    }
-                }
-                // One story in eight has a second reporter on its byline.
-                let primary = authors[skewed(&mut rng, authors.len())];
-                let mut byline = vec![primary];
-                if authors.len() > 1 && rng.random_bool(0.125) {
-                    let second = authors[skewed(&mut rng, authors.len())];
-                    if second != primary {
-                        byline.push(second);
-                    }
-                }
-                rows.push(NewArticle {
-                    content: ArticleContent {
-                        slug: format!(
-                            "{}-{index}",
-                            crate::domain::Slug::derive(&t)
-                                .map(|s| s.into_string())
-                                .unwrap_or_else(|| "article".into())
-                        ),
-                        excerpt: text::excerpt(&b),
-                        excerpt_is_custom: false,
-                        body_html: text::render_article(&b),
-                        reading_time_minutes: text::reading_time_minutes(&b),
-                        body: b,
-                        title: t,
-                        subtitle: None,
-                        dateline: Some(
-                            ["London", "Washington", "Berlin", "Nairobi", "Tokyo"]
-                                [index as usize % 5]
-                                .into(),
-                        ),
-                        image_url: Some(format!("https://cdn.example.com/seed/{index}.webp")),
-                        image_alt: None,
-                        image_caption: None,
-                        image_credit: Some("© Newsdesk Seed".into()),
-                        status,
-                        published_at: (status != ArticleStatus::Draft).then_some(published),
-                    },
-                    author_id: primary,
-                    created_at: published,
-                    updated_at: published,
-                    view_count: views,
-                    share_count: shares.iter().map(|(_, n)| n).sum(),
-                    comment_count: if status == ArticleStatus::Published {
-                        comments as i64
-                    } else {
-                        0
-                    },
-                    version: 1,
-                });
-                plans.push((tags, byline, shares, comments));
+    // PostgreSQL spends the load turning bodies into search vectors, one core per
+    // connection: a second connection loads other chunks meanwhile. SQLite has one writer.
+    let workers = match db.dialect() {
+        db::Dialect::Postgres => LOAD_CONNECTIONS,
+        db::Dialect::Sqlite => 1,
+    };
+    let chunks = args.articles.div_ceil(CHUNK as u64);
+    let next = AtomicU64::new(0);
+    let failed = AtomicBool::new(false);
+    let load = |c: &mut DbConn| -> Result<(), DbError> {
+        let others = (1..workers)
+            .map(|_| db.get())
+            .collect::<Result<Vec<_>, _>>()?;
+        std::thread::scope(|s| {
+            let helpers: Vec<_> = others
+                .into_iter()
+                .map(|mut conn| {
+                    let (corpus, next, failed, bar) = (&corpus, &next, &failed, &bar);
+                    s.spawn(move || corpus.load_chunks(&mut conn, chunks, next, failed, bar))
+                })
+                .collect();
+            let mut result = corpus.load_chunks(c, chunks, &next, &failed, &bar);
+            for h in helpers {
+                let helped = h
+                    .join()
+                    .unwrap_or_else(|_| Err(DbError::Other("a seeding thread panicked".into())));
+                result = result.and(helped);
             }
-            db::in_transaction(c, |c| -> Result<(), DbError> {
-                db::articles::bulk_insert(c, &rows)?;
-                let ids = db::articles::last_ids(c, n as i64)?;
-                let mut links = Vec::new();
-                let mut bylines = Vec::new();
-                let mut related = Vec::new();
-                let mut share_rows = Vec::new();
-                let mut comment_rows = Vec::new();
-                for ((id, row), (tags, byline, shares, comments)) in
-                    ids.iter().zip(&rows).zip(&plans)
-                {
-                    for (position, user_id) in byline.iter().enumerate() {
-                        bylines.push(Byline {
-                            article_id: *id,
-                            user_id: *user_id,
-                            position: position as i32,
-                        });
-                    }
-                    for (position, tag_id) in tags.iter().enumerate() {
-                        links.push(ArticleTagLink {
-                            article_id: *id,
-                            tag_id: *tag_id,
-                            position: position as i32,
-                        });
-                    }
-                    if id % 10 == 0 && *id > 3 {
-                        for (position, back) in [1, 2, 3].iter().enumerate() {
-                            related.push(RelatedLink {
-                                article_id: *id,
-                                related_id: id - back,
-                                position: position as i32,
-                            });
-                        }
-                    }
-                    for (network, count) in shares {
-                        share_rows.push(ShareCount {
-                            article_id: *id,
-                            network: network.as_str().into(),
-                            count: *count,
-                        });
-                    }
-                    if row.content.status == ArticleStatus::Published {
-                        for k in 0..*comments {
-                            let body = format!(
-                                "Comment {k} on this story: {}.",
-                                NEWS_WORDS[(*id as usize + k as usize) % NEWS_WORDS.len()]
-                            );
-                            comment_rows.push(NewComment {
-                                spam_reason: None,
-                                article_id: *id,
-                                parent_id: None,
-                                user_id: None,
-                                author_name: format!("Reader {}", (id + k as i64) % 997),
-                                author_email: format!(
-                                    "reader{}@example.com",
-                                    (id + k as i64) % 997
-                                ),
-                                body_html: format!("<p>{body}</p>"),
-                                body,
-                                status: CommentStatus::Approved,
-                                created_at: row.created_at + Duration::minutes(k as i64 + 1),
-                                updated_at: row.created_at + Duration::minutes(k as i64 + 1),
-                            });
-                        }
-                    }
-                }
-                for chunk in links.chunks(CHUNK * 2) {
-                    db::articles::bulk_insert_tags(c, chunk)?;
-                }
-                for chunk in bylines.chunks(CHUNK * 2) {
-                    db::articles::bulk_insert_bylines(c, chunk)?;
-                }
-                for chunk in related.chunks(CHUNK * 2) {
-                    db::articles::bulk_insert_related(c, chunk)?;
-                }
-                for chunk in share_rows.chunks(CHUNK * 2) {
-                    db::articles::bulk_insert_shares(c, chunk)?;
-                }
-                for chunk in comment_rows.chunks(CHUNK) {
-                    db::comments::bulk_insert(c, chunk)?;
-                }
-                Ok(())
-            })?;
-            done += n as u64;
-            bar.set_position(done);
-        }
-        Ok(())
+            result
+        })
     };
     // A load that at least doubles the corpus builds the search index once, after it.
     if first_index - 1 <= args.articles as i64 {
@@ -315,4 +184,225 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// What every chunk of a seed is drawn from.
+struct Corpus<'a> {
+    args: &'a SeedArgs,
+    first_index: i64,
+    authors: &'a [i64],
+    tag_ids: &'a [i64],
+    vocabulary: Vocabulary,
+}
+
+/// Articles and what hangs off each, before they have ids.
+type Plan = (Vec<i64>, Vec<i64>, Vec<(ShareNetwork, i64)>, u64);
+
+impl Corpus<'_> {
+    /// Takes chunk numbers from `next` and stores each in its own transaction, until none is
+    /// left or another connection failed.
+    fn load_chunks(
+        &self,
+        c: &mut DbConn,
+        chunks: u64,
+        next: &AtomicU64,
+        failed: &AtomicBool,
+        bar: &ProgressBar,
+    ) -> Result<(), DbError> {
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            if k >= chunks || failed.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            let (rows, plans) = self.chunk(k);
+            let stored = db::in_transaction(c, |c| self.store(c, &rows, &plans));
+            if stored.is_err() {
+                failed.store(true, Ordering::Relaxed);
+                return stored;
+            }
+            bar.inc(rows.len() as u64);
+        }
+    }
+
+    /// Chunk `k`: its own random stream, so the corpus is the same whichever connection
+    /// loads it, and in whatever order.
+    fn chunk(&self, k: u64) -> (Vec<NewArticle>, Vec<Plan>) {
+        let (args, authors, tag_ids, vocabulary) =
+            (self.args, self.authors, self.tag_ids, &self.vocabulary);
+        let mut rng = StdRng::seed_from_u64(args.rng_seed ^ k.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let done = k * CHUNK as u64;
+        let n = (args.articles - done).min(CHUNK as u64) as usize;
+        let mut rows = Vec::with_capacity(n);
+        let mut plans = Vec::with_capacity(n);
+        for j in 0..n {
+            let index = self.first_index + (done as i64) + j as i64;
+            let published = anchor() - Duration::minutes(index * 7);
+            let status = match rng.random_range(0..100) {
+                0..=94 => ArticleStatus::Published,
+                95..=97 => ArticleStatus::Draft,
+                _ => ArticleStatus::Archived,
+            };
+            let views: i64 = (rng.random::<f64>().powi(4) * 50_000.0) as i64;
+            let n_tags = rng.random_range(1..=4usize.min(tag_ids.len()));
+            // Tag positions into `tag_ids`; the first (primary) tag gives the text its topic.
+            let mut picks: Vec<usize> = Vec::with_capacity(n_tags);
+            while picks.len() < n_tags {
+                let t = skewed(&mut rng, tag_ids.len());
+                if !picks.contains(&t) {
+                    picks.push(t);
+                }
+            }
+            let tags: Vec<i64> = picks.iter().map(|&t| tag_ids[t]).collect();
+            let t = vocabulary.title(&mut rng, picks[0]);
+            let b = vocabulary.body(&mut rng, picks[0]);
+            let comments = args.comments_per_article;
+            let mut shares: Vec<(ShareNetwork, i64)> = Vec::new();
+            for network in ShareNetwork::ALL {
+                if rng.random_bool(0.3) {
+                    shares.push((*network, rng.random_range(1..200)));
+                }
+            }
+            // One story in eight has a second reporter on its byline.
+            let primary = authors[skewed(&mut rng, authors.len())];
+            let mut byline = vec![primary];
+            if authors.len() > 1 && rng.random_bool(0.125) {
+                let second = authors[skewed(&mut rng, authors.len())];
+                if second != primary {
+                    byline.push(second);
+                }
+            }
+            rows.push(NewArticle {
+                content: ArticleContent {
+                    slug: format!(
+                        "{}-{index}",
+                        crate::domain::Slug::derive(&t)
+                            .map(|s| s.into_string())
+                            .unwrap_or_else(|| "article".into())
+                    ),
+                    excerpt: text::excerpt(&b),
+                    excerpt_is_custom: false,
+                    body_html: text::render_article(&b),
+                    reading_time_minutes: text::reading_time_minutes(&b),
+                    body: b,
+                    title: t,
+                    subtitle: None,
+                    dateline: Some(
+                        ["London", "Washington", "Berlin", "Nairobi", "Tokyo"][index as usize % 5]
+                            .into(),
+                    ),
+                    image_url: Some(format!("https://cdn.example.com/seed/{index}.webp")),
+                    image_alt: None,
+                    image_caption: None,
+                    image_credit: Some("© Newsdesk Seed".into()),
+                    status,
+                    published_at: (status != ArticleStatus::Draft).then_some(published),
+                },
+                author_id: primary,
+                created_at: published,
+                updated_at: published,
+                view_count: views,
+                share_count: shares.iter().map(|(_, n)| n).sum(),
+                comment_count: if status == ArticleStatus::Published {
+                    comments as i64
+                } else {
+                    0
+                },
+                version: 1,
+            });
+            plans.push((tags, byline, shares, comments));
+        }
+        (rows, plans)
+    }
+
+    /// One chunk with its tags, bylines, related links, share counts and comments.
+    fn store(&self, c: &mut DbConn, rows: &[NewArticle], plans: &[Plan]) -> Result<(), DbError> {
+        // Matched by slug: neither database promises RETURNING's order.
+        let by_slug: HashMap<String, i64> = db::articles::bulk_insert(c, rows)?
+            .into_iter()
+            .map(|(id, slug)| (slug, id))
+            .collect();
+        let ids = rows
+            .iter()
+            .map(|r| {
+                by_slug
+                    .get(&r.content.slug)
+                    .copied()
+                    .ok_or_else(|| DbError::Other(format!("{} was not stored", r.content.slug)))
+            })
+            .collect::<Result<Vec<i64>, DbError>>()?;
+        let mut links = Vec::new();
+        let mut bylines = Vec::new();
+        let mut related = Vec::new();
+        let mut share_rows = Vec::new();
+        let mut comment_rows = Vec::new();
+        for ((id, row), (tags, byline, shares, comments)) in ids.iter().zip(rows).zip(plans) {
+            for (position, user_id) in byline.iter().enumerate() {
+                bylines.push(Byline {
+                    article_id: *id,
+                    user_id: *user_id,
+                    position: position as i32,
+                });
+            }
+            for (position, tag_id) in tags.iter().enumerate() {
+                links.push(ArticleTagLink {
+                    article_id: *id,
+                    tag_id: *tag_id,
+                    position: position as i32,
+                });
+            }
+            if id % 10 == 0 && *id > 3 {
+                for (position, back) in [1, 2, 3].iter().enumerate() {
+                    related.push(RelatedLink {
+                        article_id: *id,
+                        related_id: id - back,
+                        position: position as i32,
+                    });
+                }
+            }
+            for (network, count) in shares {
+                share_rows.push(ShareCount {
+                    article_id: *id,
+                    network: network.as_str().into(),
+                    count: *count,
+                });
+            }
+            if row.content.status == ArticleStatus::Published {
+                for k in 0..*comments {
+                    let body = format!(
+                        "Comment {k} on this story: {}.",
+                        NEWS_WORDS[(*id as usize + k as usize) % NEWS_WORDS.len()]
+                    );
+                    comment_rows.push(NewComment {
+                        spam_reason: None,
+                        article_id: *id,
+                        parent_id: None,
+                        user_id: None,
+                        author_name: format!("Reader {}", (id + k as i64) % 997),
+                        author_email: format!("reader{}@example.com", (id + k as i64) % 997),
+                        body_html: format!("<p>{body}</p>"),
+                        body,
+                        status: CommentStatus::Approved,
+                        created_at: row.created_at + Duration::minutes(k as i64 + 1),
+                        updated_at: row.created_at + Duration::minutes(k as i64 + 1),
+                    });
+                }
+            }
+        }
+        for chunk in links.chunks(CHUNK * 2) {
+            db::articles::bulk_insert_tags(c, chunk)?;
+        }
+        for chunk in bylines.chunks(CHUNK * 2) {
+            db::articles::bulk_insert_bylines(c, chunk)?;
+        }
+        for chunk in related.chunks(CHUNK * 2) {
+            db::articles::bulk_insert_related(c, chunk)?;
+        }
+        for chunk in share_rows.chunks(CHUNK * 2) {
+            db::articles::bulk_insert_shares(c, chunk)?;
+        }
+        for chunk in comment_rows.chunks(CHUNK) {
+            db::comments::bulk_insert(c, chunk)?;
+        }
+        Ok(())
+    }
 }

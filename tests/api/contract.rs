@@ -157,28 +157,7 @@ impl SeededFile {
             std::env::temp_dir().join(format!("newsdesk_seed_{}_{name}.db", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let file = SeededFile(path);
-        let articles = articles.to_string();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-            .args([
-                "seed",
-                "--articles",
-                &articles,
-                "--tags",
-                "5",
-                "--comments-per-article",
-                "2",
-                "--rng-seed",
-                "7",
-            ])
-            .env("DATABASE_URL", file.url())
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        seed(&file.url(), articles);
         file
     }
 
@@ -199,42 +178,104 @@ impl Drop for SeededFile {
     }
 }
 
+/// Runs `newsdesk seed` (5 tags, 2 comments per article, seed 7) into `url`.
+fn seed(url: &str, articles: u32) {
+    let articles = articles.to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdesk"))
+        .args([
+            "seed",
+            "--articles",
+            &articles,
+            "--tags",
+            "5",
+            "--comments-per-article",
+            "2",
+            "--rng-seed",
+            "7",
+        ])
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// What a seeded corpus holds, by slug: each article's slug, tags and counters (not ids: a
+/// parallel load gives out ids in the order chunks finish).
+fn corpus_of(db: &newsdesk::db::Db) -> Vec<(String, Vec<String>, i64, i64)> {
+    use newsdesk::db::articles::{self, ArticleFilter, Paging, SortKey, StatusFilter};
+    let mut c = db.get().unwrap();
+    let mut all = ArticleFilter::public(chrono::Utc::now().naive_utc());
+    all.status = StatusFilter::Any;
+    let rows = articles::list(
+        &mut c,
+        &all,
+        SortKey::Oldest,
+        Paging::Offset {
+            offset: 0,
+            limit: 5_000,
+        },
+        articles::Plan::Gather,
+    )
+    .unwrap();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let tags = articles::tags_for(&mut c, &ids).unwrap();
+    let mut corpus: Vec<_> = rows
+        .into_iter()
+        .map(|r| {
+            let mine = tags.iter().filter(|t| t.0 == r.id).map(|t| t.2.clone()).collect();
+            (r.slug, mine, r.share_count, r.comment_count)
+        })
+        .collect();
+    corpus.sort();
+    corpus
+}
+
 #[test]
 fn seeding_is_reproducible_and_fills_the_corpus() {
-    use newsdesk::db::articles::{self, ArticleFilter, Paging, SortKey, StatusFilter};
-    let seeded = |name: &str| {
-        let file = SeededFile::new(name);
-        let db = file.db();
-        let mut c = db.get().unwrap();
-        let mut all = ArticleFilter::public(chrono::Utc::now().naive_utc());
-        all.status = StatusFilter::Any;
-        let rows = articles::list(
-            &mut c,
-            &all,
-            SortKey::Oldest,
-            Paging::Offset {
-                offset: 0,
-                limit: 100,
-            },
-            articles::Plan::Gather,
-        )
-        .unwrap();
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let tagged = articles::tags_for(&mut c, &ids).unwrap().len();
-        let shared: i64 = rows.iter().map(|r| r.share_count).sum();
-        let commented: i64 = rows.iter().map(|r| r.comment_count).sum();
-        let slugs: Vec<String> = rows.into_iter().map(|r| r.slug).collect();
-        (slugs, tagged, shared, commented)
-    };
-    let (first, tagged, shared, commented) = seeded("a");
-    let (second, ..) = seeded("b");
+    let first = corpus_of(&SeededFile::new("a").db());
+    let second = corpus_of(&SeededFile::new("b").db());
     assert_eq!(first.len(), 40);
     assert_eq!(first, second, "the same seed gives the same corpus");
-    assert!(tagged >= 40, "every article has at least one tag");
+    assert!(
+        first.iter().all(|(_, tags, ..)| !tags.is_empty()),
+        "every article has at least one tag"
+    );
+    let shared: i64 = first.iter().map(|a| a.2).sum();
+    let commented: i64 = first.iter().map(|a| a.3).sum();
     assert!(
         shared > 0 && commented > 0,
         "counters and comments are filled"
     );
+}
+
+/// PostgreSQL loads a seed's chunks over two connections at once, in whichever order they
+/// finish: the corpus is still the one SQLite, loading them in order, gets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "TEST_DATABASE_URL is unset: the PostgreSQL run is skipped"
+)]
+async fn a_postgres_seed_loaded_over_two_connections_is_the_sqlite_corpus() {
+    let Some(app) = TestApp::postgres().await else {
+        return;
+    };
+    let url = app.database_url().to_owned();
+    let db = app.state.db.clone();
+    let (on_pg, on_sqlite) = tokio::task::spawn_blocking(move || {
+        // Five chunks: both connections take some.
+        seed(&url, 2_300);
+        let file = SeededFile::with_articles("pg_twin", 2_300);
+        (corpus_of(&db), corpus_of(&file.db()))
+    })
+    .await
+    .unwrap();
+    assert_eq!(on_pg.len(), 2_300);
+    assert!(on_pg == on_sqlite, "the same corpus on both backends");
 }
 
 /// A search matching more articles than its count's cap walks the list's own index on SQLite

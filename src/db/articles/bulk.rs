@@ -4,16 +4,19 @@ use super::*;
 
 /// Bulk insert for the seeder: many rows per statement, built on each inner connection
 /// (multi-row `VALUES` does not go through the connection enum).
-pub fn bulk_insert(conn: &mut DbConn, rows: &[NewArticle]) -> DbResult<()> {
-    match conn {
+/// Inserts `rows`, answering each stored article's (id, slug), in no promised order.
+pub fn bulk_insert(conn: &mut DbConn, rows: &[NewArticle]) -> DbResult<Vec<(i64, String)>> {
+    let stored = match conn {
         DbConn::Sqlite(c) => diesel::insert_into(articles::table)
             .values(rows)
-            .execute(c)?,
+            .returning((articles::id, articles::slug))
+            .get_results(c)?,
         DbConn::Pg(c) => diesel::insert_into(articles::table)
             .values(rows)
-            .execute(c)?,
+            .returning((articles::id, articles::slug))
+            .get_results(c)?,
     };
-    Ok(())
+    Ok(stored)
 }
 
 pub fn bulk_insert_tags(conn: &mut DbConn, rows: &[ArticleTagLink]) -> DbResult<()> {
@@ -65,16 +68,6 @@ pub fn bulk_insert_shares(conn: &mut DbConn, rows: &[ShareCount]) -> DbResult<()
 }
 
 /// Ids of the `n` most recently inserted articles, oldest first (the seeder links rows to them).
-pub fn last_ids(conn: &mut DbConn, n: i64) -> DbResult<Vec<i64>> {
-    let mut ids: Vec<i64> = articles::table
-        .order_by(articles::id.desc())
-        .select(articles::id)
-        .limit(n)
-        .load(conn)?;
-    ids.reverse();
-    Ok(ids)
-}
-
 pub fn count_all(conn: &mut DbConn) -> DbResult<i64> {
     Ok(articles::table.select(count_star()).get_result(conn)?)
 }
