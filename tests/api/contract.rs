@@ -227,7 +227,11 @@ fn corpus_of(db: &newsdesk::db::Db) -> Vec<(String, Vec<String>, i64, i64)> {
     let mut corpus: Vec<_> = rows
         .into_iter()
         .map(|r| {
-            let mine = tags.iter().filter(|t| t.0 == r.id).map(|t| t.2.clone()).collect();
+            let mine = tags
+                .iter()
+                .filter(|t| t.0 == r.id)
+                .map(|t| t.2.clone())
+                .collect();
             (r.slug, mine, r.share_count, r.comment_count)
         })
         .collect();
