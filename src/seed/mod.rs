@@ -335,7 +335,9 @@ impl Corpus<'_> {
         let mut related = Vec::new();
         let mut share_rows = Vec::new();
         let mut comment_rows = Vec::new();
-        for ((id, row), (tags, byline, shares, comments)) in ids.iter().zip(rows).zip(plans) {
+        for (j, ((id, row), (tags, byline, shares, comments))) in
+            ids.iter().zip(rows).zip(plans).enumerate()
+        {
             for (position, user_id) in byline.iter().enumerate() {
                 bylines.push(Byline {
                     article_id: *id,
@@ -350,11 +352,13 @@ impl Corpus<'_> {
                     position: position as i32,
                 });
             }
-            if id % 10 == 0 && *id > 3 {
+            // One in ten curates the three stories before it in its chunk (never in another
+            // chunk: that one may still be loading on the other connection).
+            if j % 10 == 9 {
                 for (position, back) in [1, 2, 3].iter().enumerate() {
                     related.push(RelatedLink {
                         article_id: *id,
-                        related_id: id - back,
+                        related_id: ids[j - back],
                         position: position as i32,
                     });
                 }

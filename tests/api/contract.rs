@@ -204,9 +204,12 @@ fn seed(url: &str, articles: u32) {
     );
 }
 
-/// What a seeded corpus holds, by slug: each article's slug, tags and counters (not ids: a
-/// parallel load gives out ids in the order chunks finish).
-fn corpus_of(db: &newsdesk::db::Db) -> Vec<(String, Vec<String>, i64, i64)> {
+/// One seeded article: its slug, tags, curated related slugs, share and comment counts.
+type SeededArticle = (String, Vec<String>, Vec<String>, i64, i64);
+
+/// What a seeded corpus holds, by slug (not ids: a parallel load gives out ids in the order
+/// chunks finish).
+fn corpus_of(db: &newsdesk::db::Db) -> Vec<SeededArticle> {
     use newsdesk::db::articles::{self, ArticleFilter, Paging, SortKey, StatusFilter};
     let mut c = db.get().unwrap();
     let mut all = ArticleFilter::public(chrono::Utc::now().naive_utc());
@@ -232,7 +235,8 @@ fn corpus_of(db: &newsdesk::db::Db) -> Vec<(String, Vec<String>, i64, i64)> {
                 .filter(|t| t.0 == r.id)
                 .map(|t| t.2.clone())
                 .collect();
-            (r.slug, mine, r.share_count, r.comment_count)
+            let curated = articles::curated_slugs(&mut c, r.id).unwrap();
+            (r.slug, mine, curated, r.share_count, r.comment_count)
         })
         .collect();
     corpus.sort();
@@ -249,12 +253,14 @@ fn seeding_is_reproducible_and_fills_the_corpus() {
         first.iter().all(|(_, tags, ..)| !tags.is_empty()),
         "every article has at least one tag"
     );
-    let shared: i64 = first.iter().map(|a| a.2).sum();
-    let commented: i64 = first.iter().map(|a| a.3).sum();
+    let shared: i64 = first.iter().map(|a| a.3).sum();
+    let commented: i64 = first.iter().map(|a| a.4).sum();
     assert!(
         shared > 0 && commented > 0,
         "counters and comments are filled"
     );
+    let curated = first.iter().filter(|a| !a.2.is_empty()).count();
+    assert_eq!(curated, 4, "one article in ten has a curated related list");
 }
 
 /// PostgreSQL loads a seed's chunks over two connections at once, in whichever order they
