@@ -665,3 +665,77 @@ fn the_readme_examples_are_the_ones_ci_runs() {
     }
     assert!(checked > 30, "{checked} lines");
 }
+
+/// PostgreSQL guesses the same few thousand matches for every word its statistics do not
+/// list: a search probes its matches off the GIN index before trusting that guess. A word in
+/// no article is counted as none, a word in fewer than `PG_PROBE` articles exactly, and only a
+/// word in more is estimated; each page is the same whichever way it is found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "TEST_DATABASE_URL is unset: the PostgreSQL run is skipped"
+)]
+async fn a_postgres_search_counts_what_it_can_and_estimates_only_many_matches() {
+    use newsdesk::db::articles::{self, ArticleFilter, Paging, Plan, SortKey, PG_PROBE};
+    use newsdesk::db::search::SearchTerms;
+    let Some(app) = TestApp::postgres().await else {
+        return;
+    };
+    let url = app.database_url().to_owned();
+    let db = app.state.db.clone();
+    tokio::task::spawn_blocking(move || {
+        // "said" is in about three seeded articles in four: past `PG_PROBE` here.
+        seed(&url, 4_500);
+        let mut c = db.get().unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        let search = |w: &str| {
+            let mut f = ArticleFilter::public(now);
+            f.search = SearchTerms::parse(w);
+            f
+        };
+        let every = |c: &mut _, f: &ArticleFilter| {
+            let all = Paging::Offset {
+                offset: 0,
+                limit: 10_000,
+            };
+            articles::list(c, f, SortKey::Latest, all, Plan::Walk)
+                .unwrap()
+                .len() as i64
+        };
+        assert_eq!(
+            articles::count(&mut c, &search("zzzqqq"), None).unwrap(),
+            (0, true)
+        );
+        let year = search("year");
+        let (n, exact) = articles::count(&mut c, &year, None).unwrap();
+        assert!(exact && n > 100 && n <= PG_PROBE, "{n} {exact}");
+        assert_eq!(n, every(&mut c, &year));
+        let said = search("said");
+        let (n, exact) = articles::count(&mut c, &said, None).unwrap();
+        assert!(!exact && n > PG_PROBE, "{n} {exact}");
+        assert!(every(&mut c, &said) > PG_PROBE);
+        for (f, total) in [
+            (&year, articles::count(&mut c, &year, None).unwrap()),
+            (&said, (n, exact)),
+        ] {
+            let plan = articles::plan_for(&mut c, f, total, 40).unwrap();
+            assert_eq!(plan, if total.1 { Plan::Gather } else { Plan::Walk });
+            let page = |c: &mut _, plan| {
+                let paging = Paging::Offset {
+                    offset: 20,
+                    limit: 20,
+                };
+                articles::list(c, f, SortKey::Latest, paging, plan)
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| r.id)
+                    .collect::<Vec<i64>>()
+            };
+            let (chosen, other) = (page(&mut c, plan), page(&mut c, Plan::Gather));
+            assert_eq!(chosen.len(), 20);
+            assert_eq!(chosen, other);
+        }
+    })
+    .await
+    .unwrap();
+}

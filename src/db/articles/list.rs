@@ -75,8 +75,40 @@ pub(super) fn filtered<'a, ST: 'a>(
 /// estimate stands in (`total_exact: false`). Counting a million live articles takes ~900 ms
 /// there, and every write starts the count again for the next reader.
 pub const ESTIMATE_ABOVE: i64 = 50_000;
-/// The same for searches, whose counts on PostgreSQL read each row's text.
-pub const SEARCH_ESTIMATE_ABOVE: i64 = 1_000;
+/// PostgreSQL: a search the planner expects past this many matches is estimated, not
+/// counted. Its statistics list the corpus's most common words, so an estimate this large
+/// is one of them.
+pub const PG_TRUSTED_ESTIMATE: i64 = 20_000;
+/// PostgreSQL: below `PG_TRUSTED_ESTIMATE`, a search's matches are probed off the GIN index
+/// up to this many; at most this many are counted exactly and gathered for their page, more
+/// are estimated and their page walked. Measured at 1,000,000 articles: gathering costs
+/// ~30 µs a match (probe, count and page), walking ~15 µs a row passed, and a page of 20
+/// passes `20 × 1,000,000 / matches` rows: the two meet near 3,000 (~90 ms each).
+pub const PG_PROBE: i64 = 3_000;
+
+/// PostgreSQL: a search's total when it has too many matches to count (the planner's
+/// estimate), or `None` when it has at most `PG_PROBE`. The planner's statistics know the
+/// common words; every other word, from one in no article to one in 20,000, gets the same
+/// guess (~0.5%: 4,616 of a million). Trusted, that guess walked the whole list for a word in
+/// no article (5.3 s at a million) and reported thousands of matches for it.
+fn pg_search_estimate(
+    conn: &mut DbConn,
+    f: &ArticleFilter,
+    terms: &search::SearchTerms,
+) -> DbResult<Option<i64>> {
+    let planned = filtered(
+        articles::table.select(articles::id).into_boxed(),
+        f,
+        conn,
+        Plan::Walk,
+    );
+    let estimate = estimated_rows(conn, planned)?.unwrap_or(0);
+    if estimate > PG_TRUSTED_ESTIMATE {
+        return Ok(Some(estimate));
+    }
+    let probed = search::probe_matches(conn, terms, PG_PROBE + 1)?;
+    Ok((probed > PG_PROBE).then_some(estimate.max(probed)))
+}
 
 /// `EXPLAIN` of a query: its plan's lines, the first naming the rows the planner expects.
 struct Explain<Q>(Q);
@@ -211,29 +243,23 @@ pub fn count_or_estimate(
         },
         _ => Plan::Gather,
     };
-    // PostgreSQL: a list the planner expects to pass `above` (or the cap) is not counted. A
-    // search's count there checks each row's text (~30 µs a row: 1.2 s to count a common word
-    // to 10,000 in a million articles, and 1 s for a word in 5,000, as the planner reads the
-    // list's index rather than the GIN index), so a search's bound is far lower.
-    let limit = match (cap, &f.search) {
-        (_, Some(_)) => above.min(SEARCH_ESTIMATE_ABOVE),
-        (Some(cap), None) => cap.min(above),
-        (None, None) => above,
-    };
-    // PostgreSQL estimates a search from its statistics on the text only when it may plan
-    // the predicate itself.
-    let estimating = match (conn.dialect(), &f.search) {
-        (crate::db::Dialect::Postgres, Some(_)) => Plan::Walk,
-        _ => plan,
-    };
-    let rows = filtered(
-        articles::table.select(articles::id).into_boxed(),
-        f,
-        conn,
-        estimating,
-    );
-    if let Some(n) = estimated_rows(conn, rows)?.filter(|n| *n > limit) {
-        return Ok((n, false));
+    if let (crate::db::Dialect::Postgres, Some(terms)) = (conn.dialect(), &f.search) {
+        if let Some(estimate) = pg_search_estimate(conn, f, terms)? {
+            return Ok((estimate, false));
+        }
+        // Few matches: counted off the GIN index (`Plan::Gather`).
+    } else {
+        // PostgreSQL: a list the planner expects to pass `above` (or the cap) is not counted.
+        let limit = cap.map_or(above, |cap| cap.min(above));
+        let rows = filtered(
+            articles::table.select(articles::id).into_boxed(),
+            f,
+            conn,
+            plan,
+        );
+        if let Some(n) = estimated_rows(conn, rows)?.filter(|n| *n > limit) {
+            return Ok((n, false));
+        }
     }
     let q = filtered(articles::table.into_boxed(), f, conn, plan);
     match cap {
@@ -249,11 +275,6 @@ pub fn count_or_estimate(
     }
 }
 
-/// PostgreSQL, 1,000,000 articles: checking a walked row's search vector costs ~40 µs (it is
-/// TOASTed), a match gathered off the GIN index ~4 µs (relative costs).
-const PG_WALKED_ROW_COST: i64 = 10;
-const PG_GATHERED_ROW_COST: i64 = 1;
-
 /// How a page of `f` is best found, knowing its total (`matched`, `exact`) and how far into
 /// the list the page ends (`reach`: offset plus page size).
 /// A count past its cap always walks. Below it, a search on SQLite walks when walking costs
@@ -266,9 +287,8 @@ const PG_GATHERED_ROW_COST: i64 = 1;
 /// `WalkInMemory` when `matched > 2 × walked + 1,000`.
 /// Only the public lists have an index in every sort order to walk; an editor's list of any
 /// status would walk the table itself, so it gathers.
-/// On PostgreSQL a search the planner expects past `SEARCH_ESTIMATE_ABOVE` matches gathers
-/// when the walk would check more rows than gathering costs (`PG_WALKED_ROW_COST`), and
-/// otherwise leaves the walk to the planner.
+/// On PostgreSQL a search counted exactly (at most `PG_PROBE` matches) gathers; past that,
+/// its planner walks.
 pub fn plan_for(
     conn: &mut DbConn,
     f: &ArticleFilter,
@@ -276,14 +296,13 @@ pub fn plan_for(
     reach: i64,
 ) -> DbResult<Plan> {
     let walkable = matches!(f.status, StatusFilter::Public | StatusFilter::Published);
-    let dialect = conn.dialect();
-    let search = f.search.is_some() && walkable;
-    let sqlite_search = search && dialect == crate::db::Dialect::Sqlite;
+    let sqlite_search =
+        walkable && f.search.is_some() && conn.dialect() == crate::db::Dialect::Sqlite;
     if exact && (!sqlite_search || matched < 100) {
         return Ok(Plan::Gather);
     }
-    if !search {
-        // Past the cap: PostgreSQL's planner walks or gathers for itself.
+    if !sqlite_search {
+        // Past the cap (or, for a search, `PG_PROBE`): PostgreSQL's planner walks.
         return Ok(Plan::Walk);
     }
     // The corpus's size, from the id's upper end: one B-tree descent, never under the live
@@ -294,18 +313,6 @@ pub fn plan_for(
         .first(conn)?;
     let corpus = corpus.unwrap_or(0);
     let walked = reach.saturating_mul(corpus) / matched.max(1);
-    if !sqlite_search {
-        // PostgreSQL, past its estimate's bound: `matched` is the planner's estimate.
-        return Ok(
-            if walked.saturating_mul(PG_WALKED_ROW_COST)
-                > matched.saturating_mul(PG_GATHERED_ROW_COST)
-            {
-                Plan::Gather
-            } else {
-                Plan::Walk
-            },
-        );
-    }
     Ok(if exact && walked >= matched.saturating_mul(12) {
         Plan::Gather
     } else if matched > walked.saturating_mul(2).saturating_add(1_000) {
