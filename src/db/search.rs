@@ -131,27 +131,30 @@ pub fn probe_matches(conn: &mut DbConn, terms: &SearchTerms, limit: i64) -> Quer
 }
 
 /// The ids from `lo` to `hi` of the articles of any status matching `terms`, ascending, read
-/// off SQLite's search index alone (FTS5 seeks its lists to `lo` and stops past `hi`: the
-/// cost follows the range, not the word's frequency); `None` on PostgreSQL.
+/// off the search index (the cost follows the range, not the word's frequency). SQLite:
+/// FTS5 seeks its lists to `lo` and stops past `hi`. PostgreSQL: the word's GIN bitmap
+/// and the id range's are ANDed, and only the rows in both are read.
 pub fn matching_ids_between(
     conn: &mut DbConn,
     terms: &SearchTerms,
     lo: i64,
     hi: i64,
-) -> QueryResult<Option<Vec<i64>>> {
-    match conn {
-        DbConn::Sqlite(c) => {
-            // Read by position, not by name.
-            let mut ids: Vec<i64> = articles_fts::table
-                .select(articles_fts::rowid)
-                .filter(sql::<Bool>("articles_fts MATCH ").bind::<Text, _>(terms.fts5()))
-                .filter(articles_fts::rowid.between(lo, hi))
-                .load(c)?;
-            ids.sort_unstable();
-            Ok(Some(ids))
-        }
-        DbConn::Pg(_) => Ok(None),
-    }
+) -> QueryResult<Vec<i64>> {
+    let mut ids: Vec<i64> = match conn {
+        // Read by position, not by name.
+        DbConn::Sqlite(c) => articles_fts::table
+            .select(articles_fts::rowid)
+            .filter(sql::<Bool>("articles_fts MATCH ").bind::<Text, _>(terms.fts5()))
+            .filter(articles_fts::rowid.between(lo, hi))
+            .load(c)?,
+        DbConn::Pg(_) => articles::table
+            .select(articles::id)
+            .filter(matches(Dialect::Postgres, terms, true))
+            .filter(articles::id.between(lo, hi))
+            .load(conn)?,
+    };
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// PostgreSQL's search index, as the init migration creates it.

@@ -271,8 +271,7 @@ pub enum Plan {
     /// Walk the list's own index in order, checking each row, and stop at the page's end:
     /// best when many match, as it never gathers or sorts them all.
     Walk,
-    /// Walk, checking each row against the matches read into memory (a search on SQLite,
-    /// with so many matches that gathering them into SQLite's temporary index costs more
-    /// than the walk: `walk`). Elsewhere the same as `Walk`.
+    /// Walk, checking each batch of rows against the matches in its range of ids, read into
+    /// memory (a search: `walk`). Elsewhere the same as `Walk`.
     WalkInMemory,
 }

@@ -288,7 +288,8 @@ pub fn count_or_estimate(
 /// Only the public lists have an index in every sort order to walk; an editor's list of any
 /// status would walk the table itself, so it gathers.
 /// On PostgreSQL a search counted exactly (at most `PG_PROBE` matches) gathers; past that,
-/// its planner walks.
+/// up to `PG_TRUSTED_ESTIMATE` it walks in memory, and a common word's page is left to the
+/// planner's walk.
 pub fn plan_for(
     conn: &mut DbConn,
     f: &ArticleFilter,
@@ -296,13 +297,18 @@ pub fn plan_for(
     reach: i64,
 ) -> DbResult<Plan> {
     let walkable = matches!(f.status, StatusFilter::Public | StatusFilter::Published);
-    let sqlite_search =
-        walkable && f.search.is_some() && conn.dialect() == crate::db::Dialect::Sqlite;
+    let search = walkable && f.search.is_some();
+    let sqlite_search = search && conn.dialect() == crate::db::Dialect::Sqlite;
     if exact && (!sqlite_search || matched < 100) {
         return Ok(Plan::Gather);
     }
+    if search && !sqlite_search && matched <= PG_TRUSTED_ESTIMATE {
+        // PostgreSQL, a word past `PG_PROBE` matches but not among the common words its
+        // planner knows (those walk a few rows a page): walked in memory.
+        return Ok(Plan::WalkInMemory);
+    }
     if !sqlite_search {
-        // Past the cap (or, for a search, `PG_PROBE`): PostgreSQL's planner walks.
+        // Past the cap (or, for a search, a common word): PostgreSQL's planner walks.
         return Ok(Plan::Walk);
     }
     // The corpus's size, from the id's upper end: one B-tree descent, never under the live
@@ -352,9 +358,7 @@ pub fn list(
     }
     // Walking: the page's ids first, from the list's index alone (no row is read for the
     // rows the walk passes over), then those rows.
-    if let (Plan::WalkInMemory, Some(terms), crate::db::Dialect::Sqlite) =
-        (plan, &f.search, conn.dialect())
-    {
+    if let (Plan::WalkInMemory, Some(terms)) = (plan, &f.search) {
         let ids = walk::walk(conn, f, sort, paging, terms)?;
         return rows_in_order(conn, &ids);
     }
