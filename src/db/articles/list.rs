@@ -206,29 +206,11 @@ pub fn count_or_estimate(
         let estimating = cap.is_none();
         let total = match line {
             Timeline::Tag(slug) => match tag_id(conn, slug)? {
-                Some(tag) => {
-                    let range = || tag_timeline(tag, f);
-                    let estimate = match estimating {
-                        true => estimated_rows(conn, range().select(article_tags::article_id))?,
-                        false => None,
-                    };
-                    estimate_or_count(estimate, above, || {
-                        Ok(range().select(count_star()).get_result(conn)?)
-                    })?
-                }
+                Some(tag) => tag_timeline_total(conn, tag, f, estimating, above)?,
                 None => (0, true),
             },
             Timeline::Author(slug) => match author_id(conn, slug)? {
-                Some(user) => {
-                    let range = || author_timeline(user, f);
-                    let estimate = match estimating {
-                        true => estimated_rows(conn, range().select(article_authors::article_id))?,
-                        false => None,
-                    };
-                    estimate_or_count(estimate, above, || {
-                        Ok(range().select(count_star()).get_result(conn)?)
-                    })?
-                }
+                Some(user) => author_timeline_total(conn, user, f, estimating, above)?,
                 None => (0, true),
             },
         };
@@ -398,10 +380,10 @@ pub(super) fn author_id(conn: &mut DbConn, slug: &str) -> DbResult<Option<i64>> 
         .optional()?)
 }
 
-/// A timeline's two queries for one link table (`article_tags` by tag, `article_authors` by
-/// author): its live links within the list's date window, and one page of them.
+/// A timeline's queries for one link table (`article_tags` by tag, `article_authors` by
+/// author): its live links within the list's date window, their total, and one page of them.
 macro_rules! timeline {
-    ($range:ident, $page:ident, $table:ident, $key:ident, $cols:literal) => {
+    ($range:ident, $page:ident, $total:ident, $table:ident, $key:ident, $cols:literal) => {
         /// The live links of one key, within the list's date window.
         pub(super) fn $range<'a>(key: i64, f: &ArticleFilter) -> $table::BoxedQuery<'a, Backend> {
             let mut q = $table::table
@@ -415,6 +397,24 @@ macro_rules! timeline {
                 q = q.filter($table::live_at.lt(before));
             }
             q
+        }
+
+        /// How many live links the range holds: counted, or (when `estimating`, on
+        /// PostgreSQL) the planner's estimate of the range once it is past `above`.
+        fn $total(
+            conn: &mut DbConn,
+            key: i64,
+            f: &ArticleFilter,
+            estimating: bool,
+            above: i64,
+        ) -> DbResult<(i64, bool)> {
+            let estimate = match estimating {
+                true => estimated_rows(conn, $range(key, f).select($table::article_id))?,
+                false => None,
+            };
+            estimate_or_count(estimate, above, || {
+                Ok($range(key, f).select(count_star()).get_result(conn)?)
+            })
         }
 
         /// One page of the timeline, newest (or oldest) first: article ids in list order.
@@ -458,6 +458,7 @@ macro_rules! timeline {
 timeline!(
     tag_timeline,
     tag_timeline_page,
+    tag_timeline_total,
     article_tags,
     tag_id,
     "article_tags.live_at, article_tags.article_id"
@@ -465,6 +466,7 @@ timeline!(
 timeline!(
     author_timeline,
     author_timeline_page,
+    author_timeline_total,
     article_authors,
     user_id,
     "article_authors.live_at, article_authors.article_id"
