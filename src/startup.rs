@@ -64,6 +64,7 @@ impl Application {
         let table = web::Data::new(RouteTable::from_openapi(&api));
         let docs = web::Data::new(rest::docs::DocsConfig::default());
         let schema = web::Data::new(graphql::build_schema(&state.settings));
+        let documents = web::Data::new(graphql::Documents::default());
         let max_body = state.settings.max_body_bytes;
         let limits = state.settings.limits.clone();
         let workers = state
@@ -114,6 +115,7 @@ impl Application {
                 .app_data(rest::query_config())
                 .app_data(rest::path_config())
                 .app_data(schema.clone())
+                .app_data(documents.clone())
                 .app_data(docs.clone())
                 .service(web::resource("/api/docs").route(web::get().to(rest::docs::redirect)))
                 .service(

@@ -1,6 +1,7 @@
 //! GraphQL over the same services as REST: `POST /graphql`, `GET /graphql?query=...` (queries
 //! only, so CDNs can cache), and GraphiQL for browsers at `GET /graphql`.
 
+mod documents;
 mod editorial;
 mod errors;
 pub mod guard;
@@ -24,6 +25,7 @@ use crate::service::cache::{CachedBody, Shows, Topic};
 use crate::service::paging::PageParams;
 use crate::service::{auth, AppState, Caller};
 
+pub use documents::Documents;
 pub use loaders::Loaders;
 pub use mutation::Mutation;
 pub use query::Query;
@@ -198,8 +200,17 @@ fn error_response(e: &AppError) -> async_graphql::Response {
 
 /// Parses the document once and checks what it may cost (see [`guard`]) before async-graphql
 /// validates or runs any of it. A document that does not parse is left to async-graphql,
-/// which reports the syntax error in its usual shape.
-fn admit(state: &AppState, gql: &mut async_graphql::Request) -> Result<(), AppError> {
+/// which reports the syntax error in its usual shape. An admitted document is kept, and the
+/// same text is admitted again without parsing it (see [`Documents`]).
+fn admit(
+    state: &AppState,
+    documents: &Documents,
+    gql: &mut async_graphql::Request,
+) -> Result<(), AppError> {
+    if let Some(doc) = documents.get(&gql.query) {
+        gql.set_parsed_query(doc);
+        return Ok(());
+    }
     let limits = &state.settings.limits;
     if guard::text_nesting(&gql.query) > guard::MAX_TEXT_NESTING {
         return Err(AppError::TooComplex {
@@ -223,6 +234,7 @@ fn admit(state: &AppState, gql: &mut async_graphql::Request) -> Result<(), AppEr
         reason: r.reason(),
         detail: r.to_string(),
     })?;
+    documents.keep(&gql.query, &doc);
     gql.set_parsed_query(doc);
     Ok(())
 }
@@ -297,6 +309,7 @@ fn private(mut res: HttpResponse) -> HttpResponse {
 /// parsed: a hit costs a lookup, and only queries (never mutations) are ever kept.
 pub async fn post(
     schema: web::Data<NewsSchema>,
+    documents: web::Data<Documents>,
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
@@ -318,7 +331,7 @@ pub async fn post(
         return send_cached(&hit, media);
     }
     let mut gql = match parse_request(&body).and_then(|mut gql| {
-        admit(&state, &mut gql)?;
+        admit(&state, &documents, &mut gql)?;
         Ok(gql)
     }) {
         Ok(gql) => gql,
@@ -516,6 +529,7 @@ fn is_mutation(gql: &mut async_graphql::Request) -> bool {
 /// over GET are refused (405), so a cacheable GET never writes.
 pub async fn get(
     schema: web::Data<NewsSchema>,
+    documents: web::Data<Documents>,
     state: web::Data<AppState>,
     req: HttpRequest,
     query: web::Query<std::collections::HashMap<String, String>>,
@@ -538,7 +552,7 @@ pub async fn get(
         return error_http(&e, media);
     };
     let mut gql = async_graphql::Request::new(text.clone());
-    if let Err(e) = admit(&state, &mut gql) {
+    if let Err(e) = admit(&state, &documents, &mut gql) {
         return error_http(&e, media);
     }
     if is_mutation(&mut gql) {

@@ -444,3 +444,39 @@ async fn documents_that_do_not_parse_or_validate_get_a_code() {
         assert_eq!(gql_code(&body), "BAD_USER_INPUT", "{query}: {body}");
     }
 }
+
+both_backends!(
+    async fn a_document_kept_parsed_answers_each_request_by_its_own_variables_and_viewer(app) {
+        // The server keeps admitted documents by their text (graphql::Documents): the second
+        // request of a text must still run with its own variables, token and operation kind,
+        // and a refused text must be refused every time.
+        let editor = newsroom(&app).await;
+        app.article(&editor, json!({"title": "Draft Only", "body": "Not yet.", "status": "draft"})).await;
+        for (slug, title) in [
+            ("ceasefire-talks-on-track", "Ceasefire Talks On Track"),
+            ("second-story", "Second Story"),
+            ("ceasefire-talks-on-track", "Ceasefire Talks On Track"),
+        ] {
+            let data = app.gql_ok(None, ARTICLE_PAGE, json!({"slug": slug})).await;
+            assert_eq!(data["article"]["title"], title);
+        }
+        let data = app.gql_ok(None, ARTICLE_PAGE, json!({"slug": "draft-only"})).await;
+        assert!(data["article"].is_null(), "the public never sees a draft: {data}");
+        let data = app.gql_ok(Some(&editor), ARTICLE_PAGE, json!({"slug": "draft-only"})).await;
+        assert_eq!(data["article"]["status"], "DRAFT", "the editor's token is read on the second use");
+
+        let nested = (0..9).fold("title".to_owned(), |inner, _| format!("related(limit: 1) {{ {inner} }}"));
+        let deep = format!("{{ articles(first: 1) {{ edges {{ node {{ {nested} }} }} }} }}");
+        for _ in 0..2 {
+            let res = app.post("/graphql").json(&json!({"query": deep})).send().await.unwrap();
+            let body = json_of(res, StatusCode::BAD_REQUEST).await;
+            assert_eq!(body["errors"][0]["extensions"]["reason"], "QUERY_TOO_DEEP");
+        }
+
+        let view = "mutation%20%7B%20recordView(slug%3A%20%22second-story%22)%20%7D";
+        for _ in 0..2 {
+            let res = app.get(&format!("/graphql?query={view}")).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "a kept mutation is still one");
+        }
+    }
+);
