@@ -1,7 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 
+use super::ids::InIds;
 use super::models::*;
 use super::schema::{articles, comments};
 use super::{in_ids, DbConn, DbResult};
@@ -26,32 +28,80 @@ pub fn approved_roots(
     if article_ids.is_empty() || limit <= 0 {
         return Ok(Vec::new());
     }
-    // Only integers and an instant we produced go into this text, never input.
-    let ids = article_ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
     let (after, offset) = match from {
-        RootsFrom::Offset(n) => (String::new(), n),
-        RootsFrom::After(t, id) => {
-            let t = t.format("%Y-%m-%d %H:%M:%S");
-            (
-                format!(" AND (created_at > '{t}' OR (created_at = '{t}' AND id > {id}))"),
-                0,
-            )
-        }
+        RootsFrom::Offset(n) => (None, n),
+        RootsFrom::After(t, id) => (Some((t, id)), 0),
     };
-    let query = format!(
-        "SELECT id, article_id, parent_id, user_id, author_name, author_email, body, body_html, \
-                status, created_at, updated_at, spam_reason FROM (\
-           SELECT c.*, ROW_NUMBER() OVER (PARTITION BY article_id ORDER BY created_at, id) AS pos \
-           FROM comments c WHERE article_id IN ({ids}) AND status = 'approved' \
-           AND parent_id IS NULL{after}\
-         ) numbered WHERE pos > {offset} AND pos <= {} ORDER BY article_id, pos",
-        offset + limit
-    );
-    Ok(diesel::sql_query(query).load(conn)?)
+    let query = ApprovedRoots {
+        ids: in_ids(comments::article_id, article_ids),
+        after,
+        offset,
+        end: offset.saturating_add(limit),
+    };
+    Ok(query.load(conn)?)
+}
+
+/// The statement of [`approved_roots`]. Its text depends only on whether the page starts after
+/// a position, so both forms stay prepared: a `sql_query` is prepared on every call (diesel
+/// never caches one), and the ids and position it wrote into its text made each text new
+/// (4.5% of the cache-off GraphQL article page was SQLite preparing it).
+struct ApprovedRoots {
+    ids: InIds<comments::article_id>,
+    after: Option<(NaiveDateTime, i64)>,
+    offset: i64,
+    end: i64,
+}
+
+impl QueryId for ApprovedRoots {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for ApprovedRoots {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl<C> RunQueryDsl<C> for ApprovedRoots {}
+
+macro_rules! approved_roots_sql {
+    ($($db:ty),+) => {$(
+        impl QueryFragment<$db> for ApprovedRoots {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, $db>) -> QueryResult<()> {
+                use diesel::sql_types::{BigInt, Timestamp};
+                out.push_sql(
+                    "SELECT id, article_id, parent_id, user_id, author_name, author_email, body, \
+                     body_html, status, created_at, updated_at, spam_reason FROM (\
+                     SELECT comments.*, ROW_NUMBER() OVER (\
+                     PARTITION BY article_id ORDER BY created_at, id) AS pos FROM comments WHERE ",
+                );
+                self.ids.walk_ast(out.reborrow())?;
+                out.push_sql(" AND status = 'approved' AND parent_id IS NULL");
+                if let Some((at, id)) = &self.after {
+                    out.push_sql(" AND (created_at > ");
+                    out.push_bind_param::<Timestamp, _>(at)?;
+                    out.push_sql(" OR (created_at = ");
+                    out.push_bind_param::<Timestamp, _>(at)?;
+                    out.push_sql(" AND id > ");
+                    out.push_bind_param::<BigInt, _>(id)?;
+                    out.push_sql("))");
+                }
+                out.push_sql(") numbered WHERE pos > ");
+                out.push_bind_param::<BigInt, _>(&self.offset)?;
+                out.push_sql(" AND pos <= ");
+                out.push_bind_param::<BigInt, _>(&self.end)?;
+                out.push_sql(" ORDER BY article_id, pos");
+                Ok(())
+            }
+        }
+    )+};
+}
+
+approved_roots_sql!(diesel::sqlite::Sqlite, diesel::pg::Pg);
+
+impl QueryFragment<super::Backend> for ApprovedRoots {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, super::Backend>) -> QueryResult<()> {
+        super::Backend::walk_variant_ast(self, pass)
+    }
 }
 
 /// How many approved top-level comments each article has.
