@@ -188,3 +188,36 @@ both_backends!(
         }
     }
 );
+
+both_backends!(
+    with related_kept_an_hour;
+    /// A read looks at the first few ids of a kept list, and further down only when those do not
+    /// fill the list: articles unpublished since are replaced from the kept ranking, not by the
+    /// latest stories.
+    async fn a_kept_list_whose_first_articles_went_away_is_filled_from_its_own_ranking(app) {
+        let (editor, _) = app.user("editor").await;
+        app.tag(&editor, "Rare").await;
+        app.published(&editor, "Lead", &["rare"]).await;
+        for n in 1..=7 {
+            app.published(&editor, &format!("Ranked {n}"), &["rare"]).await;
+        }
+        // Kept: ranked 7 (the most recent) down to ranked 1.
+        assert_eq!(related_slugs(&app, "lead").await[..3], ["ranked-7", "ranked-6", "ranked-5"]);
+        // The latest story, sharing nothing: it would fill a short list first.
+        app.published(&editor, "Unrelated Latest", &[]).await;
+        for n in 3..=7 {
+            let res = app
+                .patch(&format!("/api/v1/articles/ranked-{n}"))
+                .bearer_auth(&editor)
+                .json(&json!({"status": "draft"}))
+                .send()
+                .await
+                .unwrap();
+            json_of(res, StatusCode::OK).await;
+        }
+        let res = app.get("/api/v1/articles/lead/related?limit=2").send().await.unwrap();
+        assert_eq!(slugs(&json_of(res, StatusCode::OK).await), ["ranked-2", "ranked-1"]);
+        let gql = app.gql_ok(None, r#"{ article(slug: "lead") { related(limit: 2) { slug } } }"#, json!({})).await;
+        assert_eq!(gql["article"]["related"], json!([{"slug": "ranked-2"}, {"slug": "ranked-1"}]));
+    }
+);

@@ -70,6 +70,9 @@ pub async fn related(
         .await
 }
 
+/// Ids of a kept list read beyond the `limit` asked for, in case some were unpublished since.
+const KEPT_SLACK: usize = 3;
+
 /// Related articles of many articles at once, in a fixed number of statements whatever their
 /// number (REST asks for one, GraphQL for a page): each source's live curated ones in the
 /// editor's order, then its computed list kept ready (`ready`), then the latest articles if
@@ -86,10 +89,14 @@ pub fn related_for(
     let now = now();
     let curated = db::articles::curated_related(c, sources, now)?;
     let (computed, fresh_for) = ready.lists(c, cache, sources, now)?;
+    // A kept list holds up to `KEPT` ids and nearly all are live: each list's first ones are
+    // read (as summaries, whose rows are the read's cost), and the rest only for a list those
+    // did not fill.
+    let first = (limit as usize).saturating_add(KEPT_SLACK);
     let mut wanted: Vec<i64> = curated
         .iter()
         .map(|(_, id)| *id)
-        .chain(computed.values().flat_map(|l| l.iter().copied()))
+        .chain(computed.values().flat_map(|l| l.iter().take(first).copied()))
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
@@ -114,8 +121,30 @@ pub fn related_for(
         push(&mut ids, *source, *id, &live);
     }
     for (source, list) in &computed {
-        for id in list.iter() {
+        for id in list.iter().take(first) {
             push(&mut ids, *source, *id, &live);
+        }
+    }
+    let short = |ids: &HashMap<i64, Vec<i64>>, source: &i64| {
+        ids.get(source).is_some_and(|l| (l.len() as i64) < limit)
+    };
+    let rest: Vec<i64> = computed
+        .iter()
+        .filter(|(source, _)| short(&ids, source))
+        .flat_map(|(_, list)| list.iter().skip(first).copied())
+        .filter(|id| wanted.binary_search(id).is_err())
+        .collect();
+    if !rest.is_empty() {
+        live.extend(
+            db::articles::summaries_by_ids(c, &rest)?
+                .into_iter()
+                .filter(|r| is_live(r, now))
+                .map(|r| (r.id, r)),
+        );
+        for (source, list) in &computed {
+            for id in list.iter().skip(first) {
+                push(&mut ids, *source, *id, &live);
+            }
         }
     }
     if ids.values().any(|l| (l.len() as i64) < limit) {
