@@ -5,7 +5,8 @@
 //! (it does not cache statements whose placeholders vary). Profiling the latest page showed
 //! 20-45% of each such statement's time in SQLite's parser. Here the ids travel as one bind on
 //! both backends, and the text never changes: SQLite reads them from a JSON array
-//! (`json_each`), PostgreSQL from an array (`= ANY`, what diesel writes there too).
+//! (`json_each`; a single id is compared directly), PostgreSQL from an array (`= ANY`, what
+//! diesel writes there too).
 
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;
@@ -67,6 +68,12 @@ impl<C> QueryId for InIds<C> {
 impl<C: QueryFragment<Sqlite>> QueryFragment<Sqlite> for InIds<C> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         self.column.walk_ast(out.reborrow())?;
+        if let [one] = self.ids.as_slice() {
+            // One id (an article's page): SQLite would copy the JSON list into a temporary
+            // table first. A second text, kept prepared like the first.
+            out.push_sql(" = ");
+            return out.push_bind_param::<BigInt, _>(one);
+        }
         out.push_sql(" IN (SELECT value FROM json_each(");
         out.push_bind_param::<Text, _>(&self.json)?;
         out.push_sql("))");
