@@ -58,7 +58,10 @@ mod tests {
         assert!(docs.get(short).is_some());
         assert!(docs.get("{ tags { slug } }").is_none());
 
-        let long = format!("{{ articles {{ totalCount }} }}{}", " ".repeat(MAX_KEPT_TEXT));
+        let long = format!(
+            "{{ articles {{ totalCount }} }}{}",
+            " ".repeat(MAX_KEPT_TEXT)
+        );
         let doc = async_graphql::parser::parse_query(&long).expect("parses");
         docs.keep(&long, &doc);
         assert!(docs.get(&long).is_none());

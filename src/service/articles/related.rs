@@ -96,7 +96,11 @@ pub fn related_for(
     let mut wanted: Vec<i64> = curated
         .iter()
         .map(|(_, id)| *id)
-        .chain(computed.values().flat_map(|l| l.iter().take(first).copied()))
+        .chain(
+            computed
+                .values()
+                .flat_map(|l| l.iter().take(first).copied()),
+        )
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
