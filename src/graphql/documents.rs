@@ -11,8 +11,8 @@ use async_graphql::parser::types::ExecutableDocument;
 /// Texts longer than this are parsed every time: a client's queries are short and few, and
 /// a long unique text would only push them out.
 const MAX_KEPT_TEXT: usize = 16 * 1024;
-/// Bytes of query text kept, all documents together. A parsed document takes some 20-40 times
-/// its text in memory: at most ~10 MB, for a few hundred typical queries.
+/// Bytes of query text kept, all documents together: a few hundred typical queries. A parsed
+/// document takes several times its text in memory (a node, with its position, per token).
 const KEPT_TEXT_BYTES: u64 = 256 * 1024;
 
 #[derive(Clone)]
