@@ -96,13 +96,7 @@ fn pg_search_estimate(
     f: &ArticleFilter,
     terms: &search::SearchTerms,
 ) -> DbResult<Option<i64>> {
-    let planned = filtered(
-        articles::table.select(articles::id).into_boxed(),
-        f,
-        conn,
-        Plan::Walk,
-    );
-    let estimate = estimated_rows(conn, planned)?.unwrap_or(0);
+    let estimate = estimated_matches(conn, f, Plan::Walk)?.unwrap_or(0);
     if estimate > PG_TRUSTED_ESTIMATE {
         return Ok(Some(estimate));
     }
@@ -131,13 +125,7 @@ fn pg_no_common_word(conn: &mut DbConn, f: &ArticleFilter) -> DbResult<bool> {
             published_before: None,
             ..f.clone()
         };
-        let rows = filtered(
-            articles::table.select(articles::id).into_boxed(),
-            &alone,
-            conn,
-            Plan::Walk,
-        );
-        if estimated_rows(conn, rows)?.unwrap_or(0) > PG_TRUSTED_ESTIMATE {
+        if estimated_matches(conn, &alone, Plan::Walk)?.unwrap_or(0) > PG_TRUSTED_ESTIMATE {
             return Ok(false);
         }
     }
@@ -168,6 +156,17 @@ impl<Q: diesel::query_builder::QueryFragment<Backend>> diesel::query_builder::Qu
         out.push_sql("EXPLAIN ");
         self.0.walk_ast(out.reborrow())
     }
+}
+
+/// The articles PostgreSQL's planner expects `f` to list, found by `plan`; `None` on SQLite.
+fn estimated_matches(conn: &mut DbConn, f: &ArticleFilter, plan: Plan) -> DbResult<Option<i64>> {
+    let rows = filtered(
+        articles::table.select(articles::id).into_boxed(),
+        f,
+        conn,
+        plan,
+    );
+    estimated_rows(conn, rows)
 }
 
 /// The rows PostgreSQL's planner expects `q` to return (its statistics, no row read);
@@ -267,13 +266,7 @@ pub fn count_or_estimate(
     } else {
         // PostgreSQL: a list the planner expects to pass `above` (or the cap) is not counted.
         let limit = cap.map_or(above, |cap| cap.min(above));
-        let rows = filtered(
-            articles::table.select(articles::id).into_boxed(),
-            f,
-            conn,
-            plan,
-        );
-        if let Some(n) = estimated_rows(conn, rows)?.filter(|n| *n > limit) {
+        if let Some(n) = estimated_matches(conn, f, plan)?.filter(|n| *n > limit) {
             return Ok((n, false));
         }
     }
