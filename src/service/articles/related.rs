@@ -104,11 +104,7 @@ pub fn related_for(
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let mut live: HashMap<i64, ArticleSummaryRow> = db::articles::summaries_by_ids(c, &wanted)?
-        .into_iter()
-        .filter(|r| is_live(r, now))
-        .map(|r| (r.id, r))
-        .collect();
+    let mut live: HashMap<i64, ArticleSummaryRow> = live_summaries(c, &wanted, now)?.collect();
     let mut ids: HashMap<i64, Vec<i64>> = sources.iter().map(|s| (*s, Vec::new())).collect();
     let push = |ids: &mut HashMap<i64, Vec<i64>>, source: i64, id: i64, live: &HashMap<_, _>| {
         if let Some(list) = ids.get_mut(&source) {
@@ -139,12 +135,7 @@ pub fn related_for(
         .filter(|id| wanted.binary_search(id).is_err())
         .collect();
     if !rest.is_empty() {
-        live.extend(
-            db::articles::summaries_by_ids(c, &rest)?
-                .into_iter()
-                .filter(|r| is_live(r, now))
-                .map(|r| (r.id, r)),
-        );
+        live.extend(live_summaries(c, &rest, now)?);
         for (source, list) in &computed {
             for id in list.iter().skip(first) {
                 push(&mut ids, *source, *id, &live);
@@ -160,12 +151,7 @@ pub fn related_for(
             .filter(|id| !live.contains_key(id))
             .copied()
             .collect();
-        live.extend(
-            db::articles::summaries_by_ids(c, &missing)?
-                .into_iter()
-                .filter(|r| is_live(r, now))
-                .map(|r| (r.id, r)),
-        );
+        live.extend(live_summaries(c, &missing, now)?);
         for source in sources {
             for id in &latest {
                 push(&mut ids, *source, *id, &live);
@@ -189,6 +175,18 @@ pub fn related_for(
         })
         .collect();
     Ok(RelatedLists { lists, fresh_for })
+}
+
+/// The summaries of those of `ids` that are live at `now`, by id.
+fn live_summaries(
+    c: &mut DbConn,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> AppResult<impl Iterator<Item = (i64, ArticleSummaryRow)>> {
+    Ok(db::articles::summaries_by_ids(c, ids)?
+        .into_iter()
+        .filter(move |r| is_live(r, now))
+        .map(|r| (r.id, r)))
 }
 
 /// `PUT /articles/{slug}/related` (editors): sets the curated list, in order.
