@@ -106,6 +106,18 @@ fn related_kept_a_second(s: &mut Settings, _: &str) {
     s.related_max_age = std::time::Duration::from_secs(1);
 }
 
+/// An editor's change to an article, which must succeed.
+async fn patch_article(app: &TestApp, token: &str, slug: &str, body: Value) {
+    let res = app
+        .patch(&format!("/api/v1/articles/{slug}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    json_of(res, StatusCode::OK).await;
+}
+
 async fn related_slugs(app: &TestApp, slug: &str) -> Vec<String> {
     let res = app
         .get(&format!("/api/v1/articles/{slug}/related?limit=10"))
@@ -132,17 +144,9 @@ both_backends!(
         }
         // Newer than the kept list, sharing its tag: ranked only once the list is recomputed.
         app.published(&editor, "Newcomer", &["rare"]).await;
-        let patch = |slug: &'static str, body: Value| {
-            let editor = editor.clone();
-            let app = &app;
-            async move {
-                let res = app.patch(&format!("/api/v1/articles/{slug}")).bearer_auth(&editor).json(&body).send().await.unwrap();
-                json_of(res, StatusCode::OK).await;
-            }
-        };
-        patch("archived-later", json!({"status": "archived"})).await;
-        patch("scheduled-later", json!({"published_at": "2099-01-01T10:00:00Z"})).await;
-        patch("draft-later", json!({"status": "draft"})).await;
+        patch_article(&app, &editor, "archived-later", json!({"status": "archived"})).await;
+        patch_article(&app, &editor, "scheduled-later", json!({"published_at": "2099-01-01T10:00:00Z"})).await;
+        patch_article(&app, &editor, "draft-later", json!({"status": "draft"})).await;
         let res = app.delete("/api/v1/articles/deleted-later").bearer_auth(&editor).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::NO_CONTENT);
         let after = related_slugs(&app, "lead").await;
@@ -155,7 +159,7 @@ both_backends!(
         // The lead's own tags change: its list is recomputed at once, the newcomer first (the
         // most recent of those sharing the most weight).
         app.tag(&editor, "Other").await;
-        patch("lead", json!({"tags": ["rare", "other"]})).await;
+        patch_article(&app, &editor, "lead", json!({"tags": ["rare", "other"]})).await;
         let retagged = related_slugs(&app, "lead").await;
         assert_eq!(retagged, ["newcomer", "stays"]);
         // GraphQL reads the same kept lists, with the same rule.
@@ -206,14 +210,7 @@ both_backends!(
         // The latest story, sharing nothing: it would fill a short list first.
         app.published(&editor, "Unrelated Latest", &[]).await;
         for n in 3..=7 {
-            let res = app
-                .patch(&format!("/api/v1/articles/ranked-{n}"))
-                .bearer_auth(&editor)
-                .json(&json!({"status": "draft"}))
-                .send()
-                .await
-                .unwrap();
-            json_of(res, StatusCode::OK).await;
+            patch_article(&app, &editor, &format!("ranked-{n}"), json!({"status": "draft"})).await;
         }
         let res = app.get("/api/v1/articles/lead/related?limit=2").send().await.unwrap();
         assert_eq!(slugs(&json_of(res, StatusCode::OK).await), ["ranked-2", "ranked-1"]);
