@@ -1,0 +1,1 @@
+ALTER INDEX articles_search RESET (fastupdate);
