@@ -83,14 +83,17 @@ pub fn matches(
         // Gathering (at most `PG_PROBE` matches), the matches are read off the GIN index
         // first, whatever the planner guesses: it guesses the same ~0.5% for every word its
         // statistics do not list, and so walked the whole list (5.3 s at a million articles)
-        // for a word in none. (`OFFSET 0` keeps the subquery from being pulled up.)
+        // for a word in none. The matches' row addresses are gathered once (an array is
+        // never pulled up into a join) and their rows read straight from the table: looking
+        // each id up in the primary key instead cost 5 µs a match (20 ms against 8 for a
+        // word in 2,800 articles of a million).
         Dialect::Postgres if !walk => Box::new(
             sql::<Bool>(
-                "articles.id IN (SELECT matched.id FROM articles matched \
+                "articles.ctid = ANY(ARRAY(SELECT matched.ctid FROM articles matched \
                  WHERE matched.search_vector @@ plainto_tsquery('english', ",
             )
             .bind::<Text, _>(terms.plain())
-            .sql(") OFFSET 0)"),
+            .sql(")))"),
         ),
         Dialect::Postgres => Box::new(
             sql::<Bool>("articles.search_vector @@ plainto_tsquery('english', ")
@@ -130,29 +133,46 @@ pub fn probe_matches(conn: &mut DbConn, terms: &SearchTerms, limit: i64) -> Quer
     Ok(found.len() as i64)
 }
 
-/// The ids from `lo` to `hi` of the articles of any status matching `terms`, ascending, read
-/// off the search index (the cost follows the range, not the word's frequency). SQLite:
-/// FTS5 seeks its lists to `lo` and stops past `hi`. PostgreSQL: the word's GIN bitmap
-/// and the id range's are ANDed, and only the rows in both are read.
-pub fn matching_ids_between(
+/// The ids within the ranges `runs` (ascending, not overlapping) of the articles of any
+/// status matching `terms`, ascending, read off the search index (the cost follows the
+/// ranges, not the word's frequency). SQLite: FTS5 seeks its lists to each range's start
+/// and stops past its end, one statement a range. PostgreSQL: one statement, the words' GIN
+/// bitmap (the dear part: ~5 ms for a word in 15,000 of a million articles, whatever the
+/// ranges) ANDed with the ranges' own, and only the rows in both are read.
+pub fn matching_ids_in(
     conn: &mut DbConn,
     terms: &SearchTerms,
-    lo: i64,
-    hi: i64,
+    runs: &[(i64, i64)],
 ) -> QueryResult<Vec<i64>> {
-    let mut ids: Vec<i64> = match conn {
-        // Read by position, not by name.
-        DbConn::Sqlite(c) => articles_fts::table
-            .select(articles_fts::rowid)
-            .filter(sql::<Bool>("articles_fts MATCH ").bind::<Text, _>(terms.fts5()))
-            .filter(articles_fts::rowid.between(lo, hi))
-            .load(c)?,
-        DbConn::Pg(_) => articles::table
-            .select(articles::id)
-            .filter(matches(Dialect::Postgres, terms, true))
-            .filter(articles::id.between(lo, hi))
-            .load(conn)?,
-    };
+    let mut ids: Vec<i64> = Vec::new();
+    match conn {
+        DbConn::Sqlite(c) => {
+            for &(lo, hi) in runs {
+                ids.extend(
+                    articles_fts::table
+                        .select(articles_fts::rowid)
+                        .filter(sql::<Bool>("articles_fts MATCH ").bind::<Text, _>(terms.fts5()))
+                        .filter(articles_fts::rowid.between(lo, hi))
+                        .load::<i64>(c)?,
+                );
+            }
+        }
+        DbConn::Pg(_) => {
+            let Some((&(lo, hi), rest)) = runs.split_first() else {
+                return Ok(ids);
+            };
+            let mut within: Box<dyn BoxableExpression<articles::table, Backend, SqlType = Bool>> =
+                Box::new(articles::id.between(lo, hi));
+            for &(lo, hi) in rest {
+                within = Box::new(within.or(articles::id.between(lo, hi)));
+            }
+            ids = articles::table
+                .select(articles::id)
+                .filter(matches(Dialect::Postgres, terms, true))
+                .filter(within)
+                .load(conn)?;
+        }
+    }
     ids.sort_unstable();
     Ok(ids)
 }

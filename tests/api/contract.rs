@@ -463,6 +463,58 @@ fn a_walked_search_page_is_the_gathered_page() {
     }
 }
 
+/// Ids need not follow publication (an archive imported late, a story written long before it
+/// ran): a walk whose batches hold ids from both ends of the table checks each run of nearby
+/// ids, and still finds exactly the gathered page.
+#[test]
+fn a_walked_search_page_is_the_gathered_page_when_ids_do_not_follow_publication() {
+    use diesel::connection::SimpleConnection;
+    use newsdesk::db::articles::ArticleFilter;
+    use newsdesk::db::search::SearchTerms;
+    use newsdesk::db::DbConn;
+    let file = SeededFile::with_articles("walk_disorder", 1_500);
+    let db = file.db();
+    let mut c = db.get().unwrap();
+    // Every third article takes the time of its mirror at the other end of the ids, just
+    // before it: the newest stories interleave the lowest ids with the highest.
+    let DbConn::Sqlite(raw) = &mut *c else {
+        unreachable!("a seeded file is SQLite")
+    };
+    raw.batch_execute(
+        "UPDATE articles SET published_at = COALESCE((SELECT datetime(o.published_at, '-1 seconds') \
+         FROM articles o WHERE o.id = 1501 - articles.id), published_at) \
+         WHERE id % 3 = 0 AND published_at IS NOT NULL",
+    )
+    .unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    for word in ["said", "year", "council"] {
+        let mut f = ArticleFilter::public(now);
+        f.search = SearchTerms::parse(word);
+        every_plan_pages_alike(&mut c, &f, word);
+    }
+    matches_in_ranges_are_each_ranges_matches(&mut c, 1_500);
+}
+
+/// `search::matching_ids_in` over several ranges finds each range's matches and no others.
+fn matches_in_ranges_are_each_ranges_matches(c: &mut newsdesk::db::DbConn, corpus: i64) {
+    use newsdesk::db::search::{self, SearchTerms};
+    let terms = SearchTerms::parse("said").unwrap();
+    let all = search::matching_ids_in(c, &terms, &[(1, i64::MAX)]).unwrap();
+    let runs = [
+        (1, corpus / 10),
+        (corpus / 2, corpus / 2 + corpus / 10),
+        (corpus - corpus / 10, corpus),
+    ];
+    let within: Vec<i64> = all
+        .iter()
+        .copied()
+        .filter(|id| runs.iter().any(|(lo, hi)| lo <= id && id <= hi))
+        .collect();
+    assert!(within.len() > 10 && within.len() < all.len(), "{within:?}");
+    assert_eq!(search::matching_ids_in(c, &terms, &runs).unwrap(), within);
+    assert!(search::matching_ids_in(c, &terms, &[]).unwrap().is_empty());
+}
+
 /// Every plan gives `f` the same pages as gathering its matches: three sorts, offset pages,
 /// keyset pages after and before a position, and the last page.
 fn every_plan_pages_alike(
@@ -741,6 +793,8 @@ async fn a_postgres_search_counts_what_it_can_and_estimates_only_many_matches() 
             assert_eq!(articles::plan_for(&mut c, f, total, 40).unwrap(), walk);
             every_plan_pages_alike(&mut c, f, &format!("{f:?}"));
         }
+        // PostgreSQL checks a batch's ranges in one statement.
+        matches_in_ranges_are_each_ranges_matches(&mut c, 4_500);
     })
     .await;
 }
