@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::outbox;
-use super::{DbConn, DbResult};
+use super::{DbConn, DbResult, Dialect};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
@@ -56,20 +56,35 @@ pub fn at(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<OutboxRow>> {
         .load(conn)?)
 }
 
+/// Rows not yet fanned out, written as the partial index `outbox_undispatched` is, so both
+/// planners use it: a bound `dispatched = $1` matches no partial index (neither SQLite nor a
+/// generic PostgreSQL plan can know the value), and each look then scanned the whole outbox
+/// (1.7 ms at 4,000 events on PostgreSQL, at every write and every second).
+fn undispatched(conn: &DbConn) -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql(match conn.dialect() {
+        Dialect::Sqlite => "outbox.dispatched = 0",
+        Dialect::Postgres => "outbox.dispatched = FALSE",
+    })
+}
+
 /// Whether any event waits to be fanned out to webhooks (a cheap look before a write).
 pub fn any_undispatched(conn: &mut DbConn) -> DbResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(
-        outbox::table.filter(outbox::dispatched.eq(false)),
-    ))
-    .get_result(conn)?)
+    let first: Option<i64> = outbox::table
+        .filter(undispatched(conn))
+        .order(outbox::id)
+        .select(outbox::id)
+        .first(conn)
+        .optional()?;
+    Ok(first.is_some())
 }
 
 /// Up to `limit` events not yet fanned out, oldest first. On PostgreSQL the rows stay
 /// locked to this transaction and other nodes skip them (`FOR UPDATE SKIP LOCKED`).
 pub fn take_undispatched(conn: &mut DbConn, limit: i64) -> DbResult<Vec<OutboxRow>> {
+    let pending = undispatched(conn);
     let query = || {
         outbox::table
-            .filter(outbox::dispatched.eq(false))
+            .filter(pending.clone())
             .order(outbox::id)
             .limit(limit)
     };
