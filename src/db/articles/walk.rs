@@ -7,8 +7,8 @@
 //! and PostgreSQL's planner walking checks each row's TOASTed search vector (~15 µs a row:
 //! 30 ms for a word in 1% of a million articles). Ids follow publication closely in a
 //! newsroom (an article gets its id when it is written), so a batch's ids span a short range
-//! (or a few, `runs`), and the search index yields only those ranges' matches (2.4 ms for that word's first page
-//! on PostgreSQL, its GIN bitmap ANDed with the id range's).
+//! (or a few, `runs`), and the search index yields only those ranges' matches (2.4 ms for
+//! that word's first page on PostgreSQL, its GIN bitmap ANDed with the id range's).
 
 use super::*;
 
