@@ -208,11 +208,22 @@ fn not_held(now: NaiveDateTime) -> _ {
         .or(webhook_deliveries::locked_until.lt(now))
 }
 
+/// Deliveries still pending, written as the partial index `webhook_deliveries_due` is, so both
+/// planners use it: a bound `status = $1` matches no partial index (neither SQLite nor a
+/// generic PostgreSQL plan can know the value), and each look, every second and after every
+/// write, scanned every delivery kept (`EXPLAIN QUERY PLAN`: `SCAN webhook_deliveries`).
+fn pending() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql(&format!(
+        "webhook_deliveries.status = '{}'",
+        DeliveryStatus::Pending.as_str()
+    ))
+}
+
 /// Whether any delivery is due and held by no node (a cheap look before a write).
 pub fn any_due(conn: &mut DbConn, now: NaiveDateTime) -> DbResult<bool> {
     Ok(diesel::select(diesel::dsl::exists(
         webhook_deliveries::table
-            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
+            .filter(pending())
             .filter(webhook_deliveries::next_attempt_at.le(now))
             .filter(not_held(now)),
     ))
@@ -229,7 +240,7 @@ pub fn claim_due(
 ) -> DbResult<Vec<DeliveryRow>> {
     let due = || {
         webhook_deliveries::table
-            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
+            .filter(pending())
             .filter(webhook_deliveries::next_attempt_at.le(now))
             .filter(not_held(now))
             .order(webhook_deliveries::next_attempt_at)
