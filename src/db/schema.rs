@@ -103,6 +103,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// What each article's summary shows beside its row (see the migration `article_cards`).
+    article_cards (article_id) {
+        article_id -> BigInt,
+        card -> Text,
+    }
+}
+
+diesel::table! {
     /// Computed related lists kept ready (see the migration `related_ready`).
     related_ready (article_id) {
         article_id -> BigInt,
@@ -249,6 +257,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_slugs,
     related_articles,
     related_ready,
+    article_cards,
     comments,
     article_shares,
     settings,

@@ -3,7 +3,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use super::models::*;
-use super::schema::tags;
+use super::schema::{article_tags, tags};
 use super::{in_ids, DbConn, DbResult};
 use crate::domain::Slug;
 
@@ -78,6 +78,11 @@ pub fn update(
     description: Option<&str>,
     now: NaiveDateTime,
 ) -> DbResult<TagRow> {
+    let shown: Option<(String, String)> = tags::table
+        .find(id)
+        .select((tags::slug, tags::name))
+        .first(conn)
+        .optional()?;
     diesel::update(tags::table.find(id))
         .set((
             tags::slug.eq(slug),
@@ -86,14 +91,25 @@ pub fn update(
             tags::updated_at.eq(now),
         ))
         .execute(conn)?;
+    if shown.is_some_and(|(s, n)| s != slug || n != name) {
+        // Summaries show the tag's slug and name: its articles' cards change with them.
+        crate::db::articles::rebuild_cards(conn, crate::db::articles::Cards::Tagged(id))?;
+    }
     Ok(tags::table
         .find(id)
         .select(TagRow::as_select())
         .first(conn)?)
 }
 
+/// Deletes the tag (its links go with it) and rebuilds the cards of the articles it leaves.
 pub fn delete(conn: &mut DbConn, id: i64) -> DbResult<bool> {
-    Ok(diesel::delete(tags::table.find(id)).execute(conn)? == 1)
+    let tagged: Vec<i64> = article_tags::table
+        .filter(article_tags::tag_id.eq(id))
+        .select(article_tags::article_id)
+        .load(conn)?;
+    let deleted = diesel::delete(tags::table.find(id)).execute(conn)? == 1;
+    crate::db::articles::rebuild_cards(conn, crate::db::articles::Cards::Of(&tagged))?;
+    Ok(deleted)
 }
 
 pub fn bulk_insert(conn: &mut DbConn, rows: &[NewTag]) -> DbResult<()> {

@@ -103,6 +103,10 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> DbResult<Use
     diesel::update(users::table.find(id))
         .set(changes)
         .execute(conn)?;
+    if changes.name.is_some() {
+        // Summaries show the author's name: the cards of the articles they sign change with it.
+        crate::db::articles::rebuild_cards(conn, crate::db::articles::Cards::SignedBy(id))?;
+    }
     Ok(users::table
         .find(id)
         .select(UserRow::as_select())

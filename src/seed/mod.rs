@@ -404,6 +404,7 @@ impl Corpus<'_> {
         for chunk in share_rows.chunks(CHUNK * 2) {
             db::articles::bulk_insert_shares(c, chunk)?;
         }
+        db::articles::rebuild_cards(c, db::articles::Cards::Of(&ids))?;
         for chunk in comment_rows.chunks(CHUNK) {
             db::comments::bulk_insert(c, chunk)?;
         }

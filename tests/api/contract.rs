@@ -798,3 +798,67 @@ async fn a_postgres_search_counts_what_it_can_and_estimates_only_many_matches() 
     })
     .await;
 }
+
+/// The seeder keeps every article's card, and a card says what the links say: the same tags
+/// and bylines in the same order, the same share counts. A missing or unreadable card is read
+/// through the links.
+#[test]
+fn every_seeded_card_says_what_the_links_say_and_a_missing_one_is_read_through_them() {
+    use diesel::connection::SimpleConnection;
+    use newsdesk::db::articles::{extras_from_links, summary_extras, SummaryExtras};
+    use newsdesk::db::DbConn;
+    type Shown = Vec<(
+        i64,
+        Vec<(i64, String, String)>,
+        Vec<(i64, String, String)>,
+        Vec<(String, i64)>,
+    )>;
+    fn shown(ids: &[i64], e: &SummaryExtras) -> Shown {
+        ids.iter()
+            .map(|id| {
+                let authors = e
+                    .authors
+                    .get(id)
+                    .into_iter()
+                    .flatten()
+                    .map(|a| (a.id, a.slug.clone(), a.name.clone()))
+                    .collect();
+                let mut shares = e.shares.get(id).cloned().unwrap_or_default();
+                shares.sort();
+                (
+                    *id,
+                    e.tags.get(id).cloned().unwrap_or_default(),
+                    authors,
+                    shares,
+                )
+            })
+            .collect()
+    }
+    let file = SeededFile::with_articles("cards", 300);
+    let db = file.db();
+    let mut c = db.get().unwrap();
+    let ids: Vec<i64> = (1..=300).collect();
+    let linked = shown(&ids, &extras_from_links(&mut c, &ids).unwrap());
+    assert!(
+        linked.iter().all(|(_, _, authors, _)| !authors.is_empty()),
+        "every article has a byline"
+    );
+    assert!(
+        linked.iter().any(|(_, tags, _, _)| tags.len() > 1),
+        "some articles have several tags"
+    );
+    assert!(
+        linked.iter().any(|(_, _, _, shares)| !shares.is_empty()),
+        "some articles were shared"
+    );
+    assert_eq!(shown(&ids, &summary_extras(&mut c, &ids).unwrap()), linked);
+    let DbConn::Sqlite(raw) = &mut *c else {
+        unreachable!("a seeded file is SQLite")
+    };
+    raw.batch_execute(
+        "DELETE FROM article_cards WHERE article_id % 3 = 0; \
+         UPDATE article_cards SET card = '{\"t\": 1}' WHERE article_id % 3 = 1",
+    )
+    .unwrap();
+    assert_eq!(shown(&ids, &summary_extras(&mut c, &ids).unwrap()), linked);
+}

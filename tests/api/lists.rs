@@ -387,3 +387,123 @@ both_backends!(
         assert_eq!((n, exact), (8, true));
     }
 );
+
+/// Each summary in the latest list as (slug, tag slugs and names, byline names, whatsapp
+/// shares): what the kept cards answer.
+async fn shown(app: &TestApp) -> Vec<(String, Vec<String>, Vec<String>, i64)> {
+    let list = json_of(
+        app.get("/api/v1/articles").send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let tags = a["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{}={}",
+                        t["slug"].as_str().unwrap(),
+                        t["name"].as_str().unwrap()
+                    )
+                })
+                .collect();
+            let names = a["authors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["name"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>();
+            assert_eq!(
+                a["author"]["name"].as_str(),
+                names.first().map(String::as_str),
+                "the primary author leads the byline"
+            );
+            (
+                a["slug"].as_str().unwrap().to_owned(),
+                tags,
+                names,
+                a["share_counts"]["whatsapp"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+both_backends!(
+    // Summaries read their tags, bylines and share counts from a card kept at write time: every
+    // change to what a card shows must reach it.
+    with behind_proxy;
+    async fn a_summary_follows_renames_retags_bylines_shares_and_deletions(app) {
+        let (editor, _) = app.user("editor").await;
+        let (admin, _) = app.user("admin").await;
+        let (author, author_id) = app.user("author").await;
+        let me = json_of(app.get("/api/v1/me").bearer_auth(&author).send().await.unwrap(), StatusCode::OK).await;
+        let author_name = me["name"].as_str().unwrap().to_owned();
+        let author_slug = me["slug"].as_str().unwrap().to_owned();
+        let editor_me = json_of(app.get("/api/v1/me").bearer_auth(&editor).send().await.unwrap(), StatusCode::OK).await;
+        let editor_name = editor_me["name"].as_str().unwrap().to_owned();
+        let editor_slug = editor_me["slug"].as_str().unwrap().to_owned();
+        app.tag(&editor, "Courts").await;
+        app.tag(&editor, "Crime").await;
+        app.article(&author, json!({"title": "Verdict", "body": "x", "status": "published",
+            "published_at": "2025-03-19T10:00:00Z", "tags": ["courts", "crime"]})).await;
+        app.article(&author, json!({"title": "Appeal", "body": "x", "status": "published",
+            "published_at": "2025-03-19T11:00:00Z", "tags": ["courts"]})).await;
+        let both = |a: &[&str], v: &[&str], names: &[&str], shares: i64| {
+            let s = |x: &[&str]| x.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+            vec![
+                ("appeal".to_owned(), s(a), s(names), 0),
+                ("verdict".to_owned(), s(v), s(names), shares),
+            ]
+        };
+        assert_eq!(shown(&app).await, both(&["courts=Courts"], &["courts=Courts", "crime=Crime"], &[author_name.as_str()], 0));
+
+        // A tag renamed: every article carrying it shows the new slug and name.
+        let res = app.patch("/api/v1/tags/courts").bearer_auth(&editor)
+            .json(&json!({"name": "Law", "slug": "law"})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(shown(&app).await, both(&["law=Law"], &["law=Law", "crime=Crime"], &[author_name.as_str()], 0));
+
+        // The author renamed: every article they sign shows the new name.
+        let res = app.patch(&format!("/api/v1/users/{author_id}")).bearer_auth(&admin)
+            .json(&json!({"name": "Renamed Reporter"})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(shown(&app).await, both(&["law=Law"], &["law=Law", "crime=Crime"], &["Renamed Reporter"], 0));
+
+        // Shares counted, a retag (new order) and a second byline on one article.
+        for n in 0..2 {
+            let res = app.post("/api/v1/articles/verdict/shares").header(reader(n).0, reader(n).1)
+                .json(&json!({"network": "whatsapp"})).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::ACCEPTED);
+        }
+        let res = app.patch("/api/v1/articles/verdict").bearer_auth(&editor)
+            .json(&json!({"tags": ["crime", "law"], "authors": [editor_slug, author_slug]})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        app.settle().await;
+        let after = shown(&app).await;
+        assert_eq!(after[0], ("appeal".to_owned(), vec!["law=Law".to_owned()], vec!["Renamed Reporter".to_owned()], 0));
+        assert_eq!(after[1], ("verdict".to_owned(), vec!["crime=Crime".to_owned(), "law=Law".to_owned()],
+            vec![editor_name.clone(), "Renamed Reporter".to_owned()], 2));
+
+        // A tag deleted leaves every summary that showed it.
+        let res = app.delete("/api/v1/tags/law").bearer_auth(&editor).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        let after = shown(&app).await;
+        assert_eq!(after[0].1, Vec::<String>::new());
+        assert_eq!(after[1].1, vec!["crime=Crime".to_owned()]);
+        // The article page and GraphQL's list say the same as the REST list.
+        let page = json_of(app.get("/api/v1/articles/verdict").send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(page["tags"][0]["slug"], "crime");
+        assert_eq!(page["authors"][1]["name"], "Renamed Reporter");
+        assert_eq!(page["share_counts"]["whatsapp"], 2);
+        let gql = app.gql_ok(None, "{ articles(first: 5) { nodes { slug tags { slug } authors { name } } } }", json!({})).await;
+        assert_eq!(gql["articles"]["nodes"][1]["slug"], "verdict", "{gql}");
+        assert_eq!(gql["articles"]["nodes"][1]["tags"], json!([{"slug": "crime"}]));
+        assert_eq!(gql["articles"]["nodes"][1]["authors"][0]["name"], editor_name.as_str());
+    }
+);

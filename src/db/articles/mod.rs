@@ -21,6 +21,7 @@ diesel::define_sql_function!(fn coalesce(x: Nullable<Timestamp>, y: Timestamp) -
 
 mod bulk;
 mod candidates;
+mod cards;
 mod filter;
 mod list;
 mod related;
@@ -30,6 +31,7 @@ mod walk;
 
 pub use bulk::*;
 pub use candidates::*;
+pub use cards::{rebuild_cards, Cards};
 pub use filter::*;
 pub use list::*;
 pub use related::*;

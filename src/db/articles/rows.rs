@@ -1,5 +1,6 @@
 //! One article at a time: lookups, writes, tags, authors, shares and counters.
 
+use super::cards::{self, rebuild_cards, Cards};
 use super::*;
 
 /// The article with this slug, or the one that had it before (a retired slug still reaches
@@ -200,6 +201,7 @@ pub fn reassign_author(conn: &mut DbConn, from: i64, to: i64) -> DbResult<usize>
     diesel::update(articles::table.filter(articles::author_id.eq(from)))
         .set(articles::author_id.eq(to))
         .execute(conn)?;
+    rebuild_cards(conn, Cards::Of(&signed))?;
     Ok(n)
 }
 
@@ -223,6 +225,7 @@ pub fn set_bylines(conn: &mut DbConn, article_id: i64, user_ids: &[i64]) -> DbRe
             })
             .execute(conn)?;
     }
+    rebuild_cards(conn, Cards::Of(&[article_id]))?;
     Ok(())
 }
 
@@ -258,6 +261,7 @@ pub fn set_tags(conn: &mut DbConn, article_id: i64, tag_ids: &[i64]) -> DbResult
             })
             .execute(conn)?;
     }
+    rebuild_cards(conn, Cards::Of(&[article_id]))?;
     Ok(())
 }
 
@@ -321,6 +325,7 @@ pub fn add_shares(conn: &mut DbConn, article_id: i64, network: &str, n: i64) -> 
     diesel::update(articles::table.find(article_id))
         .set(articles::share_count.eq(articles::share_count + n))
         .execute(conn)?;
+    rebuild_cards(conn, Cards::Of(&[article_id]))?;
     Ok(())
 }
 
@@ -386,10 +391,26 @@ pub struct SummaryExtras {
     pub authors: HashMap<i64, Vec<AuthorRef>>,
 }
 
-/// The tags, share counts and bylines of a set of articles in one statement kept prepared
-/// whatever the number of articles: the three lists as one `UNION ALL`, told apart by their
-/// first column, the ids bound once (`in_ids`).
+/// The tags, share counts and bylines of a set of articles: their cards, in one lookup per
+/// article (`cards`); those without one through their links.
 pub fn summary_extras(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<SummaryExtras> {
+    if article_ids.is_empty() {
+        return Ok(SummaryExtras::default());
+    }
+    let (mut out, missing) = cards::extras_from_cards(conn, article_ids)?;
+    if !missing.is_empty() {
+        let linked = extras_from_links(conn, &missing)?;
+        out.tags.extend(linked.tags);
+        out.shares.extend(linked.shares);
+        out.authors.extend(linked.authors);
+    }
+    Ok(out)
+}
+
+/// [`summary_extras`] read through the links, in one statement kept prepared whatever the
+/// number of articles: the three lists as one `UNION ALL`, told apart by their first column,
+/// the ids bound once (`in_ids`).
+pub fn extras_from_links(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<SummaryExtras> {
     use diesel::sql_types::Integer;
     const TAG: i32 = 0;
     const SHARE: i32 = 1;
