@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use crate::cli::SeedArgs;
 use crate::db::{
     self, ArticleContent, ArticleTagLink, Byline, DbConn, DbError, NewArticle, NewComment, NewTag,
-    NewUser, RelatedLink, ShareCount,
+    NewUser, RelatedLink, ShareCount, TagRow,
 };
 use crate::domain::{ArticleStatus, CommentStatus, Role, ShareNetwork};
 use crate::service::{auth, text, AppState};
@@ -67,7 +67,7 @@ fn ensure_authors(c: &mut DbConn, password_hash: &str) -> Result<Vec<i64>, DbErr
     Ok(ids)
 }
 
-fn ensure_tags(c: &mut DbConn, n: u64) -> Result<Vec<i64>, DbError> {
+fn ensure_tags(c: &mut DbConn, n: u64) -> Result<Vec<TagRow>, DbError> {
     let missing: Vec<NewTag> = (1..=n)
         .filter_map(|i| {
             let slug = format!("topic-{i}");
@@ -89,7 +89,7 @@ fn ensure_tags(c: &mut DbConn, n: u64) -> Result<Vec<i64>, DbError> {
     let wanted: Vec<String> = (1..=n).map(|i| format!("topic-{i}")).collect();
     let mut rows = db::tags::find_by_slugs(c, &wanted)?;
     rows.sort_by_key(|t| t.slug[6..].parse::<u64>().unwrap_or(0));
-    Ok(rows.into_iter().map(|t| t.id).collect())
+    Ok(rows)
 }
 
 pub async fn run(state: &AppState, args: &SeedArgs) -> Result<(), String> {
@@ -114,18 +114,28 @@ fn seed_blocking(db: &db::Db, args: &SeedArgs, password_hash: &str) -> Result<()
     let started = std::time::Instant::now();
     let mut conn = db.get()?;
     let c: &mut DbConn = &mut conn;
-    let (authors, tag_ids) = db::in_transaction(c, |c| {
+    let (authors, tags) = db::in_transaction(c, |c| {
         Ok::<_, DbError>((
             ensure_authors(c, password_hash)?,
             ensure_tags(c, args.tags)?,
         ))
     })?;
+    let tag_ids: Vec<i64> = tags.iter().map(|t| t.id).collect();
+    // What the articles' cards show of their tags and authors.
+    let shown: HashMap<i64, (String, String)> =
+        tags.into_iter().map(|t| (t.id, (t.slug, t.name))).collect();
+    let signers: HashMap<i64, (String, String)> = db::users::find_by_ids(c, &authors)?
+        .into_iter()
+        .map(|u| (u.id, (u.slug, u.name)))
+        .collect();
     let first_index = db::articles::count_all(c)? + 1;
     let corpus = Corpus {
         args,
         first_index,
         authors: &authors,
         tag_ids: &tag_ids,
+        shown: &shown,
+        signers: &signers,
         vocabulary: Vocabulary::new(tag_ids.len()),
     };
     let bar = ProgressBar::new(args.articles);
@@ -192,6 +202,9 @@ struct Corpus<'a> {
     first_index: i64,
     authors: &'a [i64],
     tag_ids: &'a [i64],
+    /// Tags' and authors' (slug, name) by id, for the cards.
+    shown: &'a HashMap<i64, (String, String)>,
+    signers: &'a HashMap<i64, (String, String)>,
     vocabulary: Vocabulary,
 }
 
@@ -335,6 +348,8 @@ impl Corpus<'_> {
         let mut related = Vec::new();
         let mut share_rows = Vec::new();
         let mut comment_rows = Vec::new();
+        let mut cards = Vec::with_capacity(ids.len());
+        let mut uncarded = Vec::new();
         for (j, ((id, row), (tags, byline, shares, comments))) in
             ids.iter().zip(rows).zip(plans).enumerate()
         {
@@ -362,6 +377,15 @@ impl Corpus<'_> {
                         position: position as i32,
                     });
                 }
+            }
+            match (named(self.shown, tags), named(self.signers, byline)) {
+                (Some(t), Some(a)) => {
+                    let s: Vec<(&str, i64)> =
+                        shares.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+                    cards.push((*id, db::articles::card_text(&t, &a, &s)));
+                }
+                // Not among the seed's own tags and authors: built from its links once stored.
+                _ => uncarded.push(*id),
             }
             for (network, count) in shares {
                 share_rows.push(ShareCount {
@@ -404,10 +428,27 @@ impl Corpus<'_> {
         for chunk in share_rows.chunks(CHUNK * 2) {
             db::articles::bulk_insert_shares(c, chunk)?;
         }
-        db::articles::rebuild_cards(c, db::articles::Cards::Of(&ids))?;
+        for chunk in cards.chunks(CHUNK * 2) {
+            db::articles::bulk_insert_cards(c, chunk)?;
+        }
+        db::articles::rebuild_cards(c, db::articles::Cards::Of(&uncarded))?;
         for chunk in comment_rows.chunks(CHUNK) {
             db::comments::bulk_insert(c, chunk)?;
         }
         Ok(())
     }
+}
+
+/// `ids` with their (slug, name) in `names`; `None` if one is not there.
+fn named<'n>(
+    names: &'n HashMap<i64, (String, String)>,
+    ids: &[i64],
+) -> Option<Vec<(i64, &'n str, &'n str)>> {
+    ids.iter()
+        .map(|id| {
+            names
+                .get(id)
+                .map(|(slug, name)| (*id, slug.as_str(), name.as_str()))
+        })
+        .collect()
 }

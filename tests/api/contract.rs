@@ -291,6 +291,7 @@ async fn on_seeded_postgres<T: Send + 'static>(
 async fn a_postgres_seed_loaded_over_two_connections_is_the_sqlite_corpus() {
     // Five chunks: both connections take some.
     let Some((on_pg, on_sqlite)) = on_seeded_postgres(2_300, |db| {
+        cards_say_what_links_say(&mut db.get().unwrap(), 2_300);
         let file = SeededFile::with_articles("pg_twin", 2_300);
         (corpus_of(db), corpus_of(&file.db()))
     })
@@ -799,46 +800,43 @@ async fn a_postgres_search_counts_what_it_can_and_estimates_only_many_matches() 
     .await;
 }
 
-/// The seeder keeps every article's card, and a card says what the links say: the same tags
-/// and bylines in the same order, the same share counts. A missing or unreadable card is read
-/// through the links.
-#[test]
-fn every_seeded_card_says_what_the_links_say_and_a_missing_one_is_read_through_them() {
-    use diesel::connection::SimpleConnection;
-    use newsdesk::db::articles::{extras_from_links, summary_extras, SummaryExtras};
-    use newsdesk::db::DbConn;
-    type Shown = Vec<(
-        i64,
-        Vec<(i64, String, String)>,
-        Vec<(i64, String, String)>,
-        Vec<(String, i64)>,
-    )>;
-    fn shown(ids: &[i64], e: &SummaryExtras) -> Shown {
-        ids.iter()
-            .map(|id| {
-                let authors = e
-                    .authors
-                    .get(id)
-                    .into_iter()
-                    .flatten()
-                    .map(|a| (a.id, a.slug.clone(), a.name.clone()))
-                    .collect();
-                let mut shares = e.shares.get(id).cloned().unwrap_or_default();
-                shares.sort();
-                (
-                    *id,
-                    e.tags.get(id).cloned().unwrap_or_default(),
-                    authors,
-                    shares,
-                )
-            })
-            .collect()
-    }
-    let file = SeededFile::with_articles("cards", 300);
-    let db = file.db();
-    let mut c = db.get().unwrap();
-    let ids: Vec<i64> = (1..=300).collect();
-    let linked = shown(&ids, &extras_from_links(&mut c, &ids).unwrap());
+/// What `extras` shows of each of `ids`: its tags and byline in order, its share counts.
+type Shown = Vec<(
+    i64,
+    Vec<(i64, String, String)>,
+    Vec<(i64, String, String)>,
+    Vec<(String, i64)>,
+)>;
+
+fn shown(ids: &[i64], e: &newsdesk::db::articles::SummaryExtras) -> Shown {
+    ids.iter()
+        .map(|id| {
+            let authors = e
+                .authors
+                .get(id)
+                .into_iter()
+                .flatten()
+                .map(|a| (a.id, a.slug.clone(), a.name.clone()))
+                .collect();
+            let mut shares = e.shares.get(id).cloned().unwrap_or_default();
+            shares.sort();
+            (
+                *id,
+                e.tags.get(id).cloned().unwrap_or_default(),
+                authors,
+                shares,
+            )
+        })
+        .collect()
+}
+
+/// Every article of a seeded database (ids 1 to `n`) has a card, and it says what the links
+/// say: the same tags and bylines in the same order, the same share counts.
+fn cards_say_what_links_say(c: &mut newsdesk::db::DbConn, n: i64) -> Shown {
+    use newsdesk::db::articles::{existing_ids, extras_from_links, summary_extras};
+    let ids = existing_ids(c, &(1..=n).collect::<Vec<_>>()).unwrap();
+    assert_eq!(ids.len() as i64, n);
+    let linked = shown(&ids, &extras_from_links(c, &ids).unwrap());
     assert!(
         linked.iter().all(|(_, _, authors, _)| !authors.is_empty()),
         "every article has a byline"
@@ -851,7 +849,22 @@ fn every_seeded_card_says_what_the_links_say_and_a_missing_one_is_read_through_t
         linked.iter().any(|(_, _, _, shares)| !shares.is_empty()),
         "some articles were shared"
     );
-    assert_eq!(shown(&ids, &summary_extras(&mut c, &ids).unwrap()), linked);
+    assert_eq!(shown(&ids, &summary_extras(c, &ids).unwrap()), linked);
+    linked
+}
+
+/// The seeder keeps every article's card (built in memory, as the links' statement builds
+/// it), and a missing or unreadable card is read through the links.
+#[test]
+fn every_seeded_card_says_what_the_links_say_and_a_missing_one_is_read_through_them() {
+    use diesel::connection::SimpleConnection;
+    use newsdesk::db::articles::summary_extras;
+    use newsdesk::db::DbConn;
+    let file = SeededFile::with_articles("cards", 300);
+    let db = file.db();
+    let mut c = db.get().unwrap();
+    let linked = cards_say_what_links_say(&mut c, 300);
+    let ids: Vec<i64> = linked.iter().map(|l| l.0).collect();
     let DbConn::Sqlite(raw) = &mut *c else {
         unreachable!("a seeded file is SQLite")
     };

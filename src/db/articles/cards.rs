@@ -149,3 +149,35 @@ pub(super) fn extras_from_cards(
         .collect();
     Ok((out, missing))
 }
+
+/// The card of an article whose links are these, as [`rebuild_cards`] would write it: for a
+/// loader that knows them already (the seeder), which then needs no statement per article.
+pub fn card_text(
+    tags: &[(i64, &str, &str)],
+    authors: &[(i64, &str, &str)],
+    shares: &[(&str, i64)],
+) -> String {
+    serde_json::json!({"t": tags, "a": authors, "s": shares}).to_string()
+}
+
+/// Stores cards made by [`card_text`], many rows per statement.
+pub fn bulk_insert_cards(conn: &mut DbConn, rows: &[(i64, String)]) -> DbResult<()> {
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(id, card)| {
+            (
+                article_cards::article_id.eq(*id),
+                article_cards::card.eq(card.as_str()),
+            )
+        })
+        .collect();
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(article_cards::table)
+            .values(&values)
+            .execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(article_cards::table)
+            .values(&values)
+            .execute(c)?,
+    };
+    Ok(())
+}

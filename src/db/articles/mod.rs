@@ -31,7 +31,7 @@ mod walk;
 
 pub use bulk::*;
 pub use candidates::*;
-pub use cards::{rebuild_cards, Cards};
+pub use cards::{bulk_insert_cards, card_text, rebuild_cards, Cards};
 pub use filter::*;
 pub use list::*;
 pub use related::*;
