@@ -28,6 +28,15 @@ pub struct InIds<C> {
 
 /// `column IN (ids)`, kept prepared (see the module's note).
 pub fn in_ids<C: Expression>(column: C, ids: &[i64]) -> InIds<C> {
+    InIds {
+        column,
+        ids: ids.to_vec(),
+        json: json_ids(ids),
+    }
+}
+
+/// `ids` as a JSON array: how SQLite takes a list of ids as one bind (`json_each`).
+pub fn json_ids(ids: &[i64]) -> String {
     let mut json = String::with_capacity(ids.len() * 8 + 2);
     json.push('[');
     for (i, id) in ids.iter().enumerate() {
@@ -37,11 +46,7 @@ pub fn in_ids<C: Expression>(column: C, ids: &[i64]) -> InIds<C> {
         json.push_str(&id.to_string());
     }
     json.push(']');
-    InIds {
-        column,
-        ids: ids.to_vec(),
-        json,
-    }
+    json
 }
 
 impl<C> Expression for InIds<C> {

@@ -13,6 +13,7 @@ use diesel::sql_types::{Array, BigInt, Text};
 use serde::Deserialize;
 
 use super::*;
+use crate::db::ids::json_ids;
 use crate::db::schema::article_cards;
 
 /// The articles whose cards a rebuild writes.
@@ -99,11 +100,6 @@ fn rebuild(conn: &mut DbConn, which: Cards<'_>) -> DbResult<usize> {
             diesel::sql_query(sql).bind::<BigInt, _>(key).execute(c)?
         }
     })
-}
-
-fn json_ids(ids: &[i64]) -> String {
-    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
-    format!("[{}]", ids.join(","))
 }
 
 /// A card as stored.
