@@ -100,10 +100,18 @@ pub fn insert(conn: &mut DbConn, row: &NewUser) -> DbResult<UserRow> {
 }
 
 pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> DbResult<UserRow> {
+    let shown: Option<String> = match &changes.name {
+        Some(_) => users::table
+            .find(id)
+            .select(users::name)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
     diesel::update(users::table.find(id))
         .set(changes)
         .execute(conn)?;
-    if changes.name.is_some() {
+    if shown.is_some_and(|old| Some(&old) != changes.name.as_ref()) {
         // Summaries show the author's name: the cards of the articles they sign change with it.
         crate::db::articles::rebuild_cards(conn, crate::db::articles::Cards::SignedBy(id))?;
     }
