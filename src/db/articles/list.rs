@@ -374,6 +374,9 @@ pub fn list(
         };
         return rows_in_order(conn, &ids);
     }
+    if let Some(ids) = front::plain_page_ids(conn, f, sort, paging)? {
+        return rows_in_order(conn, &ids);
+    }
     if plan == Plan::Gather {
         let q = articles::table
             .select(ArticleSummaryRow::as_select())

@@ -23,6 +23,7 @@ mod bulk;
 mod candidates;
 mod cards;
 mod filter;
+mod front;
 mod list;
 mod related;
 mod rows;
