@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
+use super::types::{MaybeStamp, Stamp};
 use crate::domain::{ArticleStatus, CommentStatus, Role};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -52,6 +53,7 @@ pub struct UserChanges {
 /// An article without its body: what lists show.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = articles)]
+#[diesel(check_for_backend(crate::db::Backend))]
 pub struct ArticleSummaryRow {
     pub id: i64,
     pub slug: String,
@@ -65,8 +67,11 @@ pub struct ArticleSummaryRow {
     pub image_credit: Option<String>,
     pub author_id: i64,
     pub status: ArticleStatus,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub published_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     pub reading_time_minutes: i32,
     pub view_count: i64,
