@@ -1,5 +1,6 @@
 //! How the domain's closed sets (statuses, roles) are stored: as their text, read back through
-//! `FromStr`, so a value the type does not know is an error (never a silent default).
+//! `FromStr`, so a value the type does not know is an error (never a silent default). And how
+//! hot rows read their timestamps ([`Stamp`]).
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::backend::Backend;
