@@ -397,13 +397,7 @@ pub fn list(
 
 /// The summaries of `ids`, in that order.
 pub(super) fn rows_in_order(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<ArticleSummaryRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut rows: HashMap<i64, ArticleSummaryRow> = articles::table
-        .filter(in_ids(articles::id, ids))
-        .select(ArticleSummaryRow::as_select())
-        .load::<ArticleSummaryRow>(conn)?
+    let mut rows: HashMap<i64, ArticleSummaryRow> = summaries_by_ids(conn, ids)?
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
