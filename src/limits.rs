@@ -112,7 +112,8 @@ impl ClientConnections {
 /// Bounds glibc's malloc to two arenas. By default it gives each thread that meets a locked
 /// arena one of its own, up to eight per core, and each keeps what was freed in it for
 /// reuse: the blocking pool's threads (SQLite's sorters and page caches, the related-list
-/// ranking) left the server at 165-190 MB in the benchmark, against a goal of 100 MB. Called
+/// ranking) left the server at 165-190 MB in the benchmark, against a goal of 100 MB. The
+/// server's own Rust allocations go to jemalloc (`main.rs`); SQLite's C ones come here. Called
 /// once, before the server starts any thread.
 pub fn bound_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
