@@ -61,6 +61,95 @@ pub struct ArticleSummary {
     pub version: i32,
 }
 
+/// A summary without what its card holds (byline, tags, share counts): what a list shows when
+/// none of those is asked for, read from the article's row alone. GraphQL's related lists use
+/// it, and load the cards only for a selection that shows them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleBrief {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub excerpt: String,
+    pub dateline: Option<String>,
+    pub image: Option<Image>,
+    pub status: ArticleStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub reading_time_minutes: i32,
+    pub view_count: i64,
+    pub share_count: i64,
+    pub comment_count: i64,
+    pub version: i32,
+}
+
+/// What a summary shows beside its article's row: the byline, the tags and the share counts
+/// per network, kept together per article (the `article_cards` table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArticleCard {
+    /// The primary author: the byline's first.
+    pub author: AuthorRef,
+    pub authors: Vec<AuthorRef>,
+    pub tags: Vec<TagRef>,
+    pub share_counts: BTreeMap<String, i64>,
+}
+
+impl ArticleSummary {
+    pub fn from_parts(b: ArticleBrief, card: ArticleCard) -> Self {
+        ArticleSummary {
+            id: b.id,
+            slug: b.slug,
+            title: b.title,
+            subtitle: b.subtitle,
+            excerpt: b.excerpt,
+            dateline: b.dateline,
+            image: b.image,
+            author: card.author,
+            authors: card.authors,
+            tags: card.tags,
+            status: b.status,
+            published_at: b.published_at,
+            created_at: b.created_at,
+            updated_at: b.updated_at,
+            reading_time_minutes: b.reading_time_minutes,
+            view_count: b.view_count,
+            share_count: b.share_count,
+            share_counts: card.share_counts,
+            comment_count: b.comment_count,
+            version: b.version,
+        }
+    }
+
+    pub fn into_parts(self) -> (ArticleBrief, ArticleCard) {
+        let card = ArticleCard {
+            author: self.author,
+            authors: self.authors,
+            tags: self.tags,
+            share_counts: self.share_counts,
+        };
+        let brief = ArticleBrief {
+            id: self.id,
+            slug: self.slug,
+            title: self.title,
+            subtitle: self.subtitle,
+            excerpt: self.excerpt,
+            dateline: self.dateline,
+            image: self.image,
+            status: self.status,
+            published_at: self.published_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            reading_time_minutes: self.reading_time_minutes,
+            view_count: self.view_count,
+            share_count: self.share_count,
+            comment_count: self.comment_count,
+            version: self.version,
+        };
+        (brief, card)
+    }
+}
+
 /// The fields of an article's full form (its summary's, then `body` and `body_html`): what
 /// `fields=` may name. A test holds it to what an article serializes to.
 pub const ARTICLE_FIELDS: &[&str] = &[

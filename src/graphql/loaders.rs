@@ -8,7 +8,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
 use crate::db::ArticleBodyRow;
 use crate::error::AppError;
-use crate::model::{ArticleSummary, Author, Comment, Tag};
+use crate::model::{ArticleBrief, ArticleCard, Author, Comment, Tag};
 use crate::service::paging::{Page, PageParams, PageRequest};
 use crate::service::prefetch::{CommentPageArgs, Prefetched};
 use crate::service::{accounts, articles, comments, tags, Access, AppState};
@@ -24,6 +24,7 @@ pub struct Loaders {
     pub tags: Cached<TagLoader>,
     pub authors: Cached<AuthorLoader>,
     pub related: Cached<RelatedLoader>,
+    pub cards: Cached<CardLoader>,
     pub comment_pages: Cached<CommentPageLoader>,
     pub replies: Cached<ReplyLoader>,
 }
@@ -45,6 +46,7 @@ impl Loaders {
             tags: cached(TagLoader(state.clone())),
             authors: cached(AuthorLoader(state.clone())),
             related: cached(RelatedLoader(state.clone())),
+            cards: cached(CardLoader(state.clone())),
             comment_pages: cached(CommentPageLoader {
                 state: state.clone(),
                 show_email,
@@ -62,6 +64,7 @@ impl Loaders {
         self.tags.feed_many(p.tags).await;
         self.authors.feed_many(p.authors).await;
         self.related.feed_many(p.related).await;
+        self.cards.feed_many(p.cards).await;
         self.comment_pages.feed_many(p.comment_pages).await;
         self.replies.feed_many(p.replies).await;
     }
@@ -122,17 +125,36 @@ impl Loader<i64> for AuthorLoader {
     }
 }
 
-/// Related articles by (article id, limit); one batch per distinct limit.
+/// The bylines, tags and share counts of articles found without them (related lists), by
+/// article id.
+pub struct CardLoader(AppState);
+
+impl Loader<i64> for CardLoader {
+    type Value = ArticleCard;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, ArticleCard>, LoadError> {
+        let keys = keys.to_vec();
+        self.0
+            .db
+            .read(move |c| articles::cards(c, &keys))
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// Related articles by (article id, limit), without their cards (`CardLoader` has them);
+/// one batch per distinct limit.
 pub struct RelatedLoader(AppState);
 
 impl Loader<(i64, i64)> for RelatedLoader {
-    type Value = Vec<ArticleSummary>;
+    type Value = Vec<ArticleBrief>;
     type Error = LoadError;
 
     async fn load(
         &self,
         keys: &[(i64, i64)],
-    ) -> Result<HashMap<(i64, i64), Vec<ArticleSummary>>, LoadError> {
+    ) -> Result<HashMap<(i64, i64), Vec<ArticleBrief>>, LoadError> {
         let keys = keys.to_vec();
         let cache = self.0.cache.clone();
         let ready = self.0.related.clone();
@@ -145,7 +167,8 @@ impl Loader<(i64, i64)> for RelatedLoader {
                 }
                 let mut out = HashMap::new();
                 for (limit, ids) in by_limit {
-                    for (id, list) in articles::related_for(c, &cache, &ready, &ids, limit)?.lists {
+                    let found = articles::related_briefs_for(c, &cache, &ready, &ids, limit)?;
+                    for (id, list) in found.lists {
                         out.insert((id, limit), list);
                     }
                 }

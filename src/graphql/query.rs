@@ -3,10 +3,11 @@
 use async_graphql::{Context, MergedObject, Object};
 
 use super::errors::{none_if_missing, IntoGql};
+use super::loaders::Loaders;
 use super::types::*;
 use super::{page_params, request};
-use crate::service::prefetch::ArticleNeeds;
-use crate::service::{accounts, articles, comments, tags};
+use crate::service::prefetch::{self, ArticleNeeds};
+use crate::service::{accounts, comments, tags};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -35,16 +36,17 @@ impl ArticlesQuery {
         slug: String,
     ) -> async_graphql::Result<Option<Article>> {
         let r = request(ctx);
-        let Some(a) = none_if_missing(articles::get(&r.state, &r.caller, &slug).await)? else {
-            return Ok(None);
-        };
-        r.shown.articles([a.summary.id]);
-        // The article came with its body: only what it shows beyond that is loaded.
+        // The article comes with its body: only what it shows beyond that is loaded, with it.
         let needs = ArticleNeeds {
             body: false,
             ..needs_of(&ctx.look_ahead())
         };
-        prefetch_for(ctx, needs, vec![a.summary.clone()]).await?;
+        let found = prefetch::article_with(&r.state, &r.caller, &slug, needs).await;
+        let Some((a, loaded)) = none_if_missing(found)? else {
+            return Ok(None);
+        };
+        r.shown.articles([a.summary.id]);
+        ctx.data_unchecked::<Loaders>().feed(loaded).await;
         Ok(Some(Article::full(a)))
     }
 

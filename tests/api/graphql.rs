@@ -73,6 +73,49 @@ both_backends!(
 );
 
 both_backends!(
+    async fn related_lists_read_bylines_tags_and_shares_only_when_shown(app) {
+        let editor = newsroom(&app).await;
+        let share = app.post("/api/v1/articles/second-story/shares").json(&json!({"network": "whatsapp"})).send().await.unwrap();
+        assert!(share.status().is_success(), "{}", share.status());
+        app.settle().await;
+        let rest = json_of(app.get("/api/v1/articles/ceasefire-talks-on-track/related").send().await.unwrap(), StatusCode::OK).await;
+        let expected = &rest["data"][0];
+        assert_eq!(expected["slug"], "second-story");
+        assert_eq!(expected["share_counts"]["whatsapp"], 1);
+        let same_as_rest = |shown: &Value| {
+            assert_eq!(shown["slug"], expected["slug"], "{shown}");
+            assert_eq!(shown["author"]["slug"], expected["author"]["slug"], "{shown}");
+            assert_eq!(shown["authors"][0]["name"], expected["authors"][0]["name"], "{shown}");
+            assert_eq!(shown["tags"][0]["slug"], expected["tags"][0]["slug"], "{shown}");
+            assert_eq!(shown["tags"][0]["articleCount"], 2, "{shown}");
+            assert_eq!(shown["shareCounts"]["whatsapp"], 1, "{shown}");
+        };
+        let fields = "slug author { slug } authors { name } tags { slug articleCount } shareCounts { whatsapp }";
+        // Loaded ahead with the article.
+        let page = app.gql_ok(None, &format!(r#"{{ article(slug: "ceasefire-talks-on-track") {{ related(limit: 3) {{ {fields} }} }} }}"#), json!({})).await;
+        same_as_rest(&page["article"]["related"][0]);
+        // Loaded by the fields themselves: a mutation's answer is not loaded ahead.
+        let set = app.gql_ok(Some(&editor), &format!(r#"mutation {{ setRelatedArticles(slug: "ceasefire-talks-on-track", slugs: ["second-story"]) {{ related(limit: 1) {{ {fields} }} }} }}"#), json!({})).await;
+        same_as_rest(&set["setRelatedArticles"]["related"][0]);
+        // A list that shows none of them does not read the cards: one statement fewer.
+        let count = |query: &'static str| {
+            let app = &app;
+            async move {
+                app.quiet().await;
+                app.state.cache.clear();
+                let before = app.state.db.statements_run();
+                let data = app.gql_ok(None, query, json!({})).await;
+                assert_eq!(data["article"]["related"][0]["title"], "Second Story", "{data}");
+                app.state.db.statements_run() - before
+            }
+        };
+        let bare = count(r#"{ article(slug: "ceasefire-talks-on-track") { related(limit: 3) { title viewCount } } }"#).await;
+        let bylined = count(r#"{ article(slug: "ceasefire-talks-on-track") { related(limit: 3) { title author { name } } } }"#).await;
+        assert_eq!(bylined, bare + 1, "statements without and with the byline: {bare}, {bylined}");
+    }
+);
+
+both_backends!(
     async fn rest_and_graphql_carry_the_same_article(app) {
         newsroom(&app).await;
         let rest = json_of(app.get("/api/v1/articles/ceasefire-talks-on-track").send().await.unwrap(), StatusCode::OK).await;

@@ -81,7 +81,7 @@ pub async fn list_articles(
     r.shown.list();
     let sel = ctx.look_ahead();
     let needs = needs_of(&sel.field("edges").field("node")).merge(needs_of(&sel.field("nodes")));
-    prefetch_for(ctx, needs, page.items.clone()).await?;
+    prefetch_for(ctx, needs, &page.items).await?;
     Ok(connection(page, Article::summary))
 }
 
@@ -89,7 +89,7 @@ pub async fn list_articles(
 pub async fn prefetch_for(
     ctx: &Context<'_>,
     needs: ArticleNeeds,
-    items: Vec<model::ArticleSummary>,
+    items: &[model::ArticleSummary],
 ) -> async_graphql::Result<()> {
     let r = request(ctx);
     let loaded = prefetch::load(&r.state, needs, items, r.caller.is_editor())
@@ -117,6 +117,9 @@ pub(super) fn string_arg(f: &async_graphql::SelectionField<'_>, name: &str) -> O
 pub fn needs_of(sel: &async_graphql::Lookahead<'_>) -> ArticleNeeds {
     let mut needs = ArticleNeeds {
         body: sel.field("body").exists() || sel.field("bodyHtml").exists(),
+        cards: ["author", "authors", "tags", "shareCounts"]
+            .iter()
+            .any(|f| sel.field(f).exists()),
         tag_details: {
             let t = sel.field("tags");
             t.field("description").exists() || t.field("articleCount").exists()

@@ -1,5 +1,7 @@
 //! Object types over the service's shapes; fields the list query did not fetch resolve through the loaders, in batches.
 
+use std::borrow::Cow;
+
 use super::*;
 
 #[derive(SimpleObject, Clone)]
@@ -23,23 +25,36 @@ pub struct ShareCounts {
 }
 
 pub struct Article {
-    summary: model::ArticleSummary,
+    brief: model::ArticleBrief,
+    /// The byline, tags and share counts, when the query that found the article read them;
+    /// otherwise loaded in one batch by the fields that show them.
+    card: Option<model::ArticleCard>,
     /// Markdown and HTML, when the query that found the article read them.
     body: Option<(String, String)>,
 }
 
 impl Article {
     pub fn summary(summary: model::ArticleSummary) -> Self {
+        let (brief, card) = summary.into_parts();
         Article {
-            summary,
+            brief,
+            card: Some(card),
+            body: None,
+        }
+    }
+
+    pub fn brief(brief: model::ArticleBrief) -> Self {
+        Article {
+            brief,
+            card: None,
             body: None,
         }
     }
 
     pub fn full(a: model::Article) -> Self {
         Article {
-            summary: a.summary,
             body: Some((a.body, a.body_html)),
+            ..Article::summary(a.summary)
         }
     }
 
@@ -50,11 +65,25 @@ impl Article {
         let row = ctx
             .data_unchecked::<Loaders>()
             .bodies
-            .load_one(self.summary.id)
+            .load_one(self.brief.id)
             .await
             .gql()?
             .ok_or_else(|| async_graphql::Error::new("the article's body is gone"))?;
         Ok((row.body, row.body_html))
+    }
+
+    async fn card(&self, ctx: &Context<'_>) -> async_graphql::Result<Cow<'_, model::ArticleCard>> {
+        if let Some(c) = &self.card {
+            return Ok(Cow::Borrowed(c));
+        }
+        let card = ctx
+            .data_unchecked::<Loaders>()
+            .cards
+            .load_one(self.brief.id)
+            .await
+            .gql()?
+            .ok_or_else(|| async_graphql::Error::new("the article's byline is gone"))?;
+        Ok(Cow::Owned(card))
     }
 }
 
@@ -62,20 +91,20 @@ impl Article {
 #[Object]
 impl Article {
     async fn id(&self) -> ID {
-        ID(self.summary.id.to_string())
+        ID(self.brief.id.to_string())
     }
     async fn slug(&self) -> &str {
-        &self.summary.slug
+        &self.brief.slug
     }
     async fn title(&self) -> &str {
-        &self.summary.title
+        &self.brief.title
     }
     async fn subtitle(&self) -> Option<&str> {
-        self.summary.subtitle.as_deref()
+        self.brief.subtitle.as_deref()
     }
     /// The editor's own excerpt, or the first ~200 characters of the text.
     async fn excerpt(&self) -> &str {
-        &self.summary.excerpt
+        &self.brief.excerpt
     }
     /// Markdown source.
     async fn body(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
@@ -86,10 +115,10 @@ impl Article {
         Ok(self.load_body(ctx).await?.1)
     }
     async fn dateline(&self) -> Option<&str> {
-        self.summary.dateline.as_deref()
+        self.brief.dateline.as_deref()
     }
     async fn image(&self) -> Option<Image> {
-        self.summary.image.as_ref().map(|i| Image {
+        self.brief.image.as_ref().map(|i| Image {
             url: i.url.clone(),
             alt: i.alt.clone(),
             caption: i.caption.clone(),
@@ -97,12 +126,13 @@ impl Article {
         })
     }
     /// The primary author: the byline's first.
-    async fn author(&self) -> Author {
-        Author::from_ref(&self.summary.author)
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Author> {
+        Ok(Author::from_ref(&self.card(ctx).await?.author))
     }
     /// The byline, in order, the primary author first.
-    async fn authors(&self) -> Vec<Author> {
-        self.summary.authors.iter().map(Author::from_ref).collect()
+    async fn authors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Author>> {
+        let card = self.card(ctx).await?;
+        Ok(card.authors.iter().map(Author::from_ref).collect())
     }
     /// The article's versions, newest first (editors and its authors; others get
     /// `FORBIDDEN`). Each names its editor, the fields it changed, and what it held.
@@ -115,40 +145,42 @@ impl Article {
         let list = articles_svc::article_revisions(
             &r.state,
             &r.caller,
-            &self.summary.slug,
+            &self.brief.slug,
             i64::from(first),
         )
         .await
         .gql()?;
         Ok(list.into_iter().map(Revision).collect())
     }
-    async fn tags(&self) -> Vec<Tag> {
-        self.summary.tags.iter().map(Tag::from_ref).collect()
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Tag>> {
+        let card = self.card(ctx).await?;
+        Ok(card.tags.iter().map(Tag::from_ref).collect())
     }
     async fn status(&self) -> ArticleStatus {
-        self.summary.status.into()
+        self.brief.status.into()
     }
     async fn published_at(&self) -> Option<Timestamp> {
-        self.summary.published_at.map(Timestamp)
+        self.brief.published_at.map(Timestamp)
     }
     async fn created_at(&self) -> Timestamp {
-        Timestamp(self.summary.created_at)
+        Timestamp(self.brief.created_at)
     }
     async fn updated_at(&self) -> Timestamp {
-        Timestamp(self.summary.updated_at)
+        Timestamp(self.brief.updated_at)
     }
     async fn reading_time_minutes(&self) -> i32 {
-        self.summary.reading_time_minutes
+        self.brief.reading_time_minutes
     }
     async fn view_count(&self) -> i64 {
-        self.summary.view_count
+        self.brief.view_count
     }
     async fn share_count(&self) -> i64 {
-        self.summary.share_count
+        self.brief.share_count
     }
-    async fn share_counts(&self) -> ShareCounts {
-        let get = |n: &str| self.summary.share_counts.get(n).copied().unwrap_or(0);
-        ShareCounts {
+    async fn share_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<ShareCounts> {
+        let card = self.card(ctx).await?;
+        let get = |n: &str| card.share_counts.get(n).copied().unwrap_or(0);
+        Ok(ShareCounts {
             whatsapp: get("whatsapp"),
             facebook: get("facebook"),
             x: get("x"),
@@ -156,16 +188,16 @@ impl Article {
             linkedin: get("linkedin"),
             email: get("email"),
             copy: get("copy"),
-        }
+        })
     }
     /// Every approved comment, replies included (REST `comment_count`). `comments.totalCount`
     /// counts threads: top-level comments only.
     async fn comment_count(&self) -> i64 {
-        self.summary.comment_count
+        self.brief.comment_count
     }
     /// Advances on every change; pass it as `expectedVersion` to `updateArticle`.
     async fn version(&self) -> i32 {
-        self.summary.version
+        self.brief.version
     }
     /// Curated related articles first, then by shared tags (rarer weigh more), then recent.
     #[graphql(complexity = "(limit.unwrap_or(5).clamp(0, 20) as usize) * child_complexity + 1")]
@@ -178,12 +210,12 @@ impl Article {
         let list = ctx
             .data_unchecked::<Loaders>()
             .related
-            .load_one((self.summary.id, limit))
+            .load_one((self.brief.id, limit))
             .await
             .gql()?
             .unwrap_or_default();
         request(ctx).shown.articles(list.iter().map(|a| a.id));
-        Ok(list.into_iter().map(Article::summary).collect())
+        Ok(list.into_iter().map(Article::brief).collect())
     }
     /// Approved top-level comments (threads), oldest first; each carries its `replies`. Its
     /// `totalCount` counts threads; `commentCount` counts every approved comment.
@@ -201,7 +233,7 @@ impl Article {
         let page = ctx
             .data_unchecked::<Loaders>()
             .comment_pages
-            .load_one((self.summary.id, args))
+            .load_one((self.brief.id, args))
             .await
             .gql()?
             .ok_or_else(|| async_graphql::Error::new("comments could not be loaded"))?;

@@ -18,7 +18,8 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::model::{
-    Article, ArticleSummary, AuthorRef, CreateArticle, Image, ImageInput, TagRef, UpdateArticle,
+    Article, ArticleBrief, ArticleCard, ArticleSummary, AuthorRef, CreateArticle, Image,
+    ImageInput, TagRef, UpdateArticle,
 };
 
 pub const MAX_TAGS: usize = 20;

@@ -197,27 +197,43 @@ pub async fn list(
 /// for any number of rows. GraphQL's loaders call the same function.
 pub fn assemble(c: &mut DbConn, rows: Vec<ArticleSummaryRow>) -> AppResult<Vec<ArticleSummary>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut extras = db::articles::summary_extras(c, &ids)?;
+    let mut cards = cards(c, &ids)?;
     rows.into_iter()
-        .map(|r| {
-            let authors: Vec<AuthorRef> = extras
-                .authors
-                .remove(&r.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(author_ref)
-                .collect();
-            let Some(author) = authors.first().cloned() else {
-                return Err(AppError::Internal(format!(
-                    "article {} has no byline",
-                    r.id
-                )));
-            };
-            let shares = share_counts(extras.shares.remove(&r.id).unwrap_or_default());
-            let tags = tag_refs(extras.tags.remove(&r.id).unwrap_or_default());
-            Ok(summary_view(r, (author, authors), tags, shares))
+        .map(|r| match cards.remove(&r.id) {
+            Some(card) => Ok(ArticleSummary::from_parts(brief_view(r), card)),
+            None => Err(AppError::Internal(format!(
+                "article {} has no byline",
+                r.id
+            ))),
         })
         .collect()
+}
+
+/// The cards (bylines, tags, share counts) of these articles, in the statement `assemble`
+/// uses; an article without a byline (gone since) has none.
+pub fn cards(c: &mut DbConn, ids: &[i64]) -> AppResult<HashMap<i64, ArticleCard>> {
+    let mut extras = db::articles::summary_extras(c, ids)?;
+    let mut out = HashMap::with_capacity(ids.len());
+    for id in ids {
+        let authors: Vec<AuthorRef> = extras
+            .authors
+            .remove(id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(author_ref)
+            .collect();
+        let Some(author) = authors.first().cloned() else {
+            continue;
+        };
+        let card = ArticleCard {
+            author,
+            authors,
+            tags: tag_refs(extras.tags.remove(id).unwrap_or_default()),
+            share_counts: share_counts(extras.shares.remove(id).unwrap_or_default()),
+        };
+        out.insert(*id, card);
+    }
+    Ok(out)
 }
 
 fn tag_refs(tags: Vec<(i64, String, String)>) -> Vec<TagRef> {
@@ -244,21 +260,15 @@ fn share_counts(counted: impl IntoIterator<Item = (String, i64)>) -> BTreeMap<St
     all
 }
 
-/// A summary from its row and what `summary_extras` found: the primary author and the whole
-/// byline in order.
-pub(super) fn summary_view(
-    r: ArticleSummaryRow,
-    (author, authors): (AuthorRef, Vec<AuthorRef>),
-    tags: Vec<TagRef>,
-    share_counts: BTreeMap<String, i64>,
-) -> ArticleSummary {
+/// What a summary shows of its article's row.
+pub(super) fn brief_view(r: ArticleSummaryRow) -> ArticleBrief {
     let image = r.image_url.map(|url| Image {
         url,
         alt: r.image_alt,
         caption: r.image_caption,
         credit: r.image_credit,
     });
-    ArticleSummary {
+    ArticleBrief {
         id: r.id,
         slug: r.slug,
         title: r.title,
@@ -266,9 +276,6 @@ pub(super) fn summary_view(
         excerpt: r.excerpt,
         dateline: r.dateline,
         image,
-        author,
-        authors,
-        tags,
         status: r.status,
         published_at: r.published_at.map(utc),
         created_at: utc(r.created_at),
@@ -276,7 +283,6 @@ pub(super) fn summary_view(
         reading_time_minutes: r.reading_time_minutes,
         view_count: r.view_count,
         share_count: r.share_count,
-        share_counts,
         comment_count: r.comment_count,
         version: r.version,
     }
