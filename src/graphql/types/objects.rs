@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use super::*;
+use crate::error::AppError;
 
 #[derive(SimpleObject, Clone)]
 pub struct Image {
@@ -68,7 +69,8 @@ impl Article {
             .load_one(self.brief.id)
             .await
             .gql()?
-            .ok_or_else(|| async_graphql::Error::new("the article's body is gone"))?;
+            .ok_or_else(|| AppError::not_found("article"))
+            .gql()?;
         Ok((row.body, row.body_html))
     }
 
@@ -82,7 +84,9 @@ impl Article {
             .load_one(self.brief.id)
             .await
             .gql()?
-            .ok_or_else(|| async_graphql::Error::new("the article's byline is gone"))?;
+            // Deleted since it was found.
+            .ok_or_else(|| AppError::not_found("article"))
+            .gql()?;
         Ok(Cow::Owned(card))
     }
 }
@@ -277,7 +281,8 @@ impl Tag {
             .load_one(self.id)
             .await
             .gql()?
-            .ok_or_else(|| async_graphql::Error::new("the tag is gone"))
+            .ok_or_else(|| AppError::not_found("tag"))
+            .gql()
     }
 }
 
@@ -359,7 +364,8 @@ impl Author {
             .load_one(self.id)
             .await
             .gql()?
-            .ok_or_else(|| async_graphql::Error::new("the author is gone"))
+            .ok_or_else(|| AppError::not_found("author"))
+            .gql()
     }
 }
 
