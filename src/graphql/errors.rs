@@ -86,6 +86,15 @@ impl<T> IntoGql<T> for Result<T, std::sync::Arc<AppError>> {
     }
 }
 
+/// A loader's answer for one key. Nothing found means the thing was deleted between finding it
+/// and showing it: `NOT_FOUND`, with its code.
+pub fn found<T>(
+    loaded: Result<Option<T>, std::sync::Arc<AppError>>,
+    what: &str,
+) -> async_graphql::Result<T> {
+    loaded.gql()?.ok_or_else(|| AppError::not_found(what)).gql()
+}
+
 /// A missing resource is `null` in GraphQL, not an error.
 pub fn none_if_missing<T>(r: Result<T, AppError>) -> async_graphql::Result<Option<T>> {
     match r {

@@ -5,7 +5,7 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::errors::IntoGql;
+use super::errors::{found, IntoGql};
 use super::loaders::Loaders;
 use super::{page_params, request};
 use crate::domain;

@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 
 use super::*;
-use crate::error::AppError;
 
 #[derive(SimpleObject, Clone)]
 pub struct Image {
@@ -63,14 +62,8 @@ impl Article {
         if let Some(b) = &self.body {
             return Ok(b.clone());
         }
-        let row = ctx
-            .data_unchecked::<Loaders>()
-            .bodies
-            .load_one(self.brief.id)
-            .await
-            .gql()?
-            .ok_or_else(|| AppError::not_found("article"))
-            .gql()?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let row = found(loaders.bodies.load_one(self.brief.id).await, "article")?;
         Ok((row.body, row.body_html))
     }
 
@@ -78,15 +71,8 @@ impl Article {
         if let Some(c) = &self.card {
             return Ok(Cow::Borrowed(c));
         }
-        let card = ctx
-            .data_unchecked::<Loaders>()
-            .cards
-            .load_one(self.brief.id)
-            .await
-            .gql()?
-            // Deleted since it was found.
-            .ok_or_else(|| AppError::not_found("article"))
-            .gql()?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let card = found(loaders.cards.load_one(self.brief.id).await, "article")?;
         Ok(Cow::Owned(card))
     }
 }
@@ -276,13 +262,8 @@ impl Tag {
         if let Some(t) = &self.full {
             return Ok(t.clone());
         }
-        ctx.data_unchecked::<Loaders>()
-            .tags
-            .load_one(self.id)
-            .await
-            .gql()?
-            .ok_or_else(|| AppError::not_found("tag"))
-            .gql()
+        let loaders = ctx.data_unchecked::<Loaders>();
+        found(loaders.tags.load_one(self.id).await, "tag")
     }
 }
 
@@ -359,13 +340,8 @@ impl Author {
         if let Some(a) = &self.full {
             return Ok(a.clone());
         }
-        ctx.data_unchecked::<Loaders>()
-            .authors
-            .load_one(self.id)
-            .await
-            .gql()?
-            .ok_or_else(|| AppError::not_found("author"))
-            .gql()
+        let loaders = ctx.data_unchecked::<Loaders>();
+        found(loaders.authors.load_one(self.id).await, "author")
     }
 }
 
