@@ -15,6 +15,7 @@ pub mod graphql;
 pub mod limits;
 pub mod model;
 pub mod rest;
+pub mod rfc3339;
 pub mod seed;
 pub mod service;
 pub mod startup;

@@ -48,8 +48,11 @@ pub struct ArticleSummary {
     pub tags: Vec<TagRef>,
     pub status: ArticleStatus,
     /// A `published` article whose `published_at` is in the future is scheduled.
+    #[serde(serialize_with = "crate::rfc3339::write_option")]
     pub published_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::rfc3339::write")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::rfc3339::write")]
     pub updated_at: DateTime<Utc>,
     pub reading_time_minutes: i32,
     pub view_count: i64,
@@ -361,6 +364,7 @@ pub struct Comment {
     /// Why the spam check held it back (editors only, on `spam` comments).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spam_reason: Option<String>,
+    #[serde(serialize_with = "crate::rfc3339::write")]
     pub created_at: DateTime<Utc>,
     /// Approved replies, oldest first.
     #[schema(no_recursion)]

@@ -2,7 +2,6 @@
 //! problem+json rendering of errors that actix raises itself.
 
 use std::future::Future;
-use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 
 use actix_web::body::MessageBody;
@@ -85,10 +84,9 @@ impl FromRequest for Auth {
 }
 
 pub fn hash_hex(bytes: &[u8]) -> String {
-    // SipHash with fixed keys: stable for a given build, which is all a validator needs.
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    format!("{:016x}", h.finish())
+    // XXH3: the same for the same bytes on every node and in every build, which is all a
+    // validator needs, and about ten times SipHash's speed (a page of 20 summaries is ~15 KB).
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))
 }
 
 fn if_none_match_hits(req: &HttpRequest, etag: &str) -> bool {
@@ -149,10 +147,16 @@ fn unmodified_since(
         .is_some_and(|since| last.timestamp() <= since.timestamp())
 }
 
+/// The first buffer a JSON body is written into: a latest page of 20 is ~15 KB.
+const JSON_BUFFER: usize = 16 * 1024;
+
 /// The body and validator of a JSON response. `version` prefixes the tag for resources that
 /// take `If-Match` (articles).
 pub fn render_json<T: Serialize>(value: &T, version: Option<i32>) -> Result<CachedBody, AppError> {
-    let body = serde_json::to_vec(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    // Room for a page of summaries from the start: grown by doubling from a few bytes, the
+    // buffer was copied five or six times on its way there.
+    let mut body = Vec::with_capacity(JSON_BUFFER);
+    serde_json::to_writer(&mut body, value).map_err(|e| AppError::Internal(e.to_string()))?;
     let etag = match version {
         Some(v) => format!("\"v{v}-{}\"", hash_hex(&body)),
         None => format!("\"{}\"", hash_hex(&body)),

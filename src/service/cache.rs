@@ -153,9 +153,12 @@ impl CachedBody {
     /// A JSON body and its validator, with no list headers. Until the caller says what it
     /// shows, any public change reaches it.
     pub fn new(mut body: Vec<u8>, etag: String) -> Self {
-        // Serializers grow their buffer by doubling: up to half of it would be kept unused,
-        // and the response cache's budget counts the body's length.
-        body.shrink_to_fit();
+        // A buffer sized ahead (or grown by doubling) may be mostly unused, and the response
+        // cache's budget counts the body's length: a buffer a quarter or more unused is cut
+        // to size (a copy), one nearly full is kept.
+        if body.capacity() - body.len() > body.len() / 4 {
+            body.shrink_to_fit();
+        }
         CachedBody {
             body: body.into(),
             etag,
