@@ -8,6 +8,7 @@ pub mod comments;
 pub mod ids;
 pub mod models;
 pub mod outbox;
+pub mod pool;
 pub mod revisions;
 pub mod schema;
 pub mod search;
@@ -30,6 +31,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use ids::in_ids;
 pub use models::*;
+pub use pool::{background, ConnectionManager, Kept, Pool, PooledConn};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
@@ -92,109 +94,8 @@ impl DbTarget {
     }
 }
 
-/// An r2d2 manager that picks the backend from the URL scheme (the derived `establish` would
-/// try each backend in turn, and SQLite takes any string as a file name).
-#[derive(Clone, Debug)]
-pub struct ConnectionManager {
-    target: DbTarget,
-    statement_timeout: Option<Duration>,
-    /// Every statement any pooled connection starts, counted (tests prove batching with it).
-    statements: Arc<AtomicU64>,
-}
-
-thread_local! {
-    /// Set while background work (the webhook worker's polling) runs on this thread.
-    static BACKGROUND: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f` as background work: its statements are not counted with the requests'.
-pub fn background<T>(f: impl FnOnce() -> T) -> T {
-    struct Reset(bool);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            BACKGROUND.with(|b| b.set(self.0));
-        }
-    }
-    let _reset = Reset(BACKGROUND.with(|b| b.replace(true)));
-    f()
-}
-
-impl ConnectionManager {
-    fn instrument(&self, conn: &mut DbConn) {
-        let counter = self.statements.clone();
-        let count = move |event: diesel::connection::InstrumentationEvent<'_>| {
-            if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
-                if !BACKGROUND.with(std::cell::Cell::get) {
-                    counter.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        };
-        match conn {
-            DbConn::Sqlite(c) => c.set_instrumentation(count),
-            DbConn::Pg(c) => c.set_instrumentation(count),
-        }
-    }
-}
-
-impl ManageConnection for ConnectionManager {
-    type Connection = DbConn;
-    type Error = r2d2::Error;
-
-    fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        match &self.target {
-            DbTarget::Sqlite(path) => {
-                let mut conn = diesel::SqliteConnection::establish(path)
-                    .map_err(r2d2::Error::ConnectionError)?;
-                // Every pooled connection gets the same settings: WAL lets readers run beside
-                // the writer, busy_timeout makes writers wait instead of failing.
-                // busy_timeout comes first so the rest waits for a lock instead of failing.
-                // A page cache of 1 MB per connection: the operating system caches the file
-                // anyway; at 2 MB the pool's caches held 16 MB of the 100 MB goal, and the
-                // cache-off benchmark measured no difference in req/s between the two.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA cache_size = -1000;",
-                )
-                .map_err(r2d2::Error::QueryError)?;
-                let mut conn = DbConn::Sqlite(conn);
-                self.instrument(&mut conn);
-                Ok(conn)
-            }
-            DbTarget::Postgres(url) => {
-                let mut conn = diesel::PgConnection::establish(url)
-                    .map(DbConn::Pg)
-                    .map_err(r2d2::Error::ConnectionError)?;
-                if let Some(t) = self.statement_timeout {
-                    // A statement stuck behind a lock gives up instead of holding a
-                    // connection (and a blocking thread) past its request's deadline.
-                    conn.batch_execute(&set_statement_timeout(Some(t)))
-                        .map_err(r2d2::Error::QueryError)?;
-                }
-                self.instrument(&mut conn);
-                Ok(conn)
-            }
-        }
-    }
-
-    /// The pool's check on checkout (PostgreSQL): upkeep, not the work of whoever checks
-    /// the connection out, so not counted with the requests' statements (a background poll's
-    /// checkout landed in a test's measured window under load).
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        background(|| conn.batch_execute("SELECT 1")).map_err(r2d2::Error::QueryError)
-    }
-
-    /// A connection left inside a transaction (a rollback that failed) is not reused.
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
-    }
-}
-
-pub type Pool = r2d2::Pool<ConnectionManager>;
-
 /// The longest a request waits for a database connection.
 const QUEUE_TIMEOUT: Duration = Duration::from_secs(3);
-pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 
 /// Errors of the storage layer, mapped to API errors by `crate::error`.
 #[derive(Debug, thiserror::Error)]

@@ -478,7 +478,7 @@ fn a_walked_search_page_is_the_gathered_page_when_ids_do_not_follow_publication(
     let mut c = db.get().unwrap();
     // Every third article takes the time of its mirror at the other end of the ids, just
     // before it: the newest stories interleave the lowest ids with the highest.
-    let DbConn::Sqlite(raw) = &mut *c else {
+    let DbConn::Sqlite(raw) = &mut **c else {
         unreachable!("a seeded file is SQLite")
     };
     raw.batch_execute(
@@ -585,7 +585,7 @@ fn a_stored_status_or_role_the_types_do_not_know_is_an_error() {
         let row = db::articles::find_by_id(&mut c, 1).unwrap().unwrap();
         (row.id, row.author_id)
     };
-    let DbConn::Sqlite(raw) = &mut *c else {
+    let DbConn::Sqlite(raw) = &mut **c else {
         unreachable!("a seeded file is SQLite")
     };
     raw.batch_execute(&format!(
@@ -865,7 +865,7 @@ fn every_seeded_card_says_what_the_links_say_and_a_missing_one_is_read_through_t
     let mut c = db.get().unwrap();
     let linked = cards_say_what_links_say(&mut c, 300);
     let ids: Vec<i64> = linked.iter().map(|l| l.0).collect();
-    let DbConn::Sqlite(raw) = &mut *c else {
+    let DbConn::Sqlite(raw) = &mut **c else {
         unreachable!("a seeded file is SQLite")
     };
     raw.batch_execute(

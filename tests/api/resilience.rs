@@ -530,3 +530,84 @@ both_backends!(
         assert_eq!(a["view_count"], 3);
     }
 );
+
+/// Ends every server connection to the app's database but this one's, as a restart or
+/// `pg_terminate_backend` would; answers how many were ended.
+fn end_server_connections(database_url: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(diesel::QueryableByName)]
+    struct Ended {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut c = diesel::PgConnection::establish(database_url).expect("open postgres");
+    let ended: Ended = diesel::sql_query(
+        "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .get_result(&mut c)
+    .expect("end the connections");
+    ended.n
+}
+
+/// Reads the front page `n` times in a row; answers the statuses.
+async fn read_front_page(app: &TestApp, n: usize) -> Vec<u16> {
+    let mut statuses = Vec::with_capacity(n);
+    for _ in 0..n {
+        let res = app.get("/api/v1/articles").send().await.unwrap();
+        let status = res.status();
+        if status != StatusCode::OK {
+            assert_eq!(
+                status,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{:?}",
+                res.text().await
+            );
+            assert!(res.headers().contains_key("retry-after"));
+            assert_eq!(res.headers()["content-type"], "application/problem+json");
+        }
+        statuses.push(status.as_u16());
+    }
+    statuses
+}
+
+/// The pool lends a connection it got back a moment ago without checking it (see
+/// `db::pool`). Ended by the server meanwhile, such a connection fails the one request that
+/// meets it, with 503, never 500, and the pool replaces it; a connection idle longer than
+/// that is checked before use, so its end costs no request at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "TEST_DATABASE_URL is unset: the PostgreSQL run is skipped"
+)]
+async fn connections_the_server_ended_are_replaced_at_the_cost_of_a_503_at_most() {
+    let Some(app) = TestApp::postgres().await else {
+        return;
+    };
+    let editor = app.user("editor").await.0;
+    app.published(&editor, "Front page", &[]).await;
+    assert!(read_front_page(&app, 5).await.iter().all(|s| *s == 200));
+    let pool_size = app.state.settings.pool_size as usize;
+    let end_all = || async {
+        let url = app.database_url().to_owned();
+        tokio::task::spawn_blocking(move || end_server_connections(&url))
+            .await
+            .unwrap()
+    };
+
+    // Ended right after use: a connection used within the window may fail one request.
+    assert!(end_all().await >= 1, "the pool's connections were ended");
+    let statuses = read_front_page(&app, 30).await;
+    let failed = statuses.iter().filter(|s| **s != 200).count();
+    assert!(failed <= pool_size, "{statuses:?}");
+    assert!(
+        statuses[pool_size..].iter().all(|s| *s == 200),
+        "{statuses:?}"
+    );
+
+    // Ended while idle, read after the window: every connection is checked first.
+    end_all().await;
+    tokio::time::sleep(newsdesk::db::pool::TRUSTED_FOR + Duration::from_millis(200)).await;
+    let statuses = read_front_page(&app, 10).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+}
