@@ -89,10 +89,10 @@ impl ConnectionManager {
     fn instrument(&self, conn: &mut DbConn, failed: Arc<AtomicBool>) {
         let counter = self.statements.clone();
         let watch = move |event: diesel::connection::InstrumentationEvent<'_>| match event {
-            diesel::connection::InstrumentationEvent::StartQuery { .. } => {
-                if !BACKGROUND.with(std::cell::Cell::get) {
-                    counter.fetch_add(1, Ordering::Relaxed);
-                }
+            diesel::connection::InstrumentationEvent::StartQuery { .. }
+                if !BACKGROUND.with(std::cell::Cell::get) =>
+            {
+                counter.fetch_add(1, Ordering::Relaxed);
             }
             diesel::connection::InstrumentationEvent::FinishQuery { error: Some(_), .. } => {
                 failed.store(true, Ordering::Release);
