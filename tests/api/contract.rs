@@ -224,7 +224,8 @@ fn corpus_of(db: &newsdesk::db::Db) -> Vec<SeededArticle> {
         },
         articles::Plan::Gather,
     )
-    .unwrap();
+    .unwrap()
+    .rows;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let tags = articles::tags_for(&mut c, &ids).unwrap();
     let mut corpus: Vec<_> = rows
@@ -342,6 +343,7 @@ fn a_search_walking_the_list_finds_what_gathering_the_matches_finds() {
                 let paging = Paging::Offset { offset, limit: 4 };
                 articles::list(&mut c, &filter, sort, paging, plan)
                     .unwrap()
+                    .rows
                     .into_iter()
                     .map(|r| r.id)
                     .collect::<Vec<i64>>()
@@ -429,6 +431,7 @@ fn a_walked_search_page_is_the_gathered_page() {
         Plan::Gather,
     )
     .unwrap()
+    .rows
     .into_iter()
     .map(|r| r.title.to_lowercase())
     .collect();
@@ -528,7 +531,8 @@ fn every_plan_pages_alike(
         rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
     };
     for sort in [SortKey::Latest, SortKey::Oldest, SortKey::Popular] {
-        let page = |c: &mut _, paging, plan| ids(articles::list(c, f, sort, paging, plan).unwrap());
+        let page =
+            |c: &mut _, paging, plan| ids(articles::list(c, f, sort, paging, plan).unwrap().rows);
         let first = articles::list(
             c,
             f,
@@ -539,7 +543,8 @@ fn every_plan_pages_alike(
             },
             Plan::Gather,
         )
-        .unwrap();
+        .unwrap()
+        .rows;
         let pos: Option<KeysetPos> = first.get(9).map(|r| articles::position_of(r, sort));
         let mut pagings = vec![
             Paging::Offset {
@@ -768,6 +773,7 @@ async fn a_postgres_search_counts_what_it_can_and_estimates_only_many_matches() 
             };
             articles::list(c, f, SortKey::Latest, all, Plan::Walk)
                 .unwrap()
+                .rows
                 .len() as i64
         };
         assert_eq!(
@@ -874,4 +880,19 @@ fn every_seeded_card_says_what_the_links_say_and_a_missing_one_is_read_through_t
     )
     .unwrap();
     assert_eq!(shown(&ids, &summary_extras(&mut c, &ids).unwrap()), linked);
+    // A list's page reads its rows and their cards in one statement; what that finds no
+    // readable card for is read through the links.
+    let (rows, mut read) =
+        newsdesk::db::articles::summaries_with_cards_by_ids(&mut c, &ids).unwrap();
+    assert_eq!(rows.len(), ids.len());
+    let missing = read.missing(&ids);
+    assert_eq!(
+        missing,
+        ids.iter()
+            .copied()
+            .filter(|id| id % 3 != 2)
+            .collect::<Vec<_>>()
+    );
+    read.merge(summary_extras(&mut c, &missing).unwrap());
+    assert_eq!(shown(&ids, &read), linked);
 }

@@ -254,7 +254,7 @@ both_backends!(
         for (filter, expected) in [(&by_tag, 4), (&by_word, 6)] {
             for sort in [SortKey::Latest, SortKey::Oldest, SortKey::Popular] {
                 let mut page = |plan, offset| {
-                    let rows = list(&mut c, filter, sort, Paging::Offset { offset, limit: 3 }, plan).unwrap();
+                    let rows = list(&mut c, filter, sort, Paging::Offset { offset, limit: 3 }, plan).unwrap().rows;
                     rows.into_iter().map(|r| r.slug).collect::<Vec<_>>()
                 };
                 let mut walked = page(Plan::Walk, 0);

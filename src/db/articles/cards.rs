@@ -124,26 +124,27 @@ pub(super) fn extras_from_cards(
         .load(conn)?;
     let mut out = SummaryExtras::default();
     for (id, text) in rows {
-        // An unreadable card is as good as none: the links answer for it.
-        let Ok(card) = serde_json::from_str::<Card>(&text) else {
-            continue;
-        };
-        out.tags.insert(id, card.t);
-        out.shares.insert(id, card.s);
-        out.authors.insert(
-            id,
-            card.a
-                .into_iter()
-                .map(|(id, slug, name)| AuthorRef { id, slug, name })
-                .collect(),
-        );
+        add_card(&mut out, id, &text);
     }
-    let missing = ids
-        .iter()
-        .filter(|id| !out.authors.contains_key(id))
-        .copied()
-        .collect();
+    let missing = out.missing(ids);
     Ok((out, missing))
+}
+
+/// Adds the article's card as stored to `out`. An unreadable card is as good as none: the
+/// links answer for it.
+pub(super) fn add_card(out: &mut SummaryExtras, id: i64, text: &str) {
+    let Ok(card) = serde_json::from_str::<Card>(text) else {
+        return;
+    };
+    out.tags.insert(id, card.t);
+    out.shares.insert(id, card.s);
+    out.authors.insert(
+        id,
+        card.a
+            .into_iter()
+            .map(|(id, slug, name)| AuthorRef { id, slug, name })
+            .collect(),
+    );
 }
 
 /// The card of an article whose links are these, as [`rebuild_cards`] would write it: for a

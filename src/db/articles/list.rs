@@ -353,6 +353,14 @@ fn corpus_size(conn: &mut DbConn) -> DbResult<i64> {
     Ok(top.unwrap_or(0))
 }
 
+/// One page of a list: its rows in list order, and their cards when they were read together
+/// (`None`: the caller reads them).
+#[derive(Debug, Default)]
+pub struct ListedRows {
+    pub rows: Vec<ArticleSummaryRow>,
+    pub cards: Option<SummaryExtras>,
+}
+
 /// One page of summaries in list order.
 pub fn list(
     conn: &mut DbConn,
@@ -360,7 +368,7 @@ pub fn list(
     sort: SortKey,
     paging: Paging,
     plan: Plan,
-) -> DbResult<Vec<ArticleSummaryRow>> {
+) -> DbResult<ListedRows> {
     let f = &f.bounded_by(sort, paging);
     if let (Some(line), SortKey::Latest | SortKey::Oldest) = (f.timeline(), sort) {
         let ids = match line {
@@ -382,7 +390,10 @@ pub fn list(
         let q = articles::table
             .select(ArticleSummaryRow::as_select())
             .into_boxed();
-        return Ok(paged(filtered(q, f, conn, plan), f, sort, paging)?.load(conn)?);
+        return Ok(ListedRows {
+            rows: paged(filtered(q, f, conn, plan), f, sort, paging)?.load(conn)?,
+            cards: None,
+        });
     }
     // Walking: the page's ids first, from the list's index alone (no row is read for the
     // rows the walk passes over), then those rows.
@@ -395,13 +406,14 @@ pub fn list(
     rows_in_order(conn, &ids)
 }
 
-/// The summaries of `ids`, in that order.
-pub(super) fn rows_in_order(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<ArticleSummaryRow>> {
-    let mut rows: HashMap<i64, ArticleSummaryRow> = summaries_by_ids(conn, ids)?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+/// The summaries of `ids`, in that order, with their cards (one statement).
+fn rows_in_order(conn: &mut DbConn, ids: &[i64]) -> DbResult<ListedRows> {
+    let (found, cards) = summaries_with_cards_by_ids(conn, ids)?;
+    let mut rows: HashMap<i64, ArticleSummaryRow> = found.into_iter().map(|r| (r.id, r)).collect();
+    Ok(ListedRows {
+        rows: ids.iter().filter_map(|id| rows.remove(id)).collect(),
+        cards: Some(cards),
+    })
 }
 
 pub(super) fn tag_id(conn: &mut DbConn, slug: &str) -> DbResult<Option<i64>> {

@@ -2,6 +2,7 @@
 
 use super::cards::{self, rebuild_cards, Cards};
 use super::*;
+use crate::db::schema::article_cards;
 
 /// The article with this slug, or the one that had it before (a retired slug still reaches
 /// its article: the caller tells by the row's own slug).
@@ -95,6 +96,36 @@ pub fn summaries_by_ids(conn: &mut DbConn, ids: &[i64]) -> DbResult<Vec<ArticleS
         .filter(in_ids(articles::id, ids))
         .select(ArticleSummaryRow::as_select())
         .load(conn)?)
+}
+
+/// The summaries of `ids` with their cards as stored, in one statement: a list's page costs
+/// one round trip for both. Those without a readable card are among `SummaryExtras::missing`.
+pub fn summaries_with_cards_by_ids(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> DbResult<(Vec<ArticleSummaryRow>, SummaryExtras)> {
+    if ids.is_empty() {
+        return Ok((Vec::new(), SummaryExtras::default()));
+    }
+    let found: Vec<(ArticleSummaryRow, Option<String>)> = articles::table
+        .left_join(article_cards::table.on(article_cards::article_id.eq(articles::id)))
+        .filter(in_ids(articles::id, ids))
+        .select((
+            ArticleSummaryRow::as_select(),
+            article_cards::card.nullable(),
+        ))
+        .load(conn)?;
+    let mut extras = SummaryExtras::default();
+    let rows = found
+        .into_iter()
+        .map(|(row, card)| {
+            if let Some(text) = card {
+                cards::add_card(&mut extras, row.id, &text);
+            }
+            row
+        })
+        .collect();
+    Ok((rows, extras))
 }
 
 /// Ids of the articles with these slugs, whatever their status; a slug an article had before
@@ -391,6 +422,23 @@ pub struct SummaryExtras {
     pub authors: HashMap<i64, Vec<AuthorRef>>,
 }
 
+impl SummaryExtras {
+    /// Those of `ids` it holds nothing for.
+    pub fn missing(&self, ids: &[i64]) -> Vec<i64> {
+        ids.iter()
+            .filter(|id| !self.authors.contains_key(id))
+            .copied()
+            .collect()
+    }
+
+    /// Adds what `other` holds.
+    pub fn merge(&mut self, other: SummaryExtras) {
+        self.tags.extend(other.tags);
+        self.shares.extend(other.shares);
+        self.authors.extend(other.authors);
+    }
+}
+
 /// The tags, share counts and bylines of a set of articles: their cards, in one lookup per
 /// article (`cards`); those without one through their links.
 pub fn summary_extras(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<SummaryExtras> {
@@ -399,10 +447,7 @@ pub fn summary_extras(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<Summar
     }
     let (mut out, missing) = cards::extras_from_cards(conn, article_ids)?;
     if !missing.is_empty() {
-        let linked = extras_from_links(conn, &missing)?;
-        out.tags.extend(linked.tags);
-        out.shares.extend(linked.shares);
-        out.authors.extend(linked.authors);
+        out.merge(extras_from_links(conn, &missing)?);
     }
     Ok(out)
 }

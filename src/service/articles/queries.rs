@@ -181,13 +181,13 @@ pub async fn list(
             // Few matches are gathered and sorted; many are met walking the list in order.
             let plan =
                 db::articles::plan_for(c, &filter, (total.count, total.exact), paging.reach())?;
-            let rows = if total.count == 0 {
-                Vec::new()
+            let listed = if total.count == 0 {
+                db::articles::ListedRows::default()
             } else {
                 db::articles::list(c, &filter, sort, paging, plan)?
             };
-            let mut page = Page::build(&req, rows, total, |r| cursor_of(r, sort), |r| r);
-            let items = assemble(c, std::mem::take(&mut page.items))?;
+            let mut page = Page::build(&req, listed.rows, total, |r| cursor_of(r, sort), |r| r);
+            let items = assemble_with(c, std::mem::take(&mut page.items), listed.cards)?;
             Ok(page.with_items(items))
         })
         .await
@@ -196,8 +196,27 @@ pub async fn list(
 /// Fills summaries with their authors, tags and share counts: one statement, kept prepared,
 /// for any number of rows. GraphQL's loaders call the same function.
 pub fn assemble(c: &mut DbConn, rows: Vec<ArticleSummaryRow>) -> AppResult<Vec<ArticleSummary>> {
+    assemble_with(c, rows, None)
+}
+
+/// [`assemble`], given the cards read with the rows (`known`): only those it lacks are read.
+fn assemble_with(
+    c: &mut DbConn,
+    rows: Vec<ArticleSummaryRow>,
+    known: Option<db::articles::SummaryExtras>,
+) -> AppResult<Vec<ArticleSummary>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut cards = cards(c, &ids)?;
+    let extras = match known {
+        Some(mut extras) => {
+            let missing = extras.missing(&ids);
+            if !missing.is_empty() {
+                extras.merge(db::articles::summary_extras(c, &missing)?);
+            }
+            extras
+        }
+        None => db::articles::summary_extras(c, &ids)?,
+    };
+    let mut cards = cards_of(extras, &ids);
     rows.into_iter()
         .map(|r| match cards.remove(&r.id) {
             Some(card) => Ok(ArticleSummary::from_parts(brief_view(r), card)),
@@ -212,7 +231,11 @@ pub fn assemble(c: &mut DbConn, rows: Vec<ArticleSummaryRow>) -> AppResult<Vec<A
 /// The cards (bylines, tags, share counts) of these articles, in the statement `assemble`
 /// uses; an article without a byline (gone since) has none.
 pub fn cards(c: &mut DbConn, ids: &[i64]) -> AppResult<HashMap<i64, ArticleCard>> {
-    let mut extras = db::articles::summary_extras(c, ids)?;
+    Ok(cards_of(db::articles::summary_extras(c, ids)?, ids))
+}
+
+/// The cards of `ids` made of what was read for them.
+fn cards_of(mut extras: db::articles::SummaryExtras, ids: &[i64]) -> HashMap<i64, ArticleCard> {
     let mut out = HashMap::with_capacity(ids.len());
     for id in ids {
         let authors: Vec<AuthorRef> = extras
@@ -233,7 +256,7 @@ pub fn cards(c: &mut DbConn, ids: &[i64]) -> AppResult<HashMap<i64, ArticleCard>
         };
         out.insert(*id, card);
     }
-    Ok(out)
+    out
 }
 
 fn tag_refs(tags: Vec<(i64, String, String)>) -> Vec<TagRef> {
