@@ -113,11 +113,8 @@ struct Card {
     s: Vec<(String, i64)>,
 }
 
-/// The extras of those of `ids` that have a readable card, and the ids that have none.
-pub(super) fn extras_from_cards(
-    conn: &mut DbConn,
-    ids: &[i64],
-) -> DbResult<(SummaryExtras, Vec<i64>)> {
+/// The extras of those of `ids` that have a readable card.
+pub(super) fn extras_from_cards(conn: &mut DbConn, ids: &[i64]) -> DbResult<SummaryExtras> {
     let rows: Vec<(i64, String)> = article_cards::table
         .filter(in_ids(article_cards::article_id, ids))
         .select((article_cards::article_id, article_cards::card))
@@ -126,8 +123,7 @@ pub(super) fn extras_from_cards(
     for (id, text) in rows {
         add_card(&mut out, id, &text);
     }
-    let missing = out.missing(ids);
-    Ok((out, missing))
+    Ok(out)
 }
 
 /// Adds the article's card as stored to `out`. An unreadable card is as good as none: the

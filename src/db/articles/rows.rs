@@ -445,11 +445,19 @@ pub fn summary_extras(conn: &mut DbConn, article_ids: &[i64]) -> DbResult<Summar
     if article_ids.is_empty() {
         return Ok(SummaryExtras::default());
     }
-    let (mut out, missing) = cards::extras_from_cards(conn, article_ids)?;
+    let mut out = cards::extras_from_cards(conn, article_ids)?;
+    fill_from_links(conn, &mut out, article_ids)?;
+    Ok(out)
+}
+
+/// Adds to `out`, for those of `ids` it holds nothing for (no card, or an unreadable one),
+/// what their links say.
+pub fn fill_from_links(conn: &mut DbConn, out: &mut SummaryExtras, ids: &[i64]) -> DbResult<()> {
+    let missing = out.missing(ids);
     if !missing.is_empty() {
         out.merge(extras_from_links(conn, &missing)?);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// [`summary_extras`] read through the links, in one statement kept prepared whatever the

@@ -207,11 +207,10 @@ fn assemble_with(
 ) -> AppResult<Vec<ArticleSummary>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let extras = match known {
+        // What the cards did not hold comes from the links, as in `summary_extras`: their
+        // cards were just read, so they are not looked up again.
         Some(mut extras) => {
-            let missing = extras.missing(&ids);
-            if !missing.is_empty() {
-                extras.merge(db::articles::summary_extras(c, &missing)?);
-            }
+            db::articles::fill_from_links(c, &mut extras, &ids)?;
             extras
         }
         None => db::articles::summary_extras(c, &ids)?,
