@@ -467,6 +467,84 @@ fn a_walked_search_page_is_the_gathered_page() {
     }
 }
 
+/// A search's total is its public matches whichever way it is counted: one by one, or
+/// (SQLite, many matches) as the search index's matches less the hidden articles among them,
+/// with drafts, archived and scheduled articles among the matches, at every cap.
+#[test]
+fn a_search_counts_only_its_public_matches_however_it_is_counted() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use newsdesk::db::articles::{self, ArticleFilter};
+    use newsdesk::db::search::{self, SearchTerms};
+    use newsdesk::db::DbConn;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let file = SeededFile::with_articles("search_totals", 1_500);
+    let db = file.db();
+    let mut c = db.get().unwrap();
+    let DbConn::Sqlite(raw) = &mut **c else {
+        unreachable!("a seeded file is SQLite")
+    };
+    raw.batch_execute(
+        "UPDATE articles SET published_at = datetime('now', '+30 days') \
+         WHERE id % 7 = 0 AND status = 'published'; \
+         UPDATE articles SET status = 'draft' WHERE id % 11 = 0; \
+         UPDATE articles SET status = 'archived' WHERE id % 13 = 0;",
+    )
+    .unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    let mut counted_by_subtraction = 0;
+    for word in ["said", "year", "the", "council", "election", "energy"] {
+        let terms = SearchTerms::parse(word).unwrap();
+        let indexed = search::index_matches(&mut c, &terms).unwrap().unwrap();
+        let DbConn::Sqlite(raw) = &mut **c else {
+            unreachable!()
+        };
+        // The public matches, counted plainly.
+        let public = diesel::sql_query(
+            "SELECT count(*) AS n FROM articles WHERE status = 'published' \
+             AND published_at <= ? AND id IN \
+             (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)",
+        )
+        .bind::<diesel::sql_types::Timestamp, _>(now)
+        .bind::<diesel::sql_types::Text, _>(format!("\"{word}\""))
+        .get_result::<Count>(raw)
+        .unwrap()
+        .n;
+        assert!(
+            public < indexed,
+            "{word}: hidden articles match ({public} of {indexed})"
+        );
+        if indexed > 1_000 {
+            counted_by_subtraction += 1;
+        }
+        let mut f = ArticleFilter::public(now);
+        f.search = Some(terms);
+        assert_eq!(
+            articles::count(&mut c, &f, None).unwrap(),
+            (public, true),
+            "{word}"
+        );
+        for cap in [5, public - 1, public, public + 1, indexed - 1]
+            .into_iter()
+            .filter(|c| *c > 0)
+        {
+            assert_eq!(
+                articles::count(&mut c, &f, Some(cap)).unwrap(),
+                (public.min(cap), public <= cap),
+                "{word}, cap {cap}"
+            );
+        }
+    }
+    assert!(
+        counted_by_subtraction > 0,
+        "a word matches over 1,000 articles"
+    );
+}
+
 /// Ids need not follow publication (an archive imported late, a story written long before it
 /// ran): a walk whose batches hold ids from both ends of the table checks each run of nearby
 /// ids, and still finds exactly the gathered page.

@@ -261,6 +261,16 @@ pub(crate) fn is_public(now: NaiveDateTime) -> Predicate {
     Box::new(live(now))
 }
 
+/// Not live at `now`: drafts, archived articles and scheduled ones, in the terms of the
+/// status index (each side of the `OR` is one range of it).
+pub(super) fn hidden(now: NaiveDateTime) -> Predicate {
+    Box::new(
+        articles::status
+            .eq_any([ArticleStatus::Draft, ArticleStatus::Archived])
+            .or(scheduled(now)),
+    )
+}
+
 /// How a list filtered by tag or by search finds its rows (for search on SQLite, see
 /// `search::matches` and `walk`; PostgreSQL's planner chooses for itself).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -250,13 +250,17 @@ pub fn count_or_estimate(
         };
         return Ok(total);
     }
+    let indexed = match &f.search {
+        Some(terms) => search::index_matches(conn, terms)?,
+        None => None,
+    };
+    if let Some(total) = search_alone_total(conn, f, indexed, cap)? {
+        return Ok(total);
+    }
     // A search matching more articles than the cap is counted walking the list (up to the
     // cap), not by looking up every match (see `search::matches`).
-    let plan = match (&f.search, cap) {
-        (Some(terms), Some(cap)) => match search::index_matches(conn, terms)? {
-            Some(n) if n > cap => Plan::Walk,
-            _ => Plan::Gather,
-        },
+    let plan = match (indexed, cap) {
+        (Some(n), Some(cap)) if n > cap => Plan::Walk,
         _ => Plan::Gather,
     };
     if let (crate::db::Dialect::Postgres, Some(terms)) = (conn.dialect(), &f.search) {
@@ -283,6 +287,64 @@ pub fn count_or_estimate(
             Ok((found.min(cap), found <= cap))
         }
     }
+}
+
+/// SQLite: a search's matches past which its public ones are counted as the search index's
+/// matches less the hidden ones. Measured at 100,000 articles (5,000 of them hidden): that
+/// costs ~0.3 µs a match and ~0.4 µs a hidden article (the matches gathered once, each
+/// hidden article checked against them), against ~2.4 µs a match for looking every match's
+/// row up: 5.5 ms against 17 ms for a word in 7,353 articles, 2.4 ms against 1.3 for one in
+/// 544.
+const SUBTRACT_ABOVE: i64 = 1_000;
+
+/// SQLite: the total of a public search with no other filter, from the search index, which
+/// holds every article of any status (`indexed` matches), less the hidden articles among them.
+/// Past the cap this needs no match checked at all when the matches outnumber the cap by more
+/// than every hidden article together (a common word: 4 ms against 19 for one in 27,407 of
+/// 100,000 articles, a cost its first reader after every write paid). `None`: another
+/// filter, PostgreSQL, or few matches, which the general count looks up one by one.
+fn search_alone_total(
+    conn: &mut DbConn,
+    f: &ArticleFilter,
+    indexed: Option<i64>,
+    cap: Option<i64>,
+) -> DbResult<Option<(i64, bool)>> {
+    let (Some(n), Some(terms)) = (indexed, &f.search) else {
+        return Ok(None);
+    };
+    let alone = matches!(f.status, StatusFilter::Public | StatusFilter::Published)
+        && f.only_author_id.is_none()
+        && f.author_slug.is_none()
+        && f.tag_slug.is_none()
+        && !f.match_nothing
+        && f.published_after.is_none()
+        && f.published_before.is_none();
+    if !alone {
+        return Ok(None);
+    }
+    if let Some(cap) = cap.filter(|cap| n > *cap) {
+        let hidden: i64 = articles::table
+            .filter(hidden(f.now))
+            .select(count_star())
+            .get_result(conn)?;
+        if n - hidden > cap {
+            return Ok(Some((cap, false)));
+        }
+    } else if n <= SUBTRACT_ABOVE {
+        return Ok(None);
+    }
+    // The unary `+` of the walking form keeps SQLite on the status index: each hidden
+    // article is checked against the matches, gathered once.
+    let hidden_matches: i64 = articles::table
+        .filter(hidden(f.now))
+        .filter(search::matches(conn.dialect(), terms, true))
+        .select(count_star())
+        .get_result(conn)?;
+    let public = n - hidden_matches;
+    Ok(Some(match cap {
+        Some(cap) => (public.min(cap), public <= cap),
+        None => (public, true),
+    }))
 }
 
 /// How a page of `f` is best found, knowing its total (`matched`, `exact`) and how far into
