@@ -38,12 +38,13 @@ pub(super) fn walk(
     // Enough rows for the page at a quarter's density (PostgreSQL: at a 256th, since each
     // batch reads the words' whole GIN posting lists, which cannot start at an id, and that
     // costs more than reading thousands more ids of the list's index: ~0.7 µs an id), then
-    // twice as many each time.
+    // as many as the density met so far says the page still needs (`next_batch`).
     let density = match conn.dialect() {
         crate::db::Dialect::Sqlite => 4,
         crate::db::Dialect::Postgres => 256,
     };
     let mut size = (skip + limit).saturating_mul(density).clamp(64, 16_384);
+    let (mut passed, mut met) = (0_i64, 0_i64);
     loop {
         let batch = match (at, reverse) {
             (pos, true) => Paging::Before { pos, limit: size },
@@ -58,10 +59,12 @@ pub(super) fn walk(
             return Ok(found);
         }
         let matches = search::matching_ids_in(conn, terms, &runs(&rows))?;
+        passed += rows.len() as i64;
         for id in &rows {
             if matches.binary_search(id).is_err() {
                 continue;
             }
+            met += 1;
             if skip > 0 {
                 skip -= 1;
             } else {
@@ -75,8 +78,23 @@ pub(super) fn walk(
             return Ok(found);
         };
         at = Some(position_at(conn, *last, sort)?);
-        size = (size * 2).min(65_536);
+        size = next_batch(size, passed, met, skip + limit - found.len() as i64);
     }
+}
+
+/// The most rows one batch walks.
+const MAX_BATCH: i64 = 65_536;
+
+/// The size of the batch after one of `last` rows, when `passed` rows have been walked,
+/// `met` of them matching, and the page still needs `needed`: enough at the density met so
+/// far, with a quarter to spare; twice `last` while nothing has matched. Doubling regardless
+/// walked 10,752 rows (9 ms on PostgreSQL at a million articles) for the last 6 of a page
+/// whose first 5,376 rows had held 15.
+fn next_batch(last: i64, passed: i64, met: i64, needed: i64) -> i64 {
+    if met == 0 {
+        return last.saturating_mul(2).min(MAX_BATCH);
+    }
+    (needed.saturating_mul(passed).saturating_mul(5) / met.saturating_mul(4)).clamp(64, MAX_BATCH)
 }
 
 /// The most ranges one batch is checked in: each costs a statement, and on PostgreSQL a read
@@ -153,6 +171,18 @@ fn position_at(conn: &mut DbConn, id: i64, sort: SortKey) -> DbResult<KeysetPos>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_batch_holds_what_the_page_still_needs_at_the_density_met_so_far() {
+        // 15 of 5,376 matched; 6 more needed: ~2,688 rows, with a quarter to spare.
+        assert_eq!(super::next_batch(5_376, 5_376, 15, 6), 2_688);
+        // Nothing matched yet: twice the last batch, up to the most a batch walks.
+        assert_eq!(super::next_batch(5_376, 5_376, 0, 21), 10_752);
+        assert_eq!(super::next_batch(40_000, 80_000, 0, 21), super::MAX_BATCH);
+        // Never fewer than 64 rows, never more than the most.
+        assert_eq!(super::next_batch(64, 64, 60, 1), 64);
+        assert_eq!(super::next_batch(64, 1_000_000, 1, 21), super::MAX_BATCH);
+    }
+
     use super::runs;
 
     #[test]
