@@ -530,7 +530,7 @@ fn a_search_counts_only_its_public_matches_however_it_is_counted() {
         );
         for cap in [5, public - 1, public, public + 1, indexed - 1]
             .into_iter()
-            .filter(|c| *c > 0)
+            .filter(|n| *n > 0)
         {
             assert_eq!(
                 articles::count(&mut c, &f, Some(cap)).unwrap(),

@@ -261,13 +261,17 @@ pub(crate) fn is_public(now: NaiveDateTime) -> Predicate {
     Box::new(live(now))
 }
 
-/// Not live at `now`: drafts, archived articles and scheduled ones, in the terms of the
-/// status index (each side of the `OR` is one range of it).
+/// Not live at `now`: drafts, archived articles, scheduled ones, and any published without a
+/// publish time (never live by [`live`]), in the terms of the status index (each side of an
+/// `OR` is one range of it).
 pub(super) fn hidden(now: NaiveDateTime) -> Predicate {
     Box::new(
         articles::status
             .eq_any([ArticleStatus::Draft, ArticleStatus::Archived])
-            .or(scheduled(now)),
+            .or(scheduled(now))
+            .or(articles::status
+                .eq(ArticleStatus::Published)
+                .and(articles::published_at.is_null())),
     )
 }
 
