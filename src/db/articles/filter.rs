@@ -81,6 +81,18 @@ impl ArticleFilter {
         }
     }
 
+    /// Whether this is the public list with no filter besides, perhaps, its search: the
+    /// front page when unsearched, a plain search otherwise.
+    pub(super) fn public_but_for_search(&self) -> bool {
+        matches!(self.status, StatusFilter::Public | StatusFilter::Published)
+            && self.only_author_id.is_none()
+            && self.author_slug.is_none()
+            && self.tag_slug.is_none()
+            && !self.match_nothing
+            && self.published_after.is_none()
+            && self.published_before.is_none()
+    }
+
     /// The same filter for a page read downwards from a keyset position: the live bound
     /// `published_at <= now` becomes the position's own time. SQLite takes one upper bound
     /// per index range and picks `now` over the position's row value, so it read the index

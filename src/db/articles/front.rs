@@ -21,14 +21,7 @@ pub(super) fn plain_page_ids(
     sort: SortKey,
     paging: Paging,
 ) -> DbResult<Option<Vec<i64>>> {
-    let plain = matches!(f.status, StatusFilter::Public | StatusFilter::Published)
-        && f.only_author_id.is_none()
-        && f.author_slug.is_none()
-        && f.tag_slug.is_none()
-        && f.search.is_none()
-        && !f.match_nothing
-        && f.published_after.is_none()
-        && f.published_before.is_none();
+    let plain = f.public_but_for_search() && f.search.is_none();
     if !plain || sort == SortKey::Popular {
         return Ok(None);
     }

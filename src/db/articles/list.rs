@@ -312,14 +312,7 @@ fn search_alone_total(
     let (Some(n), Some(terms)) = (indexed, &f.search) else {
         return Ok(None);
     };
-    let alone = matches!(f.status, StatusFilter::Public | StatusFilter::Published)
-        && f.only_author_id.is_none()
-        && f.author_slug.is_none()
-        && f.tag_slug.is_none()
-        && !f.match_nothing
-        && f.published_after.is_none()
-        && f.published_before.is_none();
-    if !alone {
+    if !f.public_but_for_search() {
         return Ok(None);
     }
     if let Some(cap) = cap.filter(|cap| n > *cap) {
