@@ -178,6 +178,15 @@ impl Drop for SeededFile {
     }
 }
 
+/// The SQLite connection under a seeded file's pooled one, for statements the app never
+/// makes (editing the corpus under a test, counting plainly).
+fn sqlite(c: &mut newsdesk::db::DbConn) -> &mut diesel::SqliteConnection {
+    let newsdesk::db::DbConn::Sqlite(raw) = c else {
+        unreachable!("a seeded file is SQLite")
+    };
+    raw
+}
+
 /// Runs `newsdesk seed` (5 tags, 2 comments per article, seed 7) into `url`.
 fn seed(url: &str, articles: u32) {
     let articles = articles.to_string();
@@ -476,7 +485,6 @@ fn a_search_counts_only_its_public_matches_however_it_is_counted() {
     use diesel::prelude::*;
     use newsdesk::db::articles::{self, ArticleFilter};
     use newsdesk::db::search::{self, SearchTerms};
-    use newsdesk::db::DbConn;
     #[derive(diesel::QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -485,9 +493,7 @@ fn a_search_counts_only_its_public_matches_however_it_is_counted() {
     let file = SeededFile::with_articles("search_totals", 1_500);
     let db = file.db();
     let mut c = db.get().unwrap();
-    let DbConn::Sqlite(raw) = &mut **c else {
-        unreachable!("a seeded file is SQLite")
-    };
+    let raw = sqlite(&mut c);
     raw.batch_execute(
         "UPDATE articles SET published_at = datetime('now', '+30 days') \
          WHERE id % 7 = 0 AND status = 'published'; \
@@ -500,9 +506,7 @@ fn a_search_counts_only_its_public_matches_however_it_is_counted() {
     for word in ["said", "year", "the", "council", "election", "energy"] {
         let terms = SearchTerms::parse(word).unwrap();
         let indexed = search::index_matches(&mut c, &terms).unwrap().unwrap();
-        let DbConn::Sqlite(raw) = &mut **c else {
-            unreachable!()
-        };
+        let raw = sqlite(&mut c);
         // The public matches, counted plainly.
         let public = diesel::sql_query(
             "SELECT count(*) AS n FROM articles WHERE status = 'published' \
@@ -553,15 +557,12 @@ fn a_walked_search_page_is_the_gathered_page_when_ids_do_not_follow_publication(
     use diesel::connection::SimpleConnection;
     use newsdesk::db::articles::ArticleFilter;
     use newsdesk::db::search::SearchTerms;
-    use newsdesk::db::DbConn;
     let file = SeededFile::with_articles("walk_disorder", 1_500);
     let db = file.db();
     let mut c = db.get().unwrap();
     // Every third article takes the time of its mirror at the other end of the ids, just
     // before it: the newest stories interleave the lowest ids with the highest.
-    let DbConn::Sqlite(raw) = &mut **c else {
-        unreachable!("a seeded file is SQLite")
-    };
+    let raw = sqlite(&mut c);
     raw.batch_execute(
         "UPDATE articles SET published_at = COALESCE((SELECT datetime(o.published_at, '-1 seconds') \
          FROM articles o WHERE o.id = 1501 - articles.id), published_at) \
@@ -660,7 +661,7 @@ fn every_plan_pages_alike(
 #[test]
 fn a_stored_status_or_role_the_types_do_not_know_is_an_error() {
     use diesel::connection::SimpleConnection;
-    use newsdesk::db::{self, DbConn};
+    use newsdesk::db;
     let file = SeededFile::new("corrupt");
     let db = file.db();
     let mut c = db.get().unwrap();
@@ -668,9 +669,7 @@ fn a_stored_status_or_role_the_types_do_not_know_is_an_error() {
         let row = db::articles::find_by_id(&mut c, 1).unwrap().unwrap();
         (row.id, row.author_id)
     };
-    let DbConn::Sqlite(raw) = &mut **c else {
-        unreachable!("a seeded file is SQLite")
-    };
+    let raw = sqlite(&mut c);
     raw.batch_execute(&format!(
         "PRAGMA ignore_check_constraints = ON; \
          UPDATE articles SET status = 'pubished' WHERE id = {article}; \
@@ -943,15 +942,12 @@ fn cards_say_what_links_say(c: &mut newsdesk::db::DbConn, n: i64) -> Shown {
 fn every_seeded_card_says_what_the_links_say_and_a_missing_one_is_read_through_them() {
     use diesel::connection::SimpleConnection;
     use newsdesk::db::articles::summary_extras;
-    use newsdesk::db::DbConn;
     let file = SeededFile::with_articles("cards", 300);
     let db = file.db();
     let mut c = db.get().unwrap();
     let linked = cards_say_what_links_say(&mut c, 300);
     let ids: Vec<i64> = linked.iter().map(|l| l.0).collect();
-    let DbConn::Sqlite(raw) = &mut **c else {
-        unreachable!("a seeded file is SQLite")
-    };
+    let raw = sqlite(&mut c);
     raw.batch_execute(
         "DELETE FROM article_cards WHERE article_id % 3 = 0; \
          UPDATE article_cards SET card = '{\"t\": 1}' WHERE article_id % 3 = 1",
