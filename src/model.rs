@@ -1,6 +1,7 @@
 //! The shapes the API shows and takes. REST serializes these directly; GraphQL wraps them.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -62,6 +63,55 @@ pub struct ArticleSummary {
     pub comment_count: i64,
     /// Advances on every change; the basis of `ETag` and `If-Match`.
     pub version: i32,
+}
+
+/// A summary in a list, as the list read it: kept ready as JSON text, with the counters the
+/// text leaves out read from the article's row, or built from the row and card (an article
+/// whose kept summary is being rendered again).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListedSummary {
+    Ready {
+        id: i64,
+        /// The summary as `ArticleSummary` serializes, without `view_count` and
+        /// `comment_count`: a JSON object this server wrote.
+        text: String,
+        view_count: i64,
+        comment_count: i64,
+    },
+    Built(Box<ArticleSummary>),
+}
+
+impl ListedSummary {
+    pub fn id(&self) -> i64 {
+        match self {
+            ListedSummary::Ready { id, .. } => *id,
+            ListedSummary::Built(s) => s.id,
+        }
+    }
+
+    /// Writes the summary as `ArticleSummary` serializes (its fields may come in another
+    /// order).
+    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        match self {
+            ListedSummary::Ready {
+                text,
+                view_count,
+                comment_count,
+                ..
+            } => {
+                // `text` is an object: its closing brace makes room for the counters.
+                let open = text.strip_suffix('}').unwrap_or(text);
+                out.extend_from_slice(open.as_bytes());
+                let sep = if open.ends_with('{') { "" } else { "," };
+                write!(
+                    out,
+                    "{sep}\"view_count\":{view_count},\"comment_count\":{comment_count}}}"
+                )
+                .map_err(serde_json::Error::io)
+            }
+            ListedSummary::Built(s) => serde_json::to_writer(out, s),
+        }
+    }
 }
 
 /// A summary without what its card holds (byline, tags, share counts): what a list shows when

@@ -14,6 +14,9 @@ use std::time::Duration;
 
 /// How often computed related lists are stored (see `service::articles::ready`).
 const KEEP_RELATED_EVERY: Duration = Duration::from_millis(250);
+/// How often the summaries a write left to the background are rendered (and, at start,
+/// those of rows from before summaries were kept).
+const RENDER_SUMMARIES_EVERY: Duration = Duration::from_secs(1);
 
 use crate::service::{articles, changes, counters, schedule, AppState};
 
@@ -202,6 +205,19 @@ impl Application {
                 tracing::error!(error = %e, "counters could not be written at shutdown");
             }
         });
+        // Its own task: a backlog (rows from before summaries were kept) takes a while, and
+        // the counters' flush does not wait for it.
+        let rendering = self.state.clone();
+        let renderer = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(RENDER_SUMMARIES_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = articles::render_backlog(&rendering).await {
+                    tracing::warn!(error = %e, "summaries not rendered yet; lists build them meanwhile");
+                }
+            }
+        });
         let connections = self.connections.clone();
         let abuse = self.state.abuse.clone();
         let memory = tokio::spawn(async move {
@@ -245,6 +261,7 @@ impl Application {
             }
         };
         memory.abort();
+        renderer.abort();
         let _ = stop.send(());
         let _ = stop_watching.send(());
         let _ = stop_sending.send(());

@@ -107,6 +107,11 @@ diesel::table! {
     article_cards (article_id) {
         article_id -> BigInt,
         card -> Text,
+        /// The summary as lists show it, without its moving counters; NULL: to be rendered
+        /// (see the migration `summaries_ready`).
+        summary -> Nullable<Text>,
+        /// The article's version it was rendered from.
+        summary_version -> Nullable<Integer>,
     }
 }
 

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::http::{
-    cached_json, field_set, if_match_version, public_get, render_json, render_list_keeping, sparse,
-    Anonymous, Auth,
+    cached_json, field_set, if_match_version, public_get, render_json, render_list_keeping,
+    render_ready_list, sparse, Anonymous, Auth,
 };
 use crate::error::{AppError, AppResult, Problem};
 use crate::model::{
@@ -102,8 +102,14 @@ pub async fn list(
         },
     };
     public_get(&state, &req, &auth.0, || async {
+        // Whole summaries are written out as kept; picked fields are picked from built ones.
+        if fields.is_none() {
+            let page = svc::list_ready(&state, &auth.0, &params).await?;
+            let shows = svc::list_shows(&params, page.items.iter().map(|a| a.id()));
+            return Ok(render_ready_list(&req, page)?.showing(shows));
+        }
         let page = svc::list(&state, &auth.0, &params).await?;
-        let shows = svc::list_shows(&params, &page.items);
+        let shows = svc::list_shows(&params, page.items.iter().map(|a| a.id));
         Ok(render_list_keeping(&req, page, fields.as_ref())?.showing(shows))
     })
     .await

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::domain::FieldSet;
 use crate::error::{AppError, FieldErrors};
-use crate::model::{ListMeta, ListResponse};
+use crate::model::{ListMeta, ListResponse, ListedSummary};
 use crate::service::cache::{CachedBody, Shows, Topic};
 use crate::service::paging::Page;
 use crate::service::{auth, Access, AppState, Caller, Client};
@@ -157,11 +157,16 @@ pub fn render_json<T: Serialize>(value: &T, version: Option<i32>) -> Result<Cach
     // buffer was copied five or six times on its way there.
     let mut body = Vec::with_capacity(JSON_BUFFER);
     serde_json::to_writer(&mut body, value).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(tagged(body, version))
+}
+
+/// A rendered body with its `ETag`.
+fn tagged(body: Vec<u8>, version: Option<i32>) -> CachedBody {
     let etag = match version {
         Some(v) => format!("\"v{v}-{}\"", hash_hex(&body)),
         None => format!("\"{}\"", hash_hex(&body)),
     };
-    Ok(CachedBody::new(body, etag))
+    CachedBody::new(body, etag)
 }
 
 /// Sends a rendered body with `ETag` and `Cache-Control`; `304` when `If-None-Match` matches.
@@ -318,7 +323,7 @@ pub fn render_list_keeping<T: Serialize + utoipa::ToSchema>(
         data: page.items,
         meta: page.meta,
     };
-    let mut r = match fields {
+    let r = match fields {
         None => render_json(&list, None)?,
         Some(fields) => {
             let mut value = sparse(&list, None)?;
@@ -328,9 +333,37 @@ pub fn render_list_keeping<T: Serialize + utoipa::ToSchema>(
             render_json(&value, None)?
         }
     };
+    Ok(as_list(r, total, link))
+}
+
+/// A list's body with its `X-Total-Count` and `Link`.
+fn as_list(mut r: CachedBody, total: i64, link: String) -> CachedBody {
     r.total = Some(total);
     r.link = (!link.is_empty()).then_some(link);
-    Ok(r.showing(Shows::topics([Topic::Content])))
+    r.showing(Shows::topics([Topic::Content]))
+}
+
+/// [`render_list_keeping`] for summaries as kept ready: the same body, each kept summary
+/// written out as it is.
+pub fn render_ready_list(
+    req: &HttpRequest,
+    page: Page<ListedSummary>,
+) -> Result<CachedBody, AppError> {
+    let link = link_header(req, &page.meta);
+    let total = page.meta.total;
+    let failed = |e: serde_json::Error| AppError::Internal(e.to_string());
+    let mut body = Vec::with_capacity(JSON_BUFFER);
+    body.extend_from_slice(b"{\"data\":[");
+    for (i, item) in page.items.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        item.write_json(&mut body).map_err(failed)?;
+    }
+    body.extend_from_slice(b"],\"meta\":");
+    serde_json::to_writer(&mut body, &page.meta).map_err(failed)?;
+    body.push(b'}');
+    Ok(as_list(tagged(body, None), total, link))
 }
 
 fn link_header(req: &HttpRequest, meta: &ListMeta) -> String {

@@ -435,6 +435,8 @@ impl Corpus<'_> {
         for chunk in comment_rows.chunks(CHUNK) {
             db::comments::bulk_insert(c, chunk)?;
         }
+        // The summaries lists write out, rendered from what was just stored.
+        crate::service::articles::render(c, &ids).map_err(|e| DbError::Other(e.to_string()))?;
         Ok(())
     }
 }

@@ -88,10 +88,12 @@ pub async fn flush(state: &AppState) -> AppResult<usize> {
                     db::articles::add_shares(c, *id, network.as_str(), *count)?;
                 }
             }
+            // Shares are in the kept summaries (views are added as they are read).
+            super::articles::render_pending(c, super::articles::RENDERED_BY_A_WRITE)?;
             let mut ids: Vec<i64> = live.into_iter().collect();
             ids.sort_unstable();
             let written = Event::CountersWritten { articles: ids };
-            super::events::record(c, &node, [(written, None)])
+            Ok::<_, crate::error::AppError>(super::events::record(c, &node, [(written, None)])?)
         })
         .await;
     match result {
@@ -101,7 +103,7 @@ pub async fn flush(state: &AppState) -> AppResult<usize> {
         }
         Err(e) => {
             state.counters.put_back(batch);
-            Err(e.into())
+            Err(e)
         }
     }
 }

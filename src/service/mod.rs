@@ -106,6 +106,8 @@ impl AppState {
             .write(move |c| {
                 let mut caused = events::Events::default();
                 let out = f(c, &mut caused)?;
+                // What the write made outdated is rendered before it commits.
+                articles::render_pending(c, articles::RENDERED_BY_A_WRITE)?;
                 let recorded = events::record(c, &node, caused.into_iter().map(|e| (e, None)))?;
                 Ok::<_, AppError>((out, recorded))
             })

@@ -936,6 +936,40 @@ fn cards_say_what_links_say(c: &mut newsdesk::db::DbConn, n: i64) -> Shown {
     linked
 }
 
+/// The seeder renders every article's summary as lists write it out, and each kept summary,
+/// with the counters a list adds, is the summary built from the article's row and card.
+#[test]
+fn every_seeded_article_keeps_the_summary_built_from_its_row_and_card() {
+    let file = SeededFile::with_articles("summaries", 300);
+    let db = file.db();
+    let mut c = db.get().unwrap();
+    let unrendered = newsdesk::db::articles::unrendered(&mut c, 10).unwrap();
+    assert_eq!(unrendered, Vec::<i64>::new());
+    let ids: Vec<i64> = (1..=300).collect();
+    let rows = newsdesk::db::articles::summaries_by_ids(&mut c, &ids).unwrap();
+    let built: std::collections::HashMap<i64, serde_json::Value> =
+        newsdesk::service::articles::assemble(&mut c, rows)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.id, serde_json::to_value(&s).unwrap()))
+            .collect();
+    let kept = newsdesk::db::articles::ready_in_order(&mut c, &ids).unwrap();
+    assert_eq!(kept.len(), 300);
+    for row in kept {
+        let text = row.summary.expect("a kept summary of the row's version");
+        let listed = newsdesk::model::ListedSummary::Ready {
+            id: row.keys.id,
+            text,
+            view_count: row.keys.view_count,
+            comment_count: row.keys.comment_count,
+        };
+        let mut out = Vec::new();
+        listed.write_json(&mut out).unwrap();
+        let written: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(written, built[&row.keys.id]);
+    }
+}
+
 /// The seeder keeps every article's card (built in memory, as the links' statement builds
 /// it), and a missing or unreadable card is read through the links.
 #[test]

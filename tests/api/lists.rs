@@ -453,6 +453,43 @@ async fn shown(app: &TestApp) -> Vec<(String, Vec<String>, Vec<String>, i64)> {
         .collect()
 }
 
+/// The latest list as its kept summaries say it (a whole summary is written out as kept) and
+/// as built from rows and cards (`fields` naming every field builds them): the same, and
+/// every write rendered the summaries it made outdated before it committed.
+async fn kept_summaries_say_what_built_ones_say(app: &TestApp, editor: &str) -> Value {
+    let kept = json_of(
+        app.get("/api/v1/articles?per_page=100&status=any")
+            .bearer_auth(editor)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let fields = newsdesk::model::summary_fields().join(",");
+    let built = json_of(
+        app.get(&format!(
+            "/api/v1/articles?per_page=100&status=any&fields={fields}"
+        ))
+        .bearer_auth(editor)
+        .send()
+        .await
+        .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(kept["data"], built["data"]);
+    assert!(!kept["data"].as_array().unwrap().is_empty());
+    let waiting = app
+        .state
+        .db
+        .read(|c| newsdesk::db::articles::unrendered(c, 10))
+        .await
+        .unwrap();
+    assert_eq!(waiting, Vec::<i64>::new(), "summaries left to render");
+    kept
+}
+
 both_backends!(
     // Summaries read their tags, bylines and share counts from a card kept at write time: every
     // change to what a card shows must reach it.
@@ -481,18 +518,25 @@ both_backends!(
             ]
         };
         assert_eq!(shown(&app).await, both(&["courts=Courts"], &["courts=Courts", "crime=Crime"], &[author_name.as_str()], 0));
+        // A draft and a scheduled article show in editors' lists, from kept summaries too.
+        app.article(&author, json!({"title": "Draft", "body": "x", "tags": ["crime"]})).await;
+        app.article(&author, json!({"title": "Later", "body": "x", "status": "published",
+            "published_at": "2099-01-01T00:00:00Z", "tags": ["courts"]})).await;
+        kept_summaries_say_what_built_ones_say(&app, &editor).await;
 
         // A tag renamed: every article carrying it shows the new slug and name.
         let res = app.patch("/api/v1/tags/courts").bearer_auth(&editor)
             .json(&json!({"name": "Law", "slug": "law"})).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(shown(&app).await, both(&["law=Law"], &["law=Law", "crime=Crime"], &[author_name.as_str()], 0));
+        kept_summaries_say_what_built_ones_say(&app, &editor).await;
 
         // The author renamed: every article they sign shows the new name.
         let res = app.patch(&format!("/api/v1/users/{author_id}")).bearer_auth(&admin)
             .json(&json!({"name": "Renamed Reporter"})).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(shown(&app).await, both(&["law=Law"], &["law=Law", "crime=Crime"], &["Renamed Reporter"], 0));
+        kept_summaries_say_what_built_ones_say(&app, &editor).await;
 
         // Shares counted, a retag (new order) and a second byline on one article.
         for n in 0..2 {
@@ -508,6 +552,7 @@ both_backends!(
         assert_eq!(after[0], ("appeal".to_owned(), vec!["law=Law".to_owned()], vec!["Renamed Reporter".to_owned()], 0));
         assert_eq!(after[1], ("verdict".to_owned(), vec!["crime=Crime".to_owned(), "law=Law".to_owned()],
             vec![editor_name.clone(), "Renamed Reporter".to_owned()], 2));
+        kept_summaries_say_what_built_ones_say(&app, &editor).await;
 
         // A tag deleted leaves every summary that showed it.
         let res = app.delete("/api/v1/tags/law").bearer_auth(&editor).send().await.unwrap();
@@ -515,6 +560,13 @@ both_backends!(
         let after = shown(&app).await;
         assert_eq!(after[0].1, Vec::<String>::new());
         assert_eq!(after[1].1, vec!["crime=Crime".to_owned()]);
+        // Views and comments counted since the summaries were kept show as they are now.
+        let res = app.post("/api/v1/articles/verdict/views").header(reader(7).0, reader(7).1).send().await.unwrap();
+        assert!(res.status().is_success(), "{}", res.status());
+        app.settle().await;
+        let kept = kept_summaries_say_what_built_ones_say(&app, &editor).await;
+        let verdict = kept["data"].as_array().unwrap().iter().find(|a| a["slug"] == "verdict").unwrap();
+        assert!(verdict["view_count"].as_i64().unwrap() >= 1, "{verdict}");
         // The article page and GraphQL's list say the same as the REST list.
         let page = json_of(app.get("/api/v1/articles/verdict").send().await.unwrap(), StatusCode::OK).await;
         assert_eq!(page["tags"][0]["slug"], "crime");
@@ -524,5 +576,47 @@ both_backends!(
         assert_eq!(gql["articles"]["nodes"][1]["slug"], "verdict", "{gql}");
         assert_eq!(gql["articles"]["nodes"][1]["tags"], json!([{"slug": "crime"}]));
         assert_eq!(gql["articles"]["nodes"][1]["authors"][0]["name"], editor_name.as_str());
+    }
+);
+
+both_backends!(
+    // A kept summary is used only while its article's row has the version it was rendered
+    // from; one missing is built from the row and card, and rendered again in the background.
+    async fn a_list_never_shows_an_outdated_kept_summary_and_renders_missing_ones_again(app) {
+        use diesel::connection::SimpleConnection;
+        let (editor, _) = app.user("editor").await;
+        let mut ids = Vec::new();
+        for title in ["Flood", "Fire", "Frost"] {
+            ids.push(app.published(&editor, title, &[]).await["id"].as_i64().unwrap());
+        }
+        let before = kept_summaries_say_what_built_ones_say(&app, &editor).await;
+        let (outdated, missing) = (ids[0], ids[1]);
+        let sql = format!(
+            "UPDATE article_cards SET summary = '{{\"title\":\"Outdated\"}}', \
+             summary_version = summary_version - 1 WHERE article_id = {outdated}; \
+             UPDATE article_cards SET summary = NULL WHERE article_id = {missing}"
+        );
+        app.state.db.write(move |c| c.batch_execute(&sql).map_err(newsdesk::db::DbError::from)).await.unwrap();
+        app.state.cache.invalidate();
+        let list = json_of(app.get("/api/v1/articles?status=any&per_page=100").bearer_auth(&editor).send().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(list["data"], before["data"], "built where the kept one is outdated or gone");
+        // The background renders the missing one (the outdated one waits for a write).
+        let mut waited = 0;
+        loop {
+            let waiting = app.state.db.read(|c| newsdesk::db::articles::unrendered(c, 10)).await.unwrap();
+            if waiting.is_empty() {
+                break;
+            }
+            assert_eq!(waiting, vec![missing]);
+            waited += 1;
+            assert!(waited < 100, "the background never rendered {missing}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        // A write to the outdated one renders it again.
+        let res = app.patch("/api/v1/articles/flood").bearer_auth(&editor)
+            .json(&json!({"title": "Flood warning"})).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let after = kept_summaries_say_what_built_ones_say(&app, &editor).await;
+        assert!(after["data"].as_array().unwrap().iter().any(|a| a["title"] == "Flood warning"));
     }
 );

@@ -82,9 +82,10 @@ fn rebuild(conn: &mut DbConn, which: Cards<'_>) -> DbResult<usize> {
         }
     };
     // `WHERE` is never empty: SQLite would otherwise read `ON CONFLICT` as a join's `ON`.
+    // The summary kept with the card shows the card: it is to be rendered again.
     let sql = format!(
         "INSERT INTO article_cards (article_id, card) SELECT a.id, {card} FROM articles a \
-         WHERE {rows} ON CONFLICT (article_id) DO UPDATE SET card = excluded.card"
+         WHERE {rows} ON CONFLICT (article_id) DO UPDATE SET card = excluded.card, summary = NULL"
     );
     Ok(match (conn, which) {
         (DbConn::Sqlite(c), Cards::Of(ids)) => diesel::sql_query(sql)

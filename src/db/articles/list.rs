@@ -414,9 +414,21 @@ fn corpus_size(conn: &mut DbConn) -> DbResult<i64> {
 pub struct ListedRows {
     pub rows: Vec<ArticleSummaryRow>,
     pub cards: Option<SummaryExtras>,
+    /// With [`Form::Ready`], where the page was found as ids: its articles with their kept
+    /// summaries, in place of `rows`.
+    pub ready: Option<Vec<ReadyRow>>,
 }
 
-/// One page of summaries in list order.
+/// What a list reads of the articles on its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// Their rows and cards, to build summaries from.
+    Rows,
+    /// Their summaries as kept ready, where it can: a page found as ids.
+    Ready,
+}
+
+/// One page of summaries in list order, as rows and cards.
 pub fn list(
     conn: &mut DbConn,
     f: &ArticleFilter,
@@ -424,7 +436,26 @@ pub fn list(
     paging: Paging,
     plan: Plan,
 ) -> DbResult<ListedRows> {
+    list_in(conn, f, sort, paging, plan, Form::Rows)
+}
+
+/// [`list`], reading the page's articles in `form`.
+pub fn list_in(
+    conn: &mut DbConn,
+    f: &ArticleFilter,
+    sort: SortKey,
+    paging: Paging,
+    plan: Plan,
+    form: Form,
+) -> DbResult<ListedRows> {
     let f = &f.bounded_by(sort, paging);
+    let in_order = |conn: &mut DbConn, ids: &[i64]| match form {
+        Form::Rows => rows_in_order(conn, ids),
+        Form::Ready => Ok(ListedRows {
+            ready: Some(super::summaries::ready_in_order(conn, ids)?),
+            ..ListedRows::default()
+        }),
+    };
     if let (Some(line), SortKey::Latest | SortKey::Oldest) = (f.timeline(), sort) {
         let ids = match line {
             Timeline::Tag(slug) => match tag_id(conn, slug)? {
@@ -436,10 +467,10 @@ pub fn list(
                 None => Vec::new(),
             },
         };
-        return rows_in_order(conn, &ids);
+        return in_order(conn, &ids);
     }
     if let Some(ids) = front::plain_page_ids(conn, f, sort, paging)? {
-        return rows_in_order(conn, &ids);
+        return in_order(conn, &ids);
     }
     if plan == Plan::Gather {
         let q = articles::table
@@ -447,18 +478,18 @@ pub fn list(
             .into_boxed();
         return Ok(ListedRows {
             rows: paged(filtered(q, f, conn, plan), f, sort, paging)?.load(conn)?,
-            cards: None,
+            ..ListedRows::default()
         });
     }
     // Walking: the page's ids first, from the list's index alone (no row is read for the
     // rows the walk passes over), then those rows.
     if let (Plan::WalkInMemory, Some(terms)) = (plan, &f.search) {
         let ids = walk::walk(conn, f, sort, paging, terms)?;
-        return rows_in_order(conn, &ids);
+        return in_order(conn, &ids);
     }
     let q = articles::table.select(articles::id).into_boxed();
     let ids: Vec<i64> = paged(filtered(q, f, conn, plan), f, sort, paging)?.load(conn)?;
-    rows_in_order(conn, &ids)
+    in_order(conn, &ids)
 }
 
 /// The summaries of `ids`, in that order, with their cards (one statement).
@@ -468,6 +499,7 @@ fn rows_in_order(conn: &mut DbConn, ids: &[i64]) -> DbResult<ListedRows> {
     Ok(ListedRows {
         rows: ids.iter().filter_map(|id| rows.remove(id)).collect(),
         cards: Some(cards),
+        ready: None,
     })
 }
 
@@ -635,10 +667,19 @@ pub(super) fn paged<'a, ST: 'a>(
 
 /// The keyset position of a row under a sort, for `next_cursor`.
 pub fn position_of(row: &ArticleSummaryRow, sort: SortKey) -> KeysetPos {
+    let time = row.published_at.unwrap_or(row.created_at);
+    position(sort, row.id, time, row.view_count)
+}
+
+fn position(sort: SortKey, id: i64, time: NaiveDateTime, views: i64) -> KeysetPos {
     match sort {
-        SortKey::Popular => KeysetPos::Count(row.view_count, row.id),
-        SortKey::Latest | SortKey::Oldest => {
-            KeysetPos::Time(row.published_at.unwrap_or(row.created_at), row.id)
-        }
+        SortKey::Popular => KeysetPos::Count(views, id),
+        SortKey::Latest | SortKey::Oldest => KeysetPos::Time(time, id),
     }
+}
+
+/// [`position_of`] for an article listed with its kept summary.
+pub fn position_of_keys(keys: &ListedKeys, sort: SortKey) -> KeysetPos {
+    let time = keys.published_at.unwrap_or(keys.created_at);
+    position(sort, keys.id, time, keys.view_count)
 }

@@ -28,6 +28,7 @@ mod list;
 mod related;
 mod rows;
 mod schedule;
+mod summaries;
 mod walk;
 
 pub use bulk::*;
@@ -38,3 +39,6 @@ pub use list::*;
 pub use related::*;
 pub use rows::*;
 pub use schedule::*;
+pub use summaries::{
+    claim_unrendered, ready_in_order, store_summaries, unrendered, ListedKeys, ReadyRow, Rendered,
+};

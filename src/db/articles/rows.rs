@@ -196,6 +196,9 @@ pub fn update(
     )
     .set(changes)
     .execute(conn)?;
+    if n == 1 {
+        super::summaries::forget_summary(conn, id)?;
+    }
     Ok(n == 1)
 }
 

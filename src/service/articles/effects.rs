@@ -5,7 +5,7 @@ use super::*;
 /// What changes reach a cached list of articles: those it shows, and any public article that
 /// could enter it (of its tag or author when it has one of those filters, any otherwise);
 /// popular lists reorder as counters move.
-pub fn list_shows(params: &ListArticles, items: &[ArticleSummary]) -> Shows {
+pub fn list_shows(params: &ListArticles, shown: impl IntoIterator<Item = i64>) -> Shows {
     let scope = match (&params.tag, &params.author, &params.q) {
         (Some(tag), _, _) => Topic::TagLists(tag.clone()),
         (None, Some(author), _) => Topic::AuthorLists(author.clone()),
@@ -15,7 +15,7 @@ pub fn list_shows(params: &ListArticles, items: &[ArticleSummary]) -> Shows {
     if params.sort.as_deref() == Some("popular") {
         topics.push(Topic::Popular);
     }
-    Shows::topics(topics).with_articles(items.iter().map(|a| a.id))
+    Shows::topics(topics).with_articles(shown)
 }
 
 /// What changes reach a cached related list: its source changing (any public change) and

@@ -9,7 +9,7 @@ use super::cache::{ResponseCache, Shows, Topic};
 use super::events::{ArticleFacts, Event, Events};
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest, Total};
 use super::{require_role, text, Access, AppState, Caller, Principal};
-use crate::db::articles::{ArticleFilter, KeysetPos, Paging, SortKey, StatusFilter};
+use crate::db::articles::{ArticleFilter, Form, KeysetPos, Paging, SortKey, StatusFilter};
 use crate::db::search::SearchTerms;
 use crate::db::{self, ArticleContent, ArticleSummaryRow, ArticleUpdate, DbConn, NewArticle};
 use crate::domain::{
@@ -19,7 +19,7 @@ use crate::domain::{
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::model::{
     Article, ArticleBrief, ArticleCard, ArticleSummary, AuthorRef, CreateArticle, Image,
-    ImageInput, TagRef, UpdateArticle,
+    ImageInput, ListedSummary, TagRef, UpdateArticle,
 };
 
 pub const MAX_TAGS: usize = 20;
@@ -35,6 +35,7 @@ mod queries;
 mod ready;
 mod related;
 mod revisions;
+mod summaries;
 mod writes;
 
 pub use counters::*;
@@ -48,4 +49,5 @@ pub use related::*;
 pub use revisions::{
     article_revisions, get_revision, list_revisions, restore_revision, KEEP_DAYS, KEEP_VERSIONS,
 };
+pub use summaries::{render, render_backlog, render_pending, RENDERED_BY_A_WRITE};
 pub use writes::*;

@@ -24,8 +24,12 @@ pub(super) fn sort_name(sort: SortKey) -> &'static str {
 }
 
 pub(super) fn cursor_of(row: &ArticleSummaryRow, sort: SortKey) -> CursorKey {
+    cursor_at(db::articles::position_of(row, sort), sort)
+}
+
+fn cursor_at(pos: KeysetPos, sort: SortKey) -> CursorKey {
     let mut c = CursorKey::new(sort_name(sort));
-    match db::articles::position_of(row, sort) {
+    match pos {
         KeysetPos::Time(t, id) => {
             c.t = Some(t.and_utc().timestamp());
             c.i = Some(id);
@@ -150,6 +154,76 @@ pub async fn list(
     viewer: &Access,
     p: &ListArticles,
 ) -> AppResult<Page<ArticleSummary>> {
+    list_as(state, viewer, p, Form::Rows, built_page).await
+}
+
+/// A page of summaries built from the rows and cards listed.
+fn built_page(
+    c: &mut DbConn,
+    req: &PageRequest,
+    sort: SortKey,
+    listed: db::articles::ListedRows,
+    total: Total,
+) -> AppResult<Page<ArticleSummary>> {
+    let mut page = Page::build(req, listed.rows, total, |r| cursor_of(r, sort), |r| r);
+    let items = assemble_with(c, std::mem::take(&mut page.items), listed.cards)?;
+    Ok(page.with_items(items))
+}
+
+/// [`list`] with the summaries as kept ready where they are (REST writes them out as they
+/// are; GraphQL, which picks fields, uses [`list`]).
+pub async fn list_ready(
+    state: &AppState,
+    viewer: &Access,
+    p: &ListArticles,
+) -> AppResult<Page<ListedSummary>> {
+    list_as(
+        state,
+        viewer,
+        p,
+        Form::Ready,
+        |c, req, sort, mut listed, total| {
+            let Some(ready) = listed.ready.take() else {
+                let mut page = built_page(c, req, sort, listed, total)?;
+                let items = std::mem::take(&mut page.items);
+                return Ok(page.with_items(
+                    items
+                        .into_iter()
+                        .map(|s| ListedSummary::Built(Box::new(s)))
+                        .collect(),
+                ));
+            };
+            let keys = |r: &db::articles::ReadyRow| {
+                cursor_at(db::articles::position_of_keys(&r.keys, sort), sort)
+            };
+            let mut page = Page::build(req, ready, total, keys, |r| r);
+            let items = summaries::listed(c, std::mem::take(&mut page.items))?;
+            Ok(page.with_items(items))
+        },
+    )
+    .await
+}
+
+/// A list's page: its filter, total, plan and rows, made into a page by `finish`.
+async fn list_as<T, F>(
+    state: &AppState,
+    viewer: &Access,
+    p: &ListArticles,
+    form: Form,
+    finish: F,
+) -> AppResult<Page<T>>
+where
+    T: Send + 'static,
+    F: FnOnce(
+            &mut DbConn,
+            &PageRequest,
+            SortKey,
+            db::articles::ListedRows,
+            Total,
+        ) -> AppResult<Page<T>>
+        + Send
+        + 'static,
+{
     let (filter, sort) = list_filter(viewer, p)?;
     let req = PageRequest::parse(&p.paging)?;
     let paging = match &req {
@@ -184,11 +258,9 @@ pub async fn list(
             let listed = if total.count == 0 {
                 db::articles::ListedRows::default()
             } else {
-                db::articles::list(c, &filter, sort, paging, plan)?
+                db::articles::list_in(c, &filter, sort, paging, plan, form)?
             };
-            let mut page = Page::build(&req, listed.rows, total, |r| cursor_of(r, sort), |r| r);
-            let items = assemble_with(c, std::mem::take(&mut page.items), listed.cards)?;
-            Ok(page.with_items(items))
+            finish(c, &req, sort, listed, total)
         })
         .await
 }
