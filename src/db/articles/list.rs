@@ -472,7 +472,9 @@ pub fn list_in(
     if let Some(ids) = front::plain_page_ids(conn, f, sort, paging)? {
         return in_order(conn, &ids);
     }
-    if plan == Plan::Gather {
+    // Gathered as rows in one statement, or, for kept summaries, as ids (the sort then
+    // carries ids alone) and their keys and summaries.
+    if plan == Plan::Gather && form == Form::Rows {
         let q = articles::table
             .select(ArticleSummaryRow::as_select())
             .into_boxed();
