@@ -29,6 +29,7 @@ mod related;
 mod rows;
 mod schedule;
 mod summaries;
+mod totals;
 mod walk;
 
 pub use bulk::*;
@@ -42,3 +43,4 @@ pub use schedule::*;
 pub use summaries::{
     claim_unrendered, ready_in_order, store_summaries, unrendered, ListedKeys, ReadyRow, Rendered,
 };
+pub use totals::*;
