@@ -453,31 +453,18 @@ async fn shown(app: &TestApp) -> Vec<(String, Vec<String>, Vec<String>, i64)> {
         .collect()
 }
 
-/// The latest list as its kept summaries say it (a whole summary is written out as kept) and
-/// as built from rows and cards (`fields` naming every field builds them): the same, and
-/// every write rendered the summaries it made outdated before it committed.
+/// An editor's list of every status as its kept summaries say it (a whole summary is written
+/// out as kept) and as built from rows and cards (`fields` naming every field builds them):
+/// the same, and every write rendered the summaries it made outdated before it committed.
 async fn kept_summaries_say_what_built_ones_say(app: &TestApp, editor: &str) -> Value {
-    let kept = json_of(
-        app.get("/api/v1/articles?per_page=100&status=any")
-            .bearer_auth(editor)
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let list = |extra: String| async move {
+        let url = format!("/api/v1/articles?per_page=100&status=any{extra}");
+        let res = app.get(&url).bearer_auth(editor).send().await.unwrap();
+        json_of(res, StatusCode::OK).await
+    };
+    let kept = list(String::new()).await;
     let fields = newsdesk::model::summary_fields().join(",");
-    let built = json_of(
-        app.get(&format!(
-            "/api/v1/articles?per_page=100&status=any&fields={fields}"
-        ))
-        .bearer_auth(editor)
-        .send()
-        .await
-        .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let built = list(format!("&fields={fields}")).await;
     assert_eq!(kept["data"], built["data"]);
     assert!(!kept["data"].as_array().unwrap().is_empty());
     let waiting = app
