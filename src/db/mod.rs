@@ -613,6 +613,31 @@ where
     run_transaction(conn, f, None)
 }
 
+/// Runs `f` within a savepoint of the current transaction: an error undoes only what `f` did,
+/// and the transaction goes on (PostgreSQL refuses every later statement of a transaction
+/// that met an error outside one).
+pub fn in_savepoint<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DbError>,
+{
+    use diesel::connection::TransactionManager;
+    type Manager = <DbConn as Connection>::TransactionManager;
+    Manager::begin_transaction(conn).map_err(|e| E::from(DbError::from(e)))?;
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn).map_err(|e| E::from(DbError::from(e)))?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                tracing::warn!(error = %rollback, "rollback to savepoint failed");
+            }
+            Err(e)
+        }
+    }
+}
+
 /// Marks a write seen (see [`Db::saw_write`]) when dropped, after its commit.
 struct StickToPrimary<'a>(&'a Db);
 

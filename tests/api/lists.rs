@@ -607,3 +607,47 @@ both_backends!(
         assert!(after["data"].as_array().unwrap().iter().any(|a| a["title"] == "Flood warning"));
     }
 );
+
+/// A summary that cannot be rendered (its row unreadable: SQLite keeps whatever text a
+/// timestamp column is given) never fails a write, and never holds up the others waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unrenderable_summary_fails_no_write_and_holds_up_no_other() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::sqlite().await;
+    let (editor, _) = app.user("editor").await;
+    let good = app.published(&editor, "Good", &[]).await["id"]
+        .as_i64()
+        .unwrap();
+    let bad = app.published(&editor, "Bad", &[]).await["id"]
+        .as_i64()
+        .unwrap();
+    let sql = format!(
+        "UPDATE articles SET created_at = 'not a time' WHERE id = {bad}; \
+         UPDATE article_cards SET summary = NULL WHERE article_id IN ({good}, {bad})"
+    );
+    app.state
+        .db
+        .write(move |c| c.batch_execute(&sql).map_err(newsdesk::db::DbError::from))
+        .await
+        .unwrap();
+    // A write finds both waiting: it renders the good one and still commits.
+    let tag = app.tag(&editor, "Weather").await;
+    assert_eq!(tag["slug"], "weather");
+    let waiting = app
+        .state
+        .db
+        .read(|c| newsdesk::db::articles::unrendered(c, 10))
+        .await
+        .unwrap();
+    assert_eq!(waiting, Vec::<i64>::new());
+    let kept = app
+        .state
+        .db
+        .read(move |c| newsdesk::db::articles::ready_in_order(c, &[good]))
+        .await
+        .unwrap();
+    assert!(kept[0]
+        .summary
+        .as_deref()
+        .is_some_and(|t| t.contains("\"Good\"")));
+}

@@ -52,12 +52,28 @@ pub fn render(c: &mut DbConn, ids: &[i64]) -> AppResult<()> {
 }
 
 /// Renders up to `limit` summaries waiting to be, in the caller's transaction; answers how
-/// many.
+/// many. A summary that cannot be rendered (its row unreadable) never fails the write that
+/// found it waiting, nor holds up the others: each is tried alone within a savepoint, and one
+/// that fails is marked rendered from no version, so lists build it and nobody claims it
+/// again.
 pub fn render_pending(c: &mut DbConn, limit: i64) -> AppResult<usize> {
     let ids = db::articles::claim_unrendered(c, limit)?;
-    render(c, &ids)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    if db::in_savepoint(c, |c| render(c, &ids)).is_err() {
+        for id in &ids {
+            if let Err(e) = db::in_savepoint(c, |c| render(c, &[*id])) {
+                tracing::warn!(article = id, error = %e, "summary not rendered; lists build it");
+                db::articles::store_summaries(c, &[(*id, NO_VERSION, String::new())])?;
+            }
+        }
+    }
     Ok(ids.len())
 }
+
+/// The version a summary that could not be rendered is marked with: no row has it.
+const NO_VERSION: i32 = 0;
 
 /// Renders every summary waiting to be, a batch per transaction; answers how many.
 pub async fn render_backlog(state: &AppState) -> AppResult<usize> {
