@@ -624,14 +624,23 @@ where
     use diesel::connection::TransactionManager;
     type Manager = <DbConn as Connection>::TransactionManager;
     Manager::begin_transaction(conn).map_err(|e| E::from(DbError::from(e)))?;
-    match f(conn) {
+    let outcome = f(conn);
+    end_transaction(conn, outcome)
+}
+
+/// Commits the current transaction (or savepoint) after `outcome`, or rolls it back after
+/// its error.
+fn end_transaction<T, E: From<DbError>>(conn: &mut DbConn, outcome: Result<T, E>) -> Result<T, E> {
+    use diesel::connection::TransactionManager;
+    type Manager = <DbConn as Connection>::TransactionManager;
+    match outcome {
         Ok(value) => {
             Manager::commit_transaction(conn).map_err(|e| E::from(DbError::from(e)))?;
             Ok(value)
         }
         Err(e) => {
             if let Err(rollback) = Manager::rollback_transaction(conn) {
-                tracing::warn!(error = %rollback, "rollback to savepoint failed");
+                tracing::warn!(error = %rollback, "rollback failed");
             }
             Err(e)
         }
@@ -704,18 +713,7 @@ where
             Ok(v)
         }
     });
-    match outcome {
-        Ok(value) => {
-            Manager::commit_transaction(conn).map_err(|e| E::from(DbError::from(e)))?;
-            Ok(value)
-        }
-        Err(e) => {
-            if let Err(rollback) = Manager::rollback_transaction(conn) {
-                tracing::warn!(error = %rollback, "rollback failed");
-            }
-            Err(e)
-        }
-    }
+    end_transaction(conn, outcome)
 }
 
 /// Database names the test and benchmark helpers may create: lowercase, digits, underscores.

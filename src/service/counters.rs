@@ -73,6 +73,7 @@ pub async fn flush(state: &AppState) -> AppResult<usize> {
     let n = batch.len();
     let written = batch.clone();
     let node = state.node.clone();
+    let waiting = state.summaries_waiting.clone();
     let result = state
         .db
         .write_counters(move |c| {
@@ -89,7 +90,10 @@ pub async fn flush(state: &AppState) -> AppResult<usize> {
                 }
             }
             // Shares are in the kept summaries (views are added as they are read).
-            super::articles::render_pending(c, super::articles::RENDERED_BY_A_WRITE)?;
+            let limit = super::articles::RENDERED_BY_A_WRITE;
+            if super::articles::render_pending(c, limit)? as i64 == limit {
+                waiting.store(true, std::sync::atomic::Ordering::Release);
+            }
             let mut ids: Vec<i64> = live.into_iter().collect();
             ids.sort_unstable();
             let written = Event::CountersWritten { articles: ids };

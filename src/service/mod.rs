@@ -51,6 +51,9 @@ pub struct AppState {
     pub webhooks: Arc<webhooks::Worker>,
     /// Computed related lists kept ready, and those computed but not stored yet.
     pub related: Arc<articles::ReadyRelated>,
+    /// Summaries may be waiting to be rendered in the background: set at start (rows from
+    /// before summaries were kept) and by a write that left some.
+    pub summaries_waiting: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -85,6 +88,7 @@ impl AppState {
             abuse: Arc::new(abuse::Abuse::new(&settings.abuse)),
             webhooks: Arc::default(),
             related: Arc::new(articles::ReadyRelated::new(settings.related_max_age)),
+            summaries_waiting: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             settings: Arc::new(settings),
         })
     }
@@ -98,6 +102,7 @@ impl AppState {
         T: Send + 'static,
     {
         let node = self.node.clone();
+        let waiting = self.summaries_waiting.clone();
         // A request cancelled at its deadline drops this future; its write may have
         // committed just before, with events this node never sees: then everything goes.
         let mut unsure = Unsure(Some(self));
@@ -107,7 +112,10 @@ impl AppState {
                 let mut caused = events::Events::default();
                 let out = f(c, &mut caused)?;
                 // What the write made outdated is rendered before it commits.
-                articles::render_pending(c, articles::RENDERED_BY_A_WRITE)?;
+                let rendered = articles::render_pending(c, articles::RENDERED_BY_A_WRITE)?;
+                if rendered as i64 == articles::RENDERED_BY_A_WRITE {
+                    waiting.store(true, std::sync::atomic::Ordering::Release);
+                }
                 let recorded = events::record(c, &node, caused.into_iter().map(|e| (e, None)))?;
                 Ok::<_, AppError>((out, recorded))
             })

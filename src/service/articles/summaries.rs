@@ -75,21 +75,28 @@ pub fn render_pending(c: &mut DbConn, limit: i64) -> AppResult<usize> {
 /// The version a summary that could not be rendered is marked with: no row has it.
 const NO_VERSION: i32 = 0;
 
-/// Renders every summary waiting to be, a batch per transaction; answers how many.
+/// Renders every summary waiting to be, a batch per transaction, when some may be
+/// (`AppState::summaries_waiting`: at start, and after a write that left some); answers how
+/// many. Nothing is asked of the database otherwise.
 pub async fn render_backlog(state: &AppState) -> AppResult<usize> {
+    use std::sync::atomic::Ordering;
+    if !state.summaries_waiting.swap(false, Ordering::AcqRel) {
+        return Ok(0);
+    }
     let mut done = 0;
     loop {
-        let waiting = state
-            .db
-            .read(|c| Ok::<_, AppError>(!db::articles::unrendered(c, 1)?.is_empty()))
-            .await?;
-        if !waiting {
-            return Ok(done);
-        }
-        let n = state
+        let batch = state
             .db
             .write_background(|c| render_pending(c, BACKGROUND_BATCH))
-            .await?;
+            .await;
+        let n = match batch {
+            Ok(n) => n,
+            Err(e) => {
+                // Tried again at the next tick.
+                state.summaries_waiting.store(true, Ordering::Release);
+                return Err(e);
+            }
+        };
         done += n;
         if n < BACKGROUND_BATCH as usize {
             return Ok(done);
