@@ -21,6 +21,9 @@ struct Pending {
 #[derive(Debug, Default)]
 pub struct Counters {
     pending: Mutex<HashMap<i64, Pending>>,
+    /// Held by a flush while it writes: a flush waits for the one before it, so a caller whose
+    /// flush found nothing left knows every count taken before has been written.
+    flushing: tokio::sync::Mutex<()>,
 }
 
 impl Counters {
@@ -66,6 +69,7 @@ impl Counters {
 
 /// Writes every pending count in one transaction; returns how many articles it touched.
 pub async fn flush(state: &AppState) -> AppResult<usize> {
+    let _one_at_a_time = state.counters.flushing.lock().await;
     let batch = state.counters.take();
     if batch.is_empty() {
         return Ok(0);
@@ -73,7 +77,6 @@ pub async fn flush(state: &AppState) -> AppResult<usize> {
     let n = batch.len();
     let written = batch.clone();
     let node = state.node.clone();
-    let waiting = state.summaries_waiting.clone();
     let result = state
         .db
         .write_counters(move |c| {
@@ -90,18 +93,23 @@ pub async fn flush(state: &AppState) -> AppResult<usize> {
                 }
             }
             // Shares are in the kept summaries (views are added as they are read).
-            let limit = super::articles::RENDERED_BY_A_WRITE;
-            if super::articles::render_pending(c, limit)? as i64 == limit {
-                waiting.store(true, std::sync::atomic::Ordering::Release);
-            }
+            let rendered =
+                super::articles::render_pending(c, super::articles::RENDERED_BY_A_WRITE)?;
             let mut ids: Vec<i64> = live.into_iter().collect();
             ids.sort_unstable();
             let written = Event::CountersWritten { articles: ids };
-            Ok::<_, crate::error::AppError>(super::events::record(c, &node, [(written, None)])?)
+            let recorded = super::events::record(c, &node, [(written, None)])?;
+            Ok::<_, crate::error::AppError>((recorded, rendered))
         })
         .await;
     match result {
-        Ok(recorded) => {
+        Ok((recorded, rendered)) => {
+            // As in `AppState::write`: more may wait, for the background.
+            if rendered as i64 == super::articles::RENDERED_BY_A_WRITE {
+                state
+                    .summaries_waiting
+                    .store(true, std::sync::atomic::Ordering::Release);
+            }
             state.applied(&recorded);
             Ok(n)
         }

@@ -102,7 +102,6 @@ impl AppState {
         T: Send + 'static,
     {
         let node = self.node.clone();
-        let waiting = self.summaries_waiting.clone();
         // A request cancelled at its deadline drops this future; its write may have
         // committed just before, with events this node never sees: then everything goes.
         let mut unsure = Unsure(Some(self));
@@ -113,16 +112,19 @@ impl AppState {
                 let out = f(c, &mut caused)?;
                 // What the write made outdated is rendered before it commits.
                 let rendered = articles::render_pending(c, articles::RENDERED_BY_A_WRITE)?;
-                if rendered as i64 == articles::RENDERED_BY_A_WRITE {
-                    waiting.store(true, std::sync::atomic::Ordering::Release);
-                }
                 let recorded = events::record(c, &node, caused.into_iter().map(|e| (e, None)))?;
-                Ok::<_, AppError>((out, recorded))
+                Ok::<_, AppError>((out, recorded, rendered))
             })
             .await;
         // An error rolled the transaction back: nothing changed.
         unsure.0 = None;
-        let (out, recorded) = written?;
+        let (out, recorded, rendered) = written?;
+        // As many as a write may render: more may wait, for the background (told once the
+        // write committed, so that it sees them).
+        if rendered as i64 == articles::RENDERED_BY_A_WRITE {
+            self.summaries_waiting
+                .store(true, std::sync::atomic::Ordering::Release);
+        }
         // Any write may move the schedule on this node (the others hear of it by event).
         self.schedule.changed();
         self.applied(&recorded);
