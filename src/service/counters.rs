@@ -104,12 +104,7 @@ pub async fn flush(state: &AppState) -> AppResult<usize> {
         .await;
     match result {
         Ok((recorded, rendered)) => {
-            // As in `AppState::write`: more may wait, for the background.
-            if rendered as i64 == super::articles::RENDERED_BY_A_WRITE {
-                state
-                    .summaries_waiting
-                    .store(true, std::sync::atomic::Ordering::Release);
-            }
+            super::articles::after_commit(state, rendered);
             state.applied(&recorded);
             Ok(n)
         }

@@ -119,12 +119,7 @@ impl AppState {
         // An error rolled the transaction back: nothing changed.
         unsure.0 = None;
         let (out, recorded, rendered) = written?;
-        // As many as a write may render: more may wait, for the background (told once the
-        // write committed, so that it sees them).
-        if rendered as i64 == articles::RENDERED_BY_A_WRITE {
-            self.summaries_waiting
-                .store(true, std::sync::atomic::Ordering::Release);
-        }
+        articles::after_commit(self, rendered);
         // Any write may move the schedule on this node (the others hear of it by event).
         self.schedule.changed();
         self.applied(&recorded);

@@ -82,14 +82,16 @@ pub fn unrendered(conn: &mut DbConn, limit: i64) -> DbResult<Vec<i64>> {
 /// render one summary at once, and never wait for each other's rows (no deadlock between a
 /// background batch and a write rebuilding the same cards). SQLite's writes take turns.
 pub fn claim_unrendered(conn: &mut DbConn, limit: i64) -> DbResult<Vec<i64>> {
-    let q = article_cards::table
+    let DbConn::Pg(c) = conn else {
+        return unrendered(conn, limit);
+    };
+    Ok(article_cards::table
         .filter(article_cards::summary.is_null())
         .select(article_cards::article_id)
-        .limit(limit);
-    Ok(match conn {
-        DbConn::Pg(c) => q.for_update().skip_locked().load(c)?,
-        DbConn::Sqlite(c) => q.load(c)?,
-    })
+        .limit(limit)
+        .for_update()
+        .skip_locked()
+        .load(c)?)
 }
 
 /// A rendered summary: the article, the version it was rendered from, its JSON text.

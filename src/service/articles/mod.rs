@@ -49,5 +49,5 @@ pub use related::*;
 pub use revisions::{
     article_revisions, get_revision, list_revisions, restore_revision, KEEP_DAYS, KEEP_VERSIONS,
 };
-pub use summaries::{render, render_backlog, render_pending, RENDERED_BY_A_WRITE};
+pub use summaries::{after_commit, render, render_backlog, render_pending, RENDERED_BY_A_WRITE};
 pub use writes::*;

@@ -72,6 +72,16 @@ pub fn render_pending(c: &mut DbConn, limit: i64) -> AppResult<usize> {
     Ok(ids.len())
 }
 
+/// After a write that rendered `rendered` summaries committed: as many as a write may render
+/// means more may wait, for the background (told only now, so that it sees them).
+pub fn after_commit(state: &AppState, rendered: usize) {
+    if rendered as i64 == RENDERED_BY_A_WRITE {
+        state
+            .summaries_waiting
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
 /// The version a summary that could not be rendered is marked with: no row has it.
 const NO_VERSION: i32 = 0;
 
