@@ -31,7 +31,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use ids::in_ids;
 pub use models::*;
-pub use pool::{background, ConnectionManager, Kept, Pool, PooledConn};
+pub use pool::{background, ConnectionManager, Kept, Plans, Pool, PooledConn};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
@@ -357,7 +357,7 @@ impl Db {
     }
 
     pub fn migrate(&self) -> Result<usize, String> {
-        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+        let mut conn = self.get().map_err(|e| e.to_string())?;
         self.without_statement_timeout(&mut conn, |conn| {
             let applied = match conn {
                 DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
@@ -429,7 +429,17 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.read_on(true, f).await
+        self.read_on(true, Plans::ForValues, f).await
+    }
+
+    /// Like [`Db::read`], its statements planned as `plans` says (see [`Plans`]).
+    pub async fn read_planned<T, E, F>(&self, plans: Plans, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.read_on(true, plans, f).await
     }
 
     /// Runs `f` on the primary, whatever the replica: for reads that must never lag
@@ -440,10 +450,10 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.read_on(false, f).await
+        self.read_on(false, Plans::ForValues, f).await
     }
 
-    async fn read_on<T, E, F>(&self, replica_ok: bool, f: F) -> Result<T, E>
+    async fn read_on<T, E, F>(&self, replica_ok: bool, plans: Plans, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -456,7 +466,7 @@ impl Db {
         let permit = Self::permit(permits).await?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut conn = pool.get().map_err(DbError::from)?;
+            let mut conn = checkout(&pool, plans)?;
             f(&mut conn)
         })
         .await
@@ -520,7 +530,7 @@ impl Db {
             let _guard = lock
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(|p| p.into_inner()));
-            let mut conn = pool.get().map_err(DbError::from)?;
+            let mut conn = checkout(&pool, Plans::ForValues)?;
             if kind == Write::Upkeep {
                 background(|| run_transaction(&mut conn, f, Some(&abandoned)))
             } else {
@@ -535,7 +545,7 @@ impl Db {
 
     /// A connection for synchronous callers (command line, seeding).
     pub fn get(&self) -> DbResult<PooledConn> {
-        Ok(self.pool.get()?)
+        checkout(&self.pool, Plans::ForValues)
     }
 
     pub async fn ping(&self) -> DbResult<()> {
@@ -545,6 +555,13 @@ impl Db {
         })
         .await
     }
+}
+
+/// A connection of `pool`, planning as `plans` says.
+fn checkout(pool: &Pool, plans: Plans) -> DbResult<PooledConn> {
+    let mut conn = pool.get()?;
+    conn.plan(plans)?;
+    Ok(conn)
 }
 
 /// Empties SQLite's STAT4 samples, keeping the per-index figures of `sqlite_stat1` (what

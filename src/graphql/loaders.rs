@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
-use crate::db::ArticleBodyRow;
+use crate::db::{ArticleBodyRow, Plans};
 use crate::error::AppError;
 use crate::model::{ArticleBrief, ArticleCard, Author, Comment, Tag};
 use crate::service::paging::{Page, PageParams, PageRequest};
@@ -81,7 +81,7 @@ impl Loader<i64> for BodyLoader {
         let keys = keys.to_vec();
         self.0
             .db
-            .read(move |c| articles::bodies(c, &keys))
+            .read_planned(Plans::Once, move |c| articles::bodies(c, &keys))
             .await
             .map_err(Arc::new)
     }
@@ -99,7 +99,7 @@ impl Loader<i64> for TagLoader {
         let found = self
             .0
             .db
-            .read(move |c| tags::by_ids(c, &keys))
+            .read_planned(Plans::Once, move |c| tags::by_ids(c, &keys))
             .await
             .map_err(Arc::new)?;
         Ok(found.into_iter().map(|t| (t.id, t)).collect())
@@ -118,7 +118,7 @@ impl Loader<i64> for AuthorLoader {
         let found = self
             .0
             .db
-            .read(move |c| accounts::authors_by_ids(c, &keys))
+            .read_planned(Plans::Once, move |c| accounts::authors_by_ids(c, &keys))
             .await
             .map_err(Arc::new)?;
         Ok(found.into_iter().map(|a| (a.id, a)).collect())
@@ -137,7 +137,7 @@ impl Loader<i64> for CardLoader {
         let keys = keys.to_vec();
         self.0
             .db
-            .read(move |c| articles::cards(c, &keys))
+            .read_planned(Plans::Once, move |c| articles::cards(c, &keys))
             .await
             .map_err(Arc::new)
     }
@@ -160,7 +160,7 @@ impl Loader<(i64, i64)> for RelatedLoader {
         let ready = self.0.related.clone();
         self.0
             .db
-            .read(move |c| {
+            .read_planned(Plans::Once, move |c| {
                 let mut by_limit: HashMap<i64, Vec<i64>> = HashMap::new();
                 for (id, limit) in &keys {
                     by_limit.entry(*limit).or_default().push(*id);
@@ -198,7 +198,7 @@ impl Loader<(i64, CommentPageArgs)> for CommentPageLoader {
         let show_email = self.show_email;
         self.state
             .db
-            .read(move |c| {
+            .read_planned(Plans::Once, move |c| {
                 let mut by_args: HashMap<CommentPageArgs, Vec<i64>> = HashMap::new();
                 for (id, args) in &keys {
                     by_args.entry(args.clone()).or_default().push(*id);
@@ -236,7 +236,9 @@ impl Loader<i64> for ReplyLoader {
         let show_email = self.show_email;
         self.state
             .db
-            .read(move |c| comments::replies_for(c, &keys, show_email))
+            .read_planned(Plans::Once, move |c| {
+                comments::replies_for(c, &keys, show_email)
+            })
             .await
             .map_err(Arc::new)
     }

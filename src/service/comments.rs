@@ -148,7 +148,7 @@ pub async fn list_for_article(
     let viewer = viewer.clone();
     state
         .db
-        .read(move |c| {
+        .read_planned(db::Plans::Once, move |c| {
             let article_id = readable_article(c, &slug, &viewer)?;
             let mut page = pages_for(c, &[article_id], &req, show_email)?
                 .remove(&article_id)

@@ -96,7 +96,7 @@ pub async fn load(
     let ready = state.related.clone();
     state
         .db
-        .read(move |c| {
+        .read_planned(crate::db::Plans::Once, move |c| {
             let mut out = Prefetched::default();
             fill(c, (&cache, &ready), &needs, &level, show_email, &mut out)?;
             Ok(out)
@@ -120,7 +120,7 @@ pub async fn article_with(
     let ready = state.related.clone();
     state
         .db
-        .read(move |c| {
+        .read_planned(crate::db::Plans::Once, move |c| {
             let article = articles::read_article(c, &slug, &viewer)?;
             let mut out = Prefetched::default();
             if !needs.is_empty() {

@@ -614,3 +614,59 @@ async fn connections_the_server_ended_are_replaced_at_the_cost_of_a_503_at_most(
     let statuses = read_front_page(&app, 10).await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
 }
+
+/// What `SHOW plan_cache_mode` answers on the connection `c`.
+fn plan_cache_mode(c: &mut newsdesk::db::DbConn) -> Result<String, newsdesk::db::DbError> {
+    use diesel::prelude::*;
+    #[derive(diesel::QueryableByName)]
+    struct Shown {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        plan_cache_mode: String,
+    }
+    let shown: Shown = diesel::sql_query("SHOW plan_cache_mode").get_result(c)?;
+    Ok(shown.plan_cache_mode)
+}
+
+/// PostgreSQL plans the public reads once per connection and statement, and everything else
+/// for its values (see `db::Plans`): a connection lent for one after the other is switched
+/// back first, and the switch is upkeep, not counted with the requests' statements.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "TEST_DATABASE_URL is unset: the PostgreSQL run is skipped"
+)]
+async fn a_connection_plans_as_each_read_asks_whatever_it_served_before() {
+    use newsdesk::db::{Db, DbOptions, Plans};
+    let Some(app) = TestApp::postgres().await else {
+        return;
+    };
+    let url = app.database_url().to_owned();
+    // A pool of one: every read below is lent the same connection.
+    let db = tokio::task::spawn_blocking(move || Db::connect(&DbOptions::primary(&url, 1)))
+        .await
+        .unwrap()
+        .unwrap();
+    let before = db.statements_run();
+    let mut seen = Vec::new();
+    seen.push(db.read_planned(Plans::Once, plan_cache_mode).await.unwrap());
+    seen.push(db.read(plan_cache_mode).await.unwrap());
+    seen.push(db.read_planned(Plans::Once, plan_cache_mode).await.unwrap());
+    seen.push(db.write(plan_cache_mode).await.unwrap());
+    seen.push(
+        db.read_planned(Plans::ForValues, plan_cache_mode)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        seen,
+        [
+            "force_generic_plan",
+            "auto",
+            "force_generic_plan",
+            "auto",
+            "auto"
+        ]
+    );
+    // The five `SHOW`s and the write's `BEGIN` and `COMMIT`; no `SET`.
+    assert_eq!(db.statements_run() - before, 7);
+}

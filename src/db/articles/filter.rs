@@ -67,6 +67,18 @@ pub struct ArticleFilter {
 }
 
 impl ArticleFilter {
+    /// How PostgreSQL should plan this list's statements: once, for a public list without
+    /// a search (its indexes serve it whatever the values); for the values otherwise (a
+    /// search's words, a status only a few rows have: see [`crate::db::Plans`]).
+    pub fn plans(&self) -> crate::db::Plans {
+        let public = matches!(self.status, StatusFilter::Public | StatusFilter::Published);
+        if public && self.search.is_none() {
+            crate::db::Plans::Once
+        } else {
+            crate::db::Plans::ForValues
+        }
+    }
+
     /// The timeline that alone answers this list: the public articles of one tag or of one
     /// author, with at most a date window (the common tag and author pages). Other
     /// combinations take the general plan.

@@ -243,7 +243,7 @@ where
     let cache = state.cache.clone();
     state
         .db
-        .read(move |c| {
+        .read_planned(filter.plans(), move |c| {
             let total = cache.count(filter.count_key(), || {
                 // A tag or a search can match most of the corpus, and counting every match
                 // costs far more than the page: counting stops at a cap and says so.
@@ -468,7 +468,7 @@ pub async fn get(state: &AppState, viewer: &Access, slug: &str) -> AppResult<Art
     let viewer = viewer.clone();
     state
         .db
-        .read(move |c| read_article(c, &slug, &viewer))
+        .read_planned(db::Plans::Once, move |c| read_article(c, &slug, &viewer))
         .await
 }
 
