@@ -284,11 +284,24 @@ pub async fn related(
 ) -> AppResult<HttpResponse> {
     let fields = field_set(q.fields.as_deref(), summary_fields())?;
     public_get(&state, &req, &auth.0, || async {
-        let found = svc::related(&state, &auth.0, &slug, q.limit).await?;
-        let shows = svc::related_shows(found.source, &found.page.items);
-        Ok(render_list_keeping(&req, found.page, fields.as_ref())?
-            .showing(shows)
-            .fresh_for(Some(found.fresh_for)))
+        // Without `fields`, the summaries as kept ready.
+        let (body, source, shown, fresh_for) = match &fields {
+            None => {
+                let found = svc::related_ready(&state, &auth.0, &slug, q.limit).await?;
+                let shown: Vec<i64> = found.page.items.iter().map(|a| a.id()).collect();
+                let body = render_ready_list(&req, found.page)?;
+                (body, found.source, shown, found.fresh_for)
+            }
+            Some(fields) => {
+                let found = svc::related(&state, &auth.0, &slug, q.limit).await?;
+                let shown: Vec<i64> = found.page.items.iter().map(|a| a.id).collect();
+                let body = render_list_keeping(&req, found.page, Some(fields))?;
+                (body, found.source, shown, found.fresh_for)
+            }
+        };
+        Ok(body
+            .showing(svc::related_shows(source, shown))
+            .fresh_for(Some(fresh_for)))
     })
     .await
 }

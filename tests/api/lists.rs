@@ -476,6 +476,24 @@ async fn kept_summaries_say_what_built_ones_say(app: &TestApp, editor: &str) -> 
     let built = list(format!("&fields={fields}")).await;
     assert_eq!(kept["data"], built["data"]);
     assert!(!kept["data"].as_array().unwrap().is_empty());
+    // Related lists too, for every article that has one (the published ones).
+    let related = |slug: String, extra: String| async move {
+        let url = format!("/api/v1/articles/{slug}/related?limit=20{extra}");
+        let res = app.get(&url).bearer_auth(editor).send().await.unwrap();
+        json_of(res, StatusCode::OK).await
+    };
+    let mut related_shown = 0;
+    for item in kept["data"].as_array().unwrap() {
+        if item["status"] != "published" {
+            continue;
+        }
+        let slug = item["slug"].as_str().unwrap().to_owned();
+        let kept_related = related(slug.clone(), String::new()).await;
+        let built_related = related(slug, format!("&fields={fields}")).await;
+        assert_eq!(kept_related["data"], built_related["data"]);
+        related_shown += kept_related["data"].as_array().unwrap().len();
+    }
+    assert!(related_shown > 0, "no related list to compare");
     let waiting = waiting_to_render(app).await;
     assert_eq!(waiting, Vec::<i64>::new(), "summaries left to render");
     kept

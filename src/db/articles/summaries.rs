@@ -19,6 +19,8 @@ use crate::db::types::{MaybeStamp, Stamp};
 #[diesel(table_name = articles)]
 pub struct ListedKeys {
     pub id: i64,
+    /// With `published_at`, whether it is live (related lists check at read time).
+    pub status: ArticleStatus,
     #[diesel(deserialize_as = MaybeStamp)]
     pub published_at: Option<NaiveDateTime>,
     #[diesel(deserialize_as = Stamp)]

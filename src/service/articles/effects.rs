@@ -20,10 +20,10 @@ pub fn list_shows(params: &ListArticles, shown: impl IntoIterator<Item = i64>) -
 
 /// What changes reach a cached related list: its source changing (any public change) and
 /// any article going public (it may rank), and the counters of those it shows.
-pub fn related_shows(source: i64, items: &[ArticleSummary]) -> Shows {
+pub fn related_shows(source: i64, items: impl IntoIterator<Item = i64>) -> Shows {
     // The source too: its kept list, recomputed, reaches the answers built from it.
     Shows::topics([Topic::Content, Topic::Lists])
-        .with_articles(std::iter::once(source).chain(items.iter().map(|a| a.id)))
+        .with_articles(std::iter::once(source).chain(items))
 }
 
 /// What the public could see of an article, for events.

@@ -34,17 +34,45 @@ pub struct RelatedLists<T = ArticleSummary> {
 }
 
 /// Which articles each related list holds, in order, and their rows.
-struct Chosen {
+struct Chosen<R> {
     lists: HashMap<i64, Vec<i64>>,
-    rows: HashMap<i64, ArticleSummaryRow>,
+    rows: HashMap<i64, R>,
     fresh_for: std::time::Duration,
 }
 
-impl Chosen {
+/// What a related list reads of the articles it may show: enough to tell which are live.
+trait RelatedRow: Sized {
+    /// Those of `ids` that are live at `now`, by id (one statement).
+    fn live(c: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> AppResult<Vec<(i64, Self)>>;
+}
+
+/// The row a summary is built from.
+impl RelatedRow for ArticleSummaryRow {
+    fn live(c: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> AppResult<Vec<(i64, Self)>> {
+        Ok(db::articles::summaries_by_ids(c, ids)?
+            .into_iter()
+            .filter(|r| is_live(r, now))
+            .map(|r| (r.id, r))
+            .collect())
+    }
+}
+
+/// The keys and counters, with the summary kept ready (see `summaries`).
+impl RelatedRow for db::articles::ReadyRow {
+    fn live(c: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> AppResult<Vec<(i64, Self)>> {
+        Ok(db::articles::ready_in_order(c, ids)?
+            .into_iter()
+            .filter(|r| r.keys.status.is_live(r.keys.published_at, now))
+            .map(|r| (r.keys.id, r))
+            .collect())
+    }
+}
+
+impl<R> Chosen<R> {
     /// The lists, each article made by `view` from its row, once whatever the lists it is in.
     fn into_lists<T: Clone>(
         self,
-        view: impl FnOnce(Vec<ArticleSummaryRow>) -> AppResult<Vec<(i64, T)>>,
+        view: impl FnOnce(Vec<R>) -> AppResult<Vec<(i64, T)>>,
     ) -> AppResult<RelatedLists<T>> {
         let mut used: Vec<i64> = self.lists.values().flatten().copied().collect();
         used.sort_unstable();
@@ -68,11 +96,12 @@ impl Chosen {
     }
 }
 
-/// One article's related list, for `GET /articles/{slug}/related`.
-pub struct RelatedPage {
+/// One article's related list, for `GET /articles/{slug}/related`: summaries, or (`T =
+/// ListedSummary`) summaries as kept ready.
+pub struct RelatedPage<T = ArticleSummary> {
     /// The article whose list it is.
     pub source: i64,
-    pub page: Page<ArticleSummary>,
+    pub page: Page<T>,
     /// How long it may be cached (see `ready`).
     pub fresh_for: std::time::Duration,
 }
@@ -86,6 +115,32 @@ pub async fn related(
     slug: &str,
     limit: Option<i64>,
 ) -> AppResult<RelatedPage> {
+    related_as(state, viewer, slug, limit, related_for).await
+}
+
+/// [`related`], its summaries as kept ready (REST without `fields`): a list of kept
+/// summaries costs one statement and no assembly (see `summaries`).
+pub async fn related_ready(
+    state: &AppState,
+    viewer: &Access,
+    slug: &str,
+    limit: Option<i64>,
+) -> AppResult<RelatedPage<ListedSummary>> {
+    related_as(state, viewer, slug, limit, related_ready_for).await
+}
+
+/// How related lists of some sources are made: [`related_for`] or [`related_ready_for`].
+type ListsOf<T> =
+    fn(&mut DbConn, &ResponseCache, &ReadyRelated, &[i64], i64) -> AppResult<RelatedLists<T>>;
+
+/// One article's related list, its lists made by `lists`.
+async fn related_as<T: Send + 'static>(
+    state: &AppState,
+    viewer: &Access,
+    slug: &str,
+    limit: Option<i64>,
+    lists: ListsOf<T>,
+) -> AppResult<RelatedPage<T>> {
     let limit = check_related_limit(limit)?;
     let slug = slug.to_owned();
     let viewer = viewer.clone();
@@ -93,9 +148,9 @@ pub async fn related(
     let ready = state.related.clone();
     state
         .db
-        .read(move |c| {
+        .read_planned(db::Plans::Once, move |c| {
             let article = find_readable(c, &slug, &viewer)?;
-            let mut found = related_for(c, &cache, &ready, &[article.id], limit)?;
+            let mut found = lists(c, &cache, &ready, &[article.id], limit)?;
             let items = found.lists.remove(&article.id).unwrap_or_default();
             Ok(RelatedPage {
                 source: article.id,
@@ -121,8 +176,24 @@ pub fn related_for(
     sources: &[i64],
     limit: i64,
 ) -> AppResult<RelatedLists> {
-    choose_related(c, cache, ready, sources, limit)?
+    choose_related::<ArticleSummaryRow>(c, cache, ready, sources, limit)?
         .into_lists(|rows| Ok(assemble(c, rows)?.into_iter().map(|a| (a.id, a)).collect()))
+}
+
+/// [`related_for`], each article as kept ready (built where none is kept).
+pub fn related_ready_for(
+    c: &mut DbConn,
+    cache: &ResponseCache,
+    ready: &ReadyRelated,
+    sources: &[i64],
+    limit: i64,
+) -> AppResult<RelatedLists<ListedSummary>> {
+    choose_related::<db::articles::ReadyRow>(c, cache, ready, sources, limit)?.into_lists(|rows| {
+        Ok(summaries::listed(c, rows)?
+            .into_iter()
+            .map(|s| (s.id(), s))
+            .collect())
+    })
 }
 
 /// [`related_for`] without the cards: the same lists, each article read from its row alone
@@ -134,17 +205,17 @@ pub fn related_briefs_for(
     sources: &[i64],
     limit: i64,
 ) -> AppResult<RelatedLists<ArticleBrief>> {
-    choose_related(c, cache, ready, sources, limit)?
+    choose_related::<ArticleSummaryRow>(c, cache, ready, sources, limit)?
         .into_lists(|rows| Ok(rows.into_iter().map(|r| (r.id, brief_view(r))).collect()))
 }
 
-fn choose_related(
+fn choose_related<R: RelatedRow>(
     c: &mut DbConn,
     cache: &ResponseCache,
     ready: &ReadyRelated,
     sources: &[i64],
     limit: i64,
-) -> AppResult<Chosen> {
+) -> AppResult<Chosen<R>> {
     let limit = check_related_limit(Some(limit))?;
     let now = now();
     let curated = db::articles::curated_related(c, sources, now)?;
@@ -164,7 +235,7 @@ fn choose_related(
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let mut live: HashMap<i64, ArticleSummaryRow> = live_summaries(c, &wanted, now)?.collect();
+    let mut live: HashMap<i64, R> = R::live(c, &wanted, now)?.into_iter().collect();
     let mut ids: HashMap<i64, Vec<i64>> = sources.iter().map(|s| (*s, Vec::new())).collect();
     let push = |ids: &mut HashMap<i64, Vec<i64>>, source: i64, id: i64, live: &HashMap<_, _>| {
         if let Some(list) = ids.get_mut(&source) {
@@ -195,7 +266,7 @@ fn choose_related(
         .filter(|id| wanted.binary_search(id).is_err())
         .collect();
     if !rest.is_empty() {
-        live.extend(live_summaries(c, &rest, now)?);
+        live.extend(R::live(c, &rest, now)?);
         for (source, list) in &computed {
             for id in list.iter().skip(first) {
                 push(&mut ids, *source, *id, &live);
@@ -211,7 +282,7 @@ fn choose_related(
             .filter(|id| !live.contains_key(id))
             .copied()
             .collect();
-        live.extend(live_summaries(c, &missing, now)?);
+        live.extend(R::live(c, &missing, now)?);
         for source in sources {
             for id in &latest {
                 push(&mut ids, *source, *id, &live);
@@ -223,18 +294,6 @@ fn choose_related(
         rows: live,
         fresh_for,
     })
-}
-
-/// The summaries of those of `ids` that are live at `now`, by id.
-fn live_summaries(
-    c: &mut DbConn,
-    ids: &[i64],
-    now: NaiveDateTime,
-) -> AppResult<impl Iterator<Item = (i64, ArticleSummaryRow)>> {
-    Ok(db::articles::summaries_by_ids(c, ids)?
-        .into_iter()
-        .filter(move |r| is_live(r, now))
-        .map(|r| (r.id, r)))
 }
 
 /// `PUT /articles/{slug}/related` (editors): sets the curated list, in order.
