@@ -169,6 +169,12 @@ impl ConnectionManager {
                 Ok(DbConn::Sqlite(conn))
             }
             DbTarget::Postgres(url) => {
+                // libpq speaks TLS through OpenSSL, which by default frees its state from an
+                // `atexit` handler: a pool's thread still closing a connection while the process
+                // exits then meets freed memory ("double free or corruption" once, at the end of
+                // the test binary). Initialised first without that handler, OpenSSL leaves its
+                // state to the process's end (a no-op after the first call).
+                openssl_sys::init();
                 let mut conn = diesel::PgConnection::establish(url)
                     .map(DbConn::Pg)
                     .map_err(r2d2::Error::ConnectionError)?;
