@@ -68,11 +68,14 @@ pub struct ArticleFilter {
 
 impl ArticleFilter {
     /// How PostgreSQL should plan this list's statements: once, for a public list without
-    /// a search (its indexes serve it whatever the values); for the values otherwise (a
-    /// search's words, a status only a few rows have: see [`crate::db::Plans`]).
+    /// a search or a date window (its indexes serve it whatever the values); for the values
+    /// otherwise (see [`crate::db::Plans`]): a search's words, a status only a few rows have,
+    /// and a window's width (the most read of a week or of a year are best found in
+    /// different indexes).
     pub fn plans(&self) -> crate::db::Plans {
         let public = matches!(self.status, StatusFilter::Public | StatusFilter::Published);
-        if public && self.search.is_none() {
+        let window = self.published_after.is_some() || self.published_before.is_some();
+        if public && self.search.is_none() && !window {
             crate::db::Plans::Once
         } else {
             crate::db::Plans::ForValues
