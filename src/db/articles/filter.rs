@@ -316,3 +316,43 @@ pub enum Plan {
     /// memory (a search: `walk`). Elsewhere the same as `Walk`.
     WalkInMemory,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Plans;
+
+    #[test]
+    fn only_public_lists_without_a_search_or_a_window_are_planned_once() {
+        let now = chrono::DateTime::from_timestamp(1_750_000_000, 0)
+            .map(|t| t.naive_utc())
+            .unwrap_or_default();
+        let public = ArticleFilter::public(now);
+        let tagged = ArticleFilter {
+            tag_slug: Some("courts".into()),
+            author_slug: Some("jane".into()),
+            ..public.clone()
+        };
+        assert_eq!(public.plans(), Plans::Once);
+        assert_eq!(tagged.plans(), Plans::Once);
+        let searched = ArticleFilter {
+            search: SearchTerms::parse("ceasefire"),
+            ..public.clone()
+        };
+        let drafts = ArticleFilter {
+            status: StatusFilter::Draft,
+            ..public.clone()
+        };
+        let any = ArticleFilter {
+            status: StatusFilter::Any,
+            ..public.clone()
+        };
+        let windowed = ArticleFilter {
+            published_after: Some(now),
+            ..public.clone()
+        };
+        for f in [searched, drafts, any, windowed] {
+            assert_eq!(f.plans(), Plans::ForValues, "{f:?}");
+        }
+    }
+}
