@@ -614,13 +614,6 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Runs `f` inside the current transaction so that, if it fails, only its own work is undone
-/// and the transaction can go on (a savepoint): PostgreSQL aborts the whole transaction at a
-/// failed statement otherwise.
-pub fn savepoint<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> DbResult<T>) -> DbResult<T> {
-    conn.transaction(f)
-}
-
 /// Runs `f` in one transaction on a connection the caller holds (command-line tools).
 pub fn in_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
@@ -633,7 +626,7 @@ where
 /// Runs `f` within a savepoint of the current transaction: an error undoes only what `f` did,
 /// and the transaction goes on (PostgreSQL refuses every later statement of a transaction
 /// that met an error outside one).
-pub fn in_savepoint<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+pub fn savepoint<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<DbError>,

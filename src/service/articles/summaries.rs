@@ -61,9 +61,9 @@ pub fn render_pending(c: &mut DbConn, limit: i64) -> AppResult<usize> {
     if ids.is_empty() {
         return Ok(0);
     }
-    if db::in_savepoint(c, |c| render(c, &ids)).is_err() {
+    if db::savepoint(c, |c| render(c, &ids)).is_err() {
         for id in &ids {
-            if let Err(e) = db::in_savepoint(c, |c| render(c, &[*id])) {
+            if let Err(e) = db::savepoint(c, |c| render(c, &[*id])) {
                 tracing::warn!(article = id, error = %e, "summary not rendered; lists build it");
                 db::articles::store_summaries(c, &[(*id, NO_VERSION, String::new())])?;
             }
