@@ -212,27 +212,37 @@ pub struct ResponseCache {
     recent: std::sync::Mutex<Recent>,
     /// Whether anything is kept (`NEWSDESK_CACHE_MB=0` turns the cache off).
     keeps: bool,
-    /// Keys being computed now: requests missing the same key queue behind one computation
+    /// Keys being computed now: requests missing the same key wait for that one computation
     /// instead of each running it (a cold start under load, a popular entry just dropped).
-    inflight: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The receiver sees its computation end when the sender is dropped.
+    inflight: std::sync::Mutex<HashMap<String, tokio::sync::watch::Receiver<()>>>,
 }
 
-/// A request's place in the queue for one key.
-struct Gate<'a> {
+/// A miss's part: computing the key, or waiting for the computation under way.
+enum Turn {
+    Lead(tokio::sync::watch::Sender<()>),
+    Wait(tokio::sync::watch::Receiver<()>),
+}
+
+/// The one computation of a key under way: dropped when it ends, however it ends (a request
+/// cancelled at its deadline included), which releases the requests waiting for it.
+struct Lead<'a> {
     cache: &'a ResponseCache,
     key: &'a str,
-    gate: Arc<tokio::sync::Mutex<()>>,
+    done: tokio::sync::watch::Sender<()>,
 }
 
-impl Drop for Gate<'_> {
+impl Drop for Lead<'_> {
     fn drop(&mut self) {
         let mut inflight = self
             .cache
             .inflight
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        // Nobody else holds the gate (the map's copy and this one): the last one out clears it.
-        if Arc::strong_count(&self.gate) == 2 {
+        if inflight
+            .get(self.key)
+            .is_some_and(|waiting| waiting.same_channel(&self.done.subscribe()))
+        {
             inflight.remove(self.key);
         }
     }
@@ -265,7 +275,10 @@ impl ResponseCache {
     }
 
     /// The cached response for `key`, or the one `make` computes (kept when it says so).
-    /// Concurrent misses of one key wait for the first one's answer.
+    /// Concurrent misses of one key wait for the first one's computation, then take what it
+    /// kept. What it did not keep (an answer not to share, or one a change reached meanwhile),
+    /// each of them computes at once, side by side: waiting in turn would serialise them for
+    /// nothing. With nothing kept at all (`NEWSDESK_CACHE_MB=0`) nobody waits.
     pub async fn get_or_make<E, Fut>(
         &self,
         key: String,
@@ -277,36 +290,60 @@ impl ResponseCache {
         if let Some(hit) = self.get(&key) {
             return Ok(hit);
         }
-        let gate = {
+        if !self.keeps {
+            return make().await.map(|(body, _)| Arc::new(body));
+        }
+        let turn = {
             let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
-            inflight.entry(key.clone()).or_default().clone()
+            match inflight.get(&key) {
+                Some(waiting) => Turn::Wait(waiting.clone()),
+                None => {
+                    let (done, waiting) = tokio::sync::watch::channel(());
+                    inflight.insert(key.clone(), waiting);
+                    Turn::Lead(done)
+                }
+            }
         };
-        // Clears the gate however this ends, a request cancelled at its deadline included.
-        let gate = Gate {
-            cache: self,
-            key: &key,
-            gate,
-        };
-        let _turn = gate.gate.lock().await;
-        match self.get(&key) {
-            // Made while this request waited its turn.
-            Some(hit) => Ok(hit),
-            None => {
-                let mark = self.mark();
-                make().await.map(|(mut body, keep)| {
-                    let keep = keep && self.keeps;
-                    if keep {
-                        // Many will get this entry: its compressed forms are worth more effort.
-                        body.encodings = Arc::new(Encodings::new(Effort::Once));
-                    }
-                    let body = Arc::new(body);
-                    if keep {
-                        self.put(key.clone(), mark, body.clone());
-                    }
-                    body
-                })
+        match turn {
+            Turn::Lead(done) => {
+                let _lead = Lead {
+                    cache: self,
+                    key: &key,
+                    done,
+                };
+                self.make_and_keep(key.clone(), make).await
+            }
+            Turn::Wait(mut waiting) => {
+                // Nothing is ever sent: this returns when the computation's `Lead` is dropped.
+                let _ = waiting.changed().await;
+                match self.get(&key) {
+                    Some(hit) => Ok(hit),
+                    None => self.make_and_keep(key, make).await,
+                }
             }
         }
+    }
+
+    /// Computes `key`'s response and keeps it when `make` says so and no change since reached it.
+    async fn make_and_keep<E, Fut>(
+        &self,
+        key: String,
+        make: impl FnOnce() -> Fut,
+    ) -> Result<Arc<CachedBody>, E>
+    where
+        Fut: std::future::Future<Output = Result<(CachedBody, bool), E>>,
+    {
+        let mark = self.mark();
+        let (mut body, keep) = make().await?;
+        if keep {
+            // Many will get this entry: its compressed forms are worth more effort.
+            body.encodings = Arc::new(Encodings::new(Effort::Once));
+        }
+        let body = Arc::new(body);
+        if keep {
+            self.put(key, mark, body.clone());
+        }
+        Ok(body)
     }
 
     /// How many live articles each tag has, counted at most once a minute, by one caller
@@ -481,17 +518,24 @@ mod tests {
         assert!(c.get("tags").is_some());
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_misses_of_one_key_make_it_once() {
-        let c = Arc::new(ResponseCache::new(1 << 20));
-        let made = Arc::new(AtomicU64::new(0));
+    /// Runs 10 concurrent misses of one key, each answering after 200 ms (long enough for all
+    /// ten to arrive first) and kept when `keep`: how many computed it, and the most at once.
+    async fn ten_concurrent_misses(c: Arc<ResponseCache>, keep: bool) -> (u64, u64) {
+        let (made, running, most) = (
+            Arc::new(AtomicU64::new(0)),
+            Arc::new(AtomicU64::new(0)),
+            Arc::new(AtomicU64::new(0)),
+        );
         let requests = (0..10).map(|_| {
-            let (c, made) = (c.clone(), made.clone());
+            let (c, made, running, most) = (c.clone(), made.clone(), running.clone(), most.clone());
             tokio::spawn(async move {
                 c.get_or_make("k".into(), || async {
                     made.fetch_add(1, Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    Ok::<_, ()>(((*body("made")).clone(), true))
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    Ok::<_, ()>(((*body("made")).clone(), keep))
                 })
                 .await
             })
@@ -499,8 +543,33 @@ mod tests {
         for r in futures_util::future::join_all(requests).await {
             assert_eq!(&r.unwrap().unwrap().body[..], b"made");
         }
-        assert_eq!(made.load(Ordering::SeqCst), 1);
         assert!(c.inflight.lock().unwrap().is_empty(), "gates are cleared");
+        (made.load(Ordering::SeqCst), most.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_misses_of_one_key_make_it_once() {
+        let (made, most) = ten_concurrent_misses(Arc::new(ResponseCache::new(1 << 20)), true).await;
+        assert_eq!((made, most), (1, 1));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_the_cache_off_concurrent_misses_of_one_key_do_not_queue() {
+        let (made, most) = ten_concurrent_misses(Arc::new(ResponseCache::new(0)), true).await;
+        assert_eq!(
+            made, 10,
+            "nothing is kept, so each request computes its own"
+        );
+        assert_eq!(most, 10, "and none waits for another");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn misses_behind_an_answer_not_kept_then_compute_side_by_side() {
+        let (made, most) =
+            ten_concurrent_misses(Arc::new(ResponseCache::new(1 << 20)), false).await;
+        assert_eq!(made, 10);
+        // The first computes alone; the nine waiting for it then compute at once.
+        assert_eq!(most, 9);
     }
 
     #[test]
