@@ -404,6 +404,23 @@ both_backends!(
                 assert!(n > 5, "an estimate past the threshold: {n}");
             }
         }
+        // A tag's timeline past its count's cap is estimated too, however high the threshold.
+        let (n, exact) = db
+            .read(|c| {
+                let mut f =
+                    newsdesk::db::articles::ArticleFilter::public(chrono::Utc::now().naive_utc());
+                f.tag_slug = Some("estimated".into());
+                newsdesk::db::articles::count_or_estimate(c, &f, Some(5), 1_000_000)
+            })
+            .await
+            .unwrap();
+        match db.dialect() {
+            newsdesk::db::Dialect::Sqlite => assert_eq!((n, exact), (8, true)),
+            newsdesk::db::Dialect::Postgres => {
+                assert!(!exact, "past the cap: the planner's estimate");
+                assert!(n > 5, "an estimate past the cap: {n}");
+            }
+        }
     }
 );
 
