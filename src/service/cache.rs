@@ -214,37 +214,54 @@ pub struct ResponseCache {
     keeps: bool,
     /// Keys being computed now: requests missing the same key wait for that one computation
     /// instead of each running it (a cold start under load, a popular entry just dropped).
-    /// The receiver sees its computation end when the sender is dropped.
-    inflight: std::sync::Mutex<HashMap<String, tokio::sync::watch::Receiver<()>>>,
+    /// Its end is sent on the channel (see [`Outcome`]).
+    inflight: std::sync::Mutex<HashMap<String, tokio::sync::watch::Receiver<Outcome>>>,
+}
+
+/// How a key's computation ended, for the requests waiting for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Not yet, or it was cancelled (its request gone at its deadline): one of them computes.
+    Unknown,
+    /// An answer to share: it was kept, unless a write reached it while it was computed, and
+    /// then one of them computes it again.
+    Shared,
+    /// An answer for its reader alone, or an error: each of them computes its own.
+    Own,
 }
 
 /// A miss's part: computing the key, or waiting for the computation under way.
 enum Turn {
-    Lead(tokio::sync::watch::Sender<()>),
-    Wait(tokio::sync::watch::Receiver<()>),
+    Lead(tokio::sync::watch::Sender<Outcome>),
+    Wait(tokio::sync::watch::Receiver<Outcome>),
 }
 
-/// The one computation of a key under way: dropped when it ends, however it ends (a request
-/// cancelled at its deadline included), which releases the requests waiting for it.
+/// The one computation of a key under way. Dropped when it ends, however it ends (a request
+/// cancelled at its deadline included): it leaves the map, then tells those waiting.
 struct Lead<'a> {
     cache: &'a ResponseCache,
     key: &'a str,
-    done: tokio::sync::watch::Sender<()>,
+    done: tokio::sync::watch::Sender<Outcome>,
+    outcome: Outcome,
 }
 
 impl Drop for Lead<'_> {
     fn drop(&mut self) {
-        let mut inflight = self
-            .cache
-            .inflight
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if inflight
-            .get(self.key)
-            .is_some_and(|waiting| waiting.same_channel(&self.done.subscribe()))
         {
-            inflight.remove(self.key);
+            let mut inflight = self
+                .cache
+                .inflight
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if inflight
+                .get(self.key)
+                .is_some_and(|waiting| waiting.same_channel(&self.done.subscribe()))
+            {
+                inflight.remove(self.key);
+            }
         }
+        // After leaving the map, so that a waiter told to compute again can take the lead.
+        self.done.send_replace(self.outcome);
     }
 }
 
@@ -276,9 +293,10 @@ impl ResponseCache {
 
     /// The cached response for `key`, or the one `make` computes (kept when it says so).
     /// Concurrent misses of one key wait for the first one's computation, then take what it
-    /// kept. What it did not keep (an answer not to share, or one a change reached meanwhile),
-    /// each of them computes at once, side by side: waiting in turn would serialise them for
-    /// nothing. With nothing kept at all (`NEWSDESK_CACHE_MB=0`) nobody waits.
+    /// kept. When a write reached it meanwhile, one of them computes it again while the rest
+    /// wait. An answer not to share (one reader's own, or an error) each of them computes at
+    /// once, side by side: waiting in turn would serialise them for nothing. With nothing kept
+    /// at all (`NEWSDESK_CACHE_MB=0`) nobody waits.
     pub async fn get_or_make<E, Fut>(
         &self,
         key: String,
@@ -287,49 +305,57 @@ impl ResponseCache {
     where
         Fut: std::future::Future<Output = Result<(CachedBody, bool), E>>,
     {
-        if let Some(hit) = self.get(&key) {
-            return Ok(hit);
-        }
         if !self.keeps {
             return make().await.map(|(body, _)| Arc::new(body));
         }
-        let turn = {
-            let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
-            match inflight.get(&key) {
-                Some(waiting) => Turn::Wait(waiting.clone()),
-                None => {
-                    let (done, waiting) = tokio::sync::watch::channel(());
-                    inflight.insert(key.clone(), waiting);
-                    Turn::Lead(done)
+        loop {
+            if let Some(hit) = self.get(&key) {
+                return Ok(hit);
+            }
+            let turn = {
+                let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+                match inflight.get(&key) {
+                    Some(waiting) => Turn::Wait(waiting.clone()),
+                    None => {
+                        let (done, waiting) = tokio::sync::watch::channel(Outcome::Unknown);
+                        inflight.insert(key.clone(), waiting);
+                        Turn::Lead(done)
+                    }
                 }
-            }
-        };
-        match turn {
-            Turn::Lead(done) => {
-                let _lead = Lead {
-                    cache: self,
-                    key: &key,
-                    done,
-                };
-                self.make_and_keep(key.clone(), make).await
-            }
-            Turn::Wait(mut waiting) => {
-                // Nothing is ever sent: this returns when the computation's `Lead` is dropped.
-                let _ = waiting.changed().await;
-                match self.get(&key) {
-                    Some(hit) => Ok(hit),
-                    None => self.make_and_keep(key, make).await,
+            };
+            match turn {
+                Turn::Lead(done) => {
+                    let mut lead = Lead {
+                        cache: self,
+                        key: &key,
+                        done,
+                        outcome: Outcome::Unknown,
+                    };
+                    let made = self.make_and_keep(key.clone(), make).await;
+                    lead.outcome = match &made {
+                        Ok((_, true)) => Outcome::Shared,
+                        _ => Outcome::Own,
+                    };
+                    return made.map(|(body, _)| body);
+                }
+                Turn::Wait(mut waiting) => {
+                    // Sent once, as the computation's `Lead` is dropped.
+                    let _ = waiting.changed().await;
+                    if *waiting.borrow() == Outcome::Own {
+                        return self.make_and_keep(key, make).await.map(|(body, _)| body);
+                    }
                 }
             }
         }
     }
 
-    /// Computes `key`'s response and keeps it when `make` says so and no change since reached it.
+    /// Computes `key`'s response and keeps it when `make` says so and no change since reached
+    /// it; with whether `make` said so.
     async fn make_and_keep<E, Fut>(
         &self,
         key: String,
         make: impl FnOnce() -> Fut,
-    ) -> Result<Arc<CachedBody>, E>
+    ) -> Result<(Arc<CachedBody>, bool), E>
     where
         Fut: std::future::Future<Output = Result<(CachedBody, bool), E>>,
     {
@@ -343,7 +369,7 @@ impl ResponseCache {
         if keep {
             self.put(key, mark, body.clone());
         }
-        Ok(body)
+        Ok((body, keep))
     }
 
     /// How many live articles each tag has, counted at most once a minute, by one caller
@@ -570,6 +596,37 @@ mod tests {
         assert_eq!(made, 10);
         // The first computes alone; the nine waiting for it then compute at once.
         assert_eq!(most, 9);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn misses_behind_an_answer_a_write_reached_compute_it_once_more_not_each() {
+        let c = Arc::new(ResponseCache::new(1 << 20));
+        let made = Arc::new(AtomicU64::new(0));
+        let requests = (0..10).map(|_| {
+            let (c, made) = (c.clone(), made.clone());
+            tokio::spawn(async move {
+                let cache = c.clone();
+                c.get_or_make("k".into(), || async move {
+                    if made.fetch_add(1, Ordering::SeqCst) == 0 {
+                        // A write lands while the first answer is computed: it is not kept.
+                        cache.invalidate();
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    Ok::<_, ()>(((*body("made")).clone(), true))
+                })
+                .await
+            })
+        });
+        for r in futures_util::future::join_all(requests).await {
+            assert_eq!(&r.unwrap().unwrap().body[..], b"made");
+        }
+        assert_eq!(
+            made.load(Ordering::SeqCst),
+            2,
+            "once, then once more after the write"
+        );
+        assert!(c.get("k").is_some(), "the second answer is kept");
+        assert!(c.inflight.lock().unwrap().is_empty(), "gates are cleared");
     }
 
     #[test]
