@@ -42,8 +42,8 @@ case "$backend" in
         marker="$out/bench-$articles.db.seeded"
         ;;
     postgres)
-        # Over TCP to a server with `ssl = on`, libpq speaks TLS even on the loopback: a
-        # quarter to a third of the uncached throughput (README, "Running on PostgreSQL").
+        # Over TCP to a server with `ssl = on`, libpq speaks TLS even on the loopback: 20-28%
+        # of the uncached throughput (README, "Running on PostgreSQL").
         socket=/var/run/postgresql
         if [ -S "$socket/.s.PGSQL.5432" ]; then
             admin=${BENCH_PG_URL:-postgres://postgres@%2Fvar%2Frun%2Fpostgresql/postgres}
