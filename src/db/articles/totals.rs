@@ -152,6 +152,8 @@ pub fn count_or_estimate(
     cap: Option<i64>,
     above: i64,
 ) -> DbResult<(i64, bool)> {
+    // PostgreSQL: past this (`above`, or the cap), the planner's estimate stands in.
+    let limit = cap.map_or(above, |cap| cap.min(above));
     if let Some(line) = f.timeline() {
         // One range of the timeline's index: exact on SQLite, however large the tag or
         // author. On PostgreSQL, past `above` or the cap, the planner's estimate of that range
@@ -159,7 +161,6 @@ pub fn count_or_estimate(
         // the half a million articles of a big tag there took 33 ms alone and 90 ms or more
         // under load, and even a tag of 40,000 took 14 ms, which every tag's first reader
         // after a write paid (a tag page's p99 at 1,000,000 articles).
-        let limit = cap.map_or(above, |cap| cap.min(above));
         let total = match line {
             Timeline::Tag(slug) => match tag_id(conn, slug)? {
                 Some(tag) => tag_timeline_total(conn, tag, f, limit)?,
@@ -191,8 +192,7 @@ pub fn count_or_estimate(
         }
         // Few matches: counted off the GIN index (`Plan::Gather`).
     } else {
-        // PostgreSQL: a list the planner expects to pass `above` (or the cap) is not counted.
-        let limit = cap.map_or(above, |cap| cap.min(above));
+        // PostgreSQL: a list the planner expects to pass `limit` is not counted.
         if let Some(n) = estimated_matches(conn, f, plan)?.filter(|n| *n > limit) {
             return Ok((n, false));
         }
