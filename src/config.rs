@@ -43,6 +43,7 @@ pub const ENVIRONMENT: &[(&str, &str, &str)] = &[
     ("NEWSDESK_COMMENT_RATE_LIMIT", "5", "anonymous comments per client per minute (and one per article per 20 seconds)"),
     ("NEWSDESK_WRITE_RATE_LIMIT", "300", "authenticated writes per account per minute"),
     ("NEWSDESK_RELATED_MAX_AGE_SECS", "900", "how long an article's computed related list is kept before it is recomputed (0 to 86400; an article's own changes drop it at once)"),
+    ("NEWSDESK_SEARCH_HEAD_SIZE", "400", "PostgreSQL: how many of a searched word's newest articles are kept in publication order for its first pages (0 to 10000; 0: off)"),
     ("NEWSDESK_WEBHOOKS_ALLOW_PRIVATE", "false", "true allows webhook URLs on private, loopback and link-local addresses (development, tests)"),
 ];
 
@@ -92,6 +93,9 @@ pub struct Settings {
     pub webhooks_allow_private: bool,
     /// The longest a computed related list is served before it is recomputed.
     pub related_max_age: Duration,
+    /// PostgreSQL: how many of a searched word's newest articles its head keeps (0: no heads
+    /// are built or read; see `db::search::heads`).
+    pub search_head_size: i64,
 }
 
 /// So many events per window.
@@ -259,6 +263,7 @@ impl Default for Settings {
             abuse: AbuseSettings::default(),
             webhooks_allow_private: false,
             related_max_age: Duration::from_secs(900),
+            search_head_size: crate::db::search::heads::KEPT,
         }
     }
 }
@@ -305,6 +310,9 @@ impl Settings {
         if let Some(v) = get("NEWSDESK_RELATED_MAX_AGE_SECS") {
             let secs: u64 = in_range("NEWSDESK_RELATED_MAX_AGE_SECS", &v, 0..=86_400)?;
             s.related_max_age = Duration::from_secs(secs);
+        }
+        if let Some(v) = get("NEWSDESK_SEARCH_HEAD_SIZE") {
+            s.search_head_size = in_range("NEWSDESK_SEARCH_HEAD_SIZE", &v, 0..=10_000)?;
         }
         if let Some(v) = get("NEWSDESK_CACHE_MB") {
             let mb: u64 = in_range("NEWSDESK_CACHE_MB", &v, 0..=65_536)?;

@@ -17,6 +17,8 @@ const KEEP_RELATED_EVERY: Duration = Duration::from_millis(250);
 /// How often the summaries a write left to the background are rendered (and, at start,
 /// those of rows from before summaries were kept).
 const RENDER_SUMMARIES_EVERY: Duration = Duration::from_secs(1);
+/// How often the heads searches asked for are built (see `service::articles::heads`).
+const KEEP_HEADS_EVERY: Duration = Duration::from_millis(250);
 
 use crate::service::{articles, changes, counters, schedule, AppState};
 
@@ -185,6 +187,7 @@ impl Application {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut keep_related = tokio::time::interval(KEEP_RELATED_EVERY);
             keep_related.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
             loop {
                 tokio::select! {
                     _ = tick.tick() => {
@@ -215,6 +218,18 @@ impl Application {
                 tick.tick().await;
                 if let Err(e) = articles::render_backlog(&rendering).await {
                     tracing::warn!(error = %e, "summaries not rendered yet; lists build them meanwhile");
+                }
+            }
+        });
+        // Its own task too: building a common word's head reads many rows.
+        let heading = self.state.clone();
+        let header = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(KEEP_HEADS_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = articles::keep_heads(&heading).await {
+                    tracing::warn!(error = %e, "search heads not kept; searches read the index meanwhile");
                 }
             }
         });
@@ -262,6 +277,7 @@ impl Application {
         };
         memory.abort();
         renderer.abort();
+        header.abort();
         let _ = stop.send(());
         let _ = stop_watching.send(());
         let _ = stop_sending.send(());

@@ -367,6 +367,7 @@ impl Db {
             if let DbConn::Sqlite(_) = conn {
                 forget_stat4(conn)?;
             }
+            search::heads::resume_if_off(conn).map_err(|e| e.to_string())?;
             Ok(applied)
         })
     }

@@ -51,6 +51,8 @@ pub struct AppState {
     pub webhooks: Arc<webhooks::Worker>,
     /// Computed related lists kept ready, and those computed but not stored yet.
     pub related: Arc<articles::ReadyRelated>,
+    /// Searched words waiting for the heads of their lists (PostgreSQL).
+    pub search_heads: Arc<articles::SearchHeads>,
     /// Summaries may be waiting to be rendered in the background: set at start (rows from
     /// before summaries were kept) and by a write that left some.
     pub summaries_waiting: Arc<std::sync::atomic::AtomicBool>,
@@ -88,6 +90,7 @@ impl AppState {
             abuse: Arc::new(abuse::Abuse::new(&settings.abuse)),
             webhooks: Arc::default(),
             related: Arc::new(articles::ReadyRelated::new(settings.related_max_age)),
+            search_heads: Arc::default(),
             summaries_waiting: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             settings: Arc::new(settings),
         })

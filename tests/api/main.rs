@@ -18,6 +18,7 @@ mod nodes;
 mod races;
 mod related;
 mod resilience;
+mod search;
 mod tags;
 mod tokens;
 mod users;

@@ -182,13 +182,7 @@ pub fn list_in(
     form: Form,
 ) -> DbResult<ListedRows> {
     let f = &f.bounded_by(sort, paging);
-    let in_order = |conn: &mut DbConn, ids: &[i64]| match form {
-        Form::Rows => rows_in_order(conn, ids),
-        Form::Ready => Ok(ListedRows {
-            ready: Some(super::summaries::ready_in_order(conn, ids)?),
-            ..ListedRows::default()
-        }),
-    };
+    let in_order = |conn: &mut DbConn, ids: &[i64]| in_order(conn, ids, form);
     if let (Some(line), SortKey::Latest | SortKey::Oldest) = (f.timeline(), sort) {
         let ids = match line {
             Timeline::Tag(slug) => match tag_id(conn, slug)? {
@@ -225,6 +219,17 @@ pub fn list_in(
     let q = articles::table.select(articles::id).into_boxed();
     let ids: Vec<i64> = paged(filtered(q, f, conn, plan), f, sort, paging)?.load(conn)?;
     in_order(conn, &ids)
+}
+
+/// The articles of `ids`, in that order, read in `form`.
+pub(super) fn in_order(conn: &mut DbConn, ids: &[i64], form: Form) -> DbResult<ListedRows> {
+    match form {
+        Form::Rows => rows_in_order(conn, ids),
+        Form::Ready => Ok(ListedRows {
+            ready: Some(super::summaries::ready_in_order(conn, ids)?),
+            ..ListedRows::default()
+        }),
+    }
 }
 
 /// The summaries of `ids`, in that order, with their cards (one statement).

@@ -9,7 +9,9 @@ use super::cache::{ResponseCache, Shows, Topic};
 use super::events::{ArticleFacts, Event, Events};
 use super::paging::{offset_of, CursorKey, Page, PageParams, PageRequest, Total};
 use super::{require_role, text, Access, AppState, Caller, Principal};
-use crate::db::articles::{ArticleFilter, Form, KeysetPos, Paging, SortKey, StatusFilter};
+use crate::db::articles::{
+    ArticleFilter, Form, FromHeads, KeysetPos, Paging, SortKey, StatusFilter,
+};
 use crate::db::search::SearchTerms;
 use crate::db::{self, ArticleContent, ArticleSummaryRow, ArticleUpdate, DbConn, NewArticle};
 use crate::domain::{
@@ -30,6 +32,7 @@ const MAX_BODY_CHARS: usize = 200_000;
 
 mod counters;
 mod effects;
+mod heads;
 mod previews;
 mod queries;
 mod ready;
@@ -40,6 +43,7 @@ mod writes;
 
 pub use counters::*;
 pub use effects::*;
+pub use heads::{keep_heads, SearchHeads};
 pub use previews::{
     create_preview, preview, revoke_previews, PREVIEW_TTL_DEFAULT, PREVIEW_TTL_MAX,
 };

@@ -241,6 +241,7 @@ where
         },
     };
     let cache = state.cache.clone();
+    let heads = (state.settings.search_head_size > 0).then(|| state.search_heads.clone());
     state
         .db
         .read_planned(filter.plans(), move |c| {
@@ -252,14 +253,21 @@ where
                 let (n, exact) = db::articles::count(c, &filter, cap)?;
                 Ok::<_, AppError>(Total::counted(n, exact))
             })?;
+            if total.count == 0 {
+                return finish(c, &req, sort, db::articles::ListedRows::default(), total);
+            }
+            // A search's newest pages, off its words' heads where they have them.
+            if let Some(heads) = &heads {
+                match db::articles::from_heads(c, &filter, sort, paging, form)? {
+                    FromHeads::Listed(listed) => return finish(c, &req, sort, listed, total),
+                    FromHeads::Unheld(words) => heads.want(words),
+                    FromHeads::No => {}
+                }
+            }
             // Few matches are gathered and sorted; many are met walking the list in order.
             let plan =
                 db::articles::plan_for(c, &filter, (total.count, total.exact), paging.reach())?;
-            let listed = if total.count == 0 {
-                db::articles::ListedRows::default()
-            } else {
-                db::articles::list_in(c, &filter, sort, paging, plan, form)?
-            };
+            let listed = db::articles::list_in(c, &filter, sort, paging, plan, form)?;
             finish(c, &req, sort, listed, total)
         })
         .await

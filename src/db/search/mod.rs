@@ -1,5 +1,8 @@
 //! Full-text search, the one place where the dialects differ in kind: SQLite's FTS5 table
-//! against PostgreSQL's `tsvector` column with its GIN index.
+//! against PostgreSQL's `tsvector` column with its GIN index (and the heads of its lists:
+//! `heads`).
+
+pub mod heads;
 
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
@@ -186,6 +189,8 @@ const PG_SEARCH_INDEX: &str = "CREATE INDEX IF NOT EXISTS articles_search ON art
 /// index is dropped first and built once afterwards, whatever `f` returns: kept row by row,
 /// every article's ~150 distinct words each update a posting list, which at a million
 /// articles costs more than the load itself. (Searches in the meantime read the table.)
+/// The heads of its lists are not kept during the load either (the trigger that keeps them
+/// is off) and are dropped after it: readers' searches build them again.
 pub fn with_index_built_after<T>(
     db: &Db,
     conn: &mut DbConn,
@@ -194,13 +199,17 @@ pub fn with_index_built_after<T>(
     if db.dialect() != Dialect::Postgres {
         return f(conn);
     }
-    conn.batch_execute("DROP INDEX IF EXISTS articles_search")?;
+    conn.batch_execute(
+        "DROP INDEX IF EXISTS articles_search; \
+         ALTER TABLE articles DISABLE TRIGGER search_heads_keep",
+    )?;
     let loaded = f(conn);
     db.without_statement_timeout(conn, |c| {
         c.batch_execute(&format!(
             "SET maintenance_work_mem = '256MB'; {PG_SEARCH_INDEX}; RESET maintenance_work_mem"
         ))
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+        heads::resume(c).map_err(|e| e.to_string())
     })
     .map_err(DbError::Other)?;
     loaded
