@@ -40,7 +40,9 @@ lines = [
     f"{backend}, {int(articles):,} articles, {cores} cores, {date}. wrk -t2 -c{connections}, {duration} "
     "per scenario and pass, 127.0.0.1. Each pass runs on a freshly started server:\n",
     "- **cache off**: `NEWSDESK_CACHE_MB=0`, every request reaches the database (computed related "
-    "lists are kept in the database, as in production; the row \"none kept yet\" starts without any);",
+    "lists are kept in the database, as in production; the row \"none kept yet\" starts without any; "
+    "on PostgreSQL so are the heads of searched words' lists, and the row \"no heads yet\" starts "
+    "without any);",
     "- **no warm-up**: the response cache on but empty, URLs picked at random from the list;",
     "- **warm**: one cold pass over the URLs first (one request at a time: the *first reader* "
     "columns), then wrk walks the list in turn.\n",

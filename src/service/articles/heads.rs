@@ -15,11 +15,15 @@ use crate::db::DbError;
 const MAX_WANTED: usize = 1_000;
 /// Heads built per round of the background (each is one transaction).
 const BUILDS_PER_ROUND: usize = 16;
-/// Heads there may be, at most: each holds up to twice the head size of entries, so this
-/// bounds the table whatever words readers send.
-const MAX_HEADS: i64 = 100_000;
-/// Heads looked at for trimming per round: all of `MAX_HEADS` in under two hours.
-const CHECKS_PER_ROUND: i64 = 64;
+/// Heads there may be, at most: each holds up to twice the head size of entries (~100 bytes
+/// each with their index), so this bounds the table whatever words readers send: 1.6 GB at
+/// worst with the default size, a few hundred MB for words of ordinary frequency.
+const MAX_HEADS: i64 = 20_000;
+/// Heads looked at for trimming per look, and rounds between looks: all of `MAX_HEADS` in
+/// under an hour (a head takes `kept` new articles with its word to need trimming), for a
+/// few milliseconds of the database's time every 10 s.
+const CHECKS_PER_LOOK: i64 = 64;
+const ROUNDS_PER_LOOK: u64 = 40;
 
 /// Words whose searches want a head, and where the look for long heads is.
 #[derive(Default)]
@@ -27,6 +31,7 @@ pub struct SearchHeads {
     wanted: Mutex<HashSet<String>>,
     /// The last word whose head was looked at for trimming.
     checked: Mutex<String>,
+    rounds: std::sync::atomic::AtomicU64,
 }
 
 impl SearchHeads {
@@ -57,8 +62,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// One round of the heads' upkeep: builds the heads searches asked for, then trims the
-/// heads grown past twice their size among the next few (all of them in turn). Returns how many heads it built.
+/// One round of the heads' upkeep: builds the heads searches asked for and, every
+/// `ROUNDS_PER_LOOK` rounds, trims the heads grown past twice their size among the next
+/// few (all of them in turn). Returns how many heads it built.
 pub async fn keep_heads(state: &AppState) -> AppResult<usize> {
     let kept = state.settings.search_head_size;
     if kept == 0 || state.db.dialect() != db::Dialect::Postgres {
@@ -89,12 +95,19 @@ pub async fn keep_heads(state: &AppState) -> AppResult<usize> {
     }
     // Another build or a bulk load held the lock: the word waits for the next round.
     state.search_heads.want(busy);
+    let round = state
+        .search_heads
+        .rounds
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if !round.is_multiple_of(ROUNDS_PER_LOOK) {
+        return Ok(built);
+    }
     let after = lock(&state.search_heads.checked).clone();
     let (long, last) = state
         .db
         .read(move |c| {
             db::background(|| {
-                heads::overgrown(c, kept, &after, CHECKS_PER_ROUND).map_err(DbError::from)
+                heads::overgrown(c, kept, &after, CHECKS_PER_LOOK).map_err(DbError::from)
             })
         })
         .await?;
