@@ -7,7 +7,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::paging::Total;
 use crate::conventions::{Effort, Encodings};
@@ -191,18 +191,42 @@ impl CachedBody {
 const ENTRY_TTL: Duration = Duration::from_secs(60);
 
 /// How long a list total is reused when nothing is written (a write, or an article going live
-/// on its schedule, recounts at once).
+/// on its schedule, recounts at once). Past it one reader counts again while the others go on
+/// with the previous total (nothing has changed it: the lists' epoch is the same), which is
+/// kept for at most `COUNT_KEPT`.
 const COUNT_TTL: Duration = Duration::from_secs(30);
+const COUNT_KEPT: Duration = Duration::from_secs(600);
 /// How long tag sizes (for the rarity weights of related articles) are reused: they only
 /// weigh candidates, so a minute's drift changes nothing a reader would notice.
 const TAG_SIZES_TTL: Duration = Duration::from_secs(60);
+
+/// Takes a total off the recounting set however its recount ends (a panic included).
+struct Recounted<'a>(
+    &'a std::sync::Mutex<std::collections::HashSet<(u64, String)>>,
+    Option<(u64, String)>,
+);
+
+impl Drop for Recounted<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.1.take() {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&key);
+        }
+    }
+}
 
 pub struct ResponseCache {
     entries: moka::sync::Cache<String, (u64, Arc<CachedBody>)>,
     /// List totals by filter: counting a large list costs more than reading a page of it.
     /// Keyed by the lists' epoch and the filter: a total counted before an article entered
     /// or left the lists is never reused after.
-    counts: moka::sync::Cache<(u64, String), Total>,
+    counts: moka::sync::Cache<(u64, String), (Instant, Total)>,
+    /// The totals one reader is counting again (see `COUNT_TTL`).
+    recounting: std::sync::Mutex<std::collections::HashSet<(u64, String)>>,
+    /// `COUNT_TTL` (shorter in tests).
+    count_ttl: Duration,
     tag_sizes: super::memo::Memo<HashMap<i64, i64>>,
     generation: AtomicU64,
     /// Advances whenever what lists hold may have changed (their totals are stale).
@@ -280,8 +304,10 @@ impl ResponseCache {
                 .build(),
             counts: moka::sync::Cache::builder()
                 .max_capacity(10_000)
-                .time_to_live(COUNT_TTL)
+                .time_to_live(COUNT_KEPT)
                 .build(),
+            recounting: std::sync::Mutex::default(),
+            count_ttl: COUNT_TTL,
             tag_sizes: super::memo::Memo::new(TAG_SIZES_TTL),
             generation: AtomicU64::new(0),
             lists_epoch: AtomicU64::new(0),
@@ -381,17 +407,37 @@ impl ResponseCache {
         self.tag_sizes.get(compute)
     }
 
-    /// The total of a list, counted at most once per write (or per `COUNT_TTL`, as
-    /// scheduled articles go live without a write).
-    /// Concurrent callers asking for one total wait for one count (moka's `try_get_with`).
+    /// The total of a list, counted at most once per write (and again after `COUNT_TTL`).
+    /// Concurrent callers asking for a total not counted yet wait for one count (moka's
+    /// `try_get_with`); once it is older than `COUNT_TTL`, one of them counts again while the
+    /// others take the previous one (a failed recount keeps it too).
     pub fn count<E: Clone + Send + Sync + 'static>(
         &self,
         key: String,
         compute: impl FnOnce() -> Result<Total, E>,
     ) -> Result<Total, E> {
-        let epoch = self.lists_epoch.load(Ordering::Acquire);
+        let key = (self.lists_epoch.load(Ordering::Acquire), key);
+        if let Some((at, total)) = self.counts.get(&key) {
+            if at.elapsed() < self.count_ttl {
+                return Ok(total);
+            }
+            let mut recounting = self.recounting.lock().unwrap_or_else(|p| p.into_inner());
+            if !recounting.insert(key.clone()) {
+                return Ok(total);
+            }
+            drop(recounting);
+            let _done = Recounted(&self.recounting, Some(key.clone()));
+            return Ok(match compute() {
+                Ok(fresh) => {
+                    self.counts.insert(key, (Instant::now(), fresh));
+                    fresh
+                }
+                Err(_) => total,
+            });
+        }
         self.counts
-            .try_get_with((epoch, key), compute)
+            .try_get_with(key, || compute().map(|t| (Instant::now(), t)))
+            .map(|(_, total)| total)
             .map_err(|e| (*e).clone())
     }
 
@@ -571,6 +617,54 @@ mod tests {
         }
         assert!(c.inflight.lock().unwrap().is_empty(), "gates are cleared");
         (made.load(Ordering::SeqCst), most.load(Ordering::SeqCst))
+    }
+
+    /// An expired total is counted again by one reader; the others, meanwhile, take the
+    /// previous one at once instead of waiting (the lists have not changed: same epoch).
+    #[test]
+    fn an_expired_total_is_recounted_by_one_reader_while_the_others_take_the_previous_one() {
+        let mut c = ResponseCache::new(1 << 20);
+        c.count_ttl = Duration::from_millis(50);
+        let c = Arc::new(c);
+        let first = c.count("q".into(), || Ok::<_, ()>(Total::counted(1, true)));
+        assert_eq!(first.map(|t| t.count), Ok(1));
+        std::thread::sleep(Duration::from_millis(60));
+        let recounts = Arc::new(AtomicU64::new(0));
+        let readers: Vec<_> = (0..8)
+            .map(|_| {
+                let (c, recounts) = (c.clone(), recounts.clone());
+                std::thread::spawn(move || {
+                    let asked = Instant::now();
+                    let total = c.count("q".into(), || {
+                        recounts.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(300));
+                        Ok::<_, ()>(Total::counted(2, true))
+                    });
+                    (total.map(|t| t.count), asked.elapsed())
+                })
+            })
+            .collect();
+        let answers: Vec<_> = readers.into_iter().map(|r| r.join().unwrap()).collect();
+        assert_eq!(recounts.load(Ordering::SeqCst), 1, "one recount");
+        let fresh = answers.iter().filter(|(n, _)| *n == Ok(2)).count();
+        assert_eq!(
+            fresh, 1,
+            "the recounting reader has the new total: {answers:?}"
+        );
+        for (n, waited) in &answers {
+            if *n == Ok(1) {
+                assert!(
+                    *waited < Duration::from_millis(200),
+                    "{waited:?}: waited for the recount"
+                );
+            }
+        }
+        assert!(
+            c.recounting.lock().unwrap().is_empty(),
+            "the recount is done"
+        );
+        let next = c.count("q".into(), || Ok::<_, ()>(Total::counted(3, true)));
+        assert_eq!(next.map(|t| t.count), Ok(2), "the new total serves");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
