@@ -190,12 +190,18 @@ impl CachedBody {
 /// see `schedule`), so this only bounds memory held by entries nobody asks for.
 const ENTRY_TTL: Duration = Duration::from_secs(60);
 
-/// How long a list total is reused when nothing is written (a write, or an article going live
-/// on its schedule, recounts at once). Past it one reader counts again while the others go on
-/// with the previous total (nothing has changed it: the lists' epoch is the same), which is
-/// kept for at most `COUNT_KEPT`.
-const COUNT_TTL: Duration = Duration::from_secs(30);
-const COUNT_KEPT: Duration = Duration::from_secs(600);
+/// How long a list total is reused when nothing is written. Every change that moves a list
+/// (a write on any node, an article going live on its schedule) recounts at once: this only
+/// bounds what newsdesk cannot see (rows changed by hand in the database). Past it one reader
+/// counts again while the others go on with the previous total, which is kept for at most
+/// `COUNT_KEPT`.
+const COUNT_TTL: Duration = Duration::from_secs(300);
+const COUNT_KEPT: Duration = Duration::from_secs(3_600);
+/// Totals counted again at once, at most: the others wait their turn on the previous total.
+/// Counted together, the totals of two dozen searches (counted together on their first
+/// reading, so expiring together) held every connection of the pool for a quarter of a
+/// second at each expiry: every reader waited behind them (a search page's p99 253 ms).
+const MAX_RECOUNTS: usize = 1;
 /// How long tag sizes (for the rarity weights of related articles) are reused: they only
 /// weigh candidates, so a minute's drift changes nothing a reader would notice.
 const TAG_SIZES_TTL: Duration = Duration::from_secs(60);
@@ -410,7 +416,8 @@ impl ResponseCache {
     /// The total of a list, counted at most once per write (and again after `COUNT_TTL`).
     /// Concurrent callers asking for a total not counted yet wait for one count (moka's
     /// `try_get_with`); once it is older than `COUNT_TTL`, one of them counts again while the
-    /// others take the previous one (a failed recount keeps it too).
+    /// others take the previous one (a failed recount keeps it too), one list at a time
+    /// (`MAX_RECOUNTS`).
     pub fn count<E: Clone + Send + Sync + 'static>(
         &self,
         key: String,
@@ -422,7 +429,7 @@ impl ResponseCache {
                 return Ok(total);
             }
             let mut recounting = self.recounting.lock().unwrap_or_else(|p| p.into_inner());
-            if !recounting.insert(key.clone()) {
+            if recounting.len() >= MAX_RECOUNTS || !recounting.insert(key.clone()) {
                 return Ok(total);
             }
             drop(recounting);
@@ -663,6 +670,27 @@ mod tests {
             c.recounting.lock().unwrap().is_empty(),
             "the recount is done"
         );
+        // Another list's expired total, while a recount runs, is not counted beside it.
+        let other = c.count("r".into(), || Ok::<_, ()>(Total::counted(5, true)));
+        assert_eq!(other.map(|t| t.count), Ok(5));
+        std::thread::sleep(Duration::from_millis(60));
+        let (c2, started) = (c.clone(), Arc::new(std::sync::Barrier::new(2)));
+        let started2 = started.clone();
+        let slow = std::thread::spawn(move || {
+            c2.count("q".into(), || {
+                started2.wait();
+                std::thread::sleep(Duration::from_millis(200));
+                Ok::<_, ()>(Total::counted(2, true))
+            })
+        });
+        started.wait();
+        let beside = c.count("r".into(), || Ok::<_, ()>(Total::counted(6, true)));
+        assert_eq!(
+            beside.map(|t| t.count),
+            Ok(5),
+            "the previous total, not a second recount"
+        );
+        assert_eq!(slow.join().unwrap().map(|t| t.count), Ok(2));
         let next = c.count("q".into(), || Ok::<_, ()>(Total::counted(3, true)));
         assert_eq!(next.map(|t| t.count), Ok(2), "the new total serves");
     }
