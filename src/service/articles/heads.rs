@@ -15,9 +15,9 @@ use crate::db::DbError;
 const MAX_WANTED: usize = 1_000;
 /// Heads built per round of the background (each is one transaction).
 const BUILDS_PER_ROUND: usize = 16;
-/// Heads there may be, at most: each holds up to twice the head size of entries (~100 bytes
-/// each with their index), so this bounds the table whatever words readers send: 1.6 GB at
-/// worst with the default size, a few hundred MB for words of ordinary frequency.
+/// Heads there may be, at most: each holds up to twice the head size of entries (~140 bytes
+/// each with their index, measured), so this bounds the table whatever words readers send:
+/// 2.2 GB at the very worst with the default size, 1.1 GB with every head trimmed.
 const MAX_HEADS: i64 = 20_000;
 /// Heads looked at for trimming per look, and rounds between looks: all of `MAX_HEADS` in
 /// under an hour (a head takes `kept` new articles with its word to need trimming), for a
