@@ -613,6 +613,16 @@ pub async fn raw_request(base: &str, bytes: &[u8]) -> Option<RawResponse> {
     read_raw_response(&mut stream).await
 }
 
+/// The slugs of a list's page, in order.
+pub fn slugs(list: &Value) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["slug"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// Generates one test per backend from one body; `with TWEAK;` first changes the settings.
 #[macro_export]
 macro_rules! both_backends {

@@ -4,15 +4,6 @@ use serde_json::{json, Value};
 use crate::both_backends;
 use crate::helpers::*;
 
-fn slugs(list: &Value) -> Vec<String> {
-    list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["slug"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// Publishes `n` articles a minute apart (oldest first): story-1 ... story-n.
 async fn stories(app: &TestApp, token: &str, n: usize) {
     for i in 1..=n {

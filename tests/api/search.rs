@@ -23,23 +23,13 @@ fn small_heads(s: &mut Settings, _: &str) {
 /// Every page of `q`'s search, two at a time by page number and by cursor, and the whole
 /// list at once: each the slugs `expected` has in that order.
 async fn pages_are(app: &TestApp, q: &str, expected: &[&str]) {
-    let whole = json_of(
-        app.get(&format!("/api/v1/articles?q={q}&per_page=100"))
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let whole = read(app, &format!("/api/v1/articles?q={q}&per_page=100")).await;
     assert_eq!(slugs(&whole), expected, "{q}: the whole list");
     let mut by_number = Vec::new();
     for page in 1..=expected.len().div_ceil(2) + 1 {
-        let body = json_of(
-            app.get(&format!("/api/v1/articles?q={q}&per_page=2&page={page}"))
-                .send()
-                .await
-                .unwrap(),
-            StatusCode::OK,
+        let body = read(
+            app,
+            &format!("/api/v1/articles?q={q}&per_page=2&page={page}"),
         )
         .await;
         by_number.extend(slugs(&body));
@@ -47,7 +37,7 @@ async fn pages_are(app: &TestApp, q: &str, expected: &[&str]) {
     assert_eq!(by_number, expected, "{q}: page by page");
     let (mut by_cursor, mut path) = (Vec::new(), format!("/api/v1/articles?q={q}&per_page=2"));
     loop {
-        let body = json_of(app.get(&path).send().await.unwrap(), StatusCode::OK).await;
+        let body = read(app, &path).await;
         by_cursor.extend(slugs(&body));
         match body["meta"]["next_cursor"].as_str() {
             Some(cursor) => path = format!("/api/v1/articles?q={q}&per_page=2&cursor={cursor}"),
@@ -61,13 +51,9 @@ async fn pages_are(app: &TestApp, q: &str, expected: &[&str]) {
     assert_eq!(by_cursor, expected, "{q}: cursor by cursor");
 }
 
-fn slugs(list: &Value) -> Vec<String> {
-    list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["slug"].as_str().unwrap().to_owned())
-        .collect()
+/// A public GET's JSON body (200).
+async fn read(app: &TestApp, path: &str) -> Value {
+    json_of(app.get(path).send().await.unwrap(), StatusCode::OK).await
 }
 
 /// PostgreSQL: `lexeme`'s head, once the background has built it (at most 10 s).
@@ -98,14 +84,7 @@ async fn head_holds(app: &TestApp, lexeme: &str, q: &str, scheduled: &[&str], mo
     let (floor, entries) = built_head(app, lexeme).await;
     assert!(entries.len() <= most, "{lexeme}: {} entries", entries.len());
     let mut matches: Vec<(NaiveDateTime, i64)> = Vec::new();
-    let whole = json_of(
-        app.get(&format!("/api/v1/articles?q={q}&per_page=100"))
-            .send()
-            .await
-            .unwrap(),
-        StatusCode::OK,
-    )
-    .await;
+    let whole = read(app, &format!("/api/v1/articles?q={q}&per_page=100")).await;
     let (editor, _) = app.user("editor").await;
     let mut listed: Vec<Value> = whole["data"].as_array().unwrap().clone();
     for slug in scheduled {
