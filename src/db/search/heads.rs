@@ -94,9 +94,13 @@ pub fn page(
     let Some((first, others)) = lexemes.split_first() else {
         return Ok(Some(Vec::new()));
     };
-    let lowest = chrono::NaiveDate::from_ymd_opt(1, 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .unwrap_or(now);
+    // "No floor": below any publish time (year 1, within both chrono's and PostgreSQL's
+    // range); never `now` or another real time, which would cut the list short.
+    let Some(lowest) =
+        chrono::NaiveDate::from_ymd_opt(1, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0))
+    else {
+        return Ok(None);
+    };
     let ids: Vec<i64> = HeadPage {
         first: first.clone(),
         others: others.to_vec(),
