@@ -210,29 +210,19 @@ impl Application {
         });
         // Its own task: a backlog (rows from before summaries were kept) takes a while, and
         // the counters' flush does not wait for it.
-        let rendering = self.state.clone();
-        let renderer = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(RENDER_SUMMARIES_EVERY);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if let Err(e) = articles::render_backlog(&rendering).await {
-                    tracing::warn!(error = %e, "summaries not rendered yet; lists build them meanwhile");
-                }
-            }
-        });
+        let renderer = in_rounds(
+            RENDER_SUMMARIES_EVERY,
+            self.state.clone(),
+            "summaries not rendered yet; lists build them meanwhile",
+            |state| async move { articles::render_backlog(&state).await },
+        );
         // Its own task too: building a common word's head reads many rows.
-        let heading = self.state.clone();
-        let header = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(KEEP_HEADS_EVERY);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if let Err(e) = articles::keep_heads(&heading).await {
-                    tracing::warn!(error = %e, "search heads not kept; searches read the index meanwhile");
-                }
-            }
-        });
+        let header = in_rounds(
+            KEEP_HEADS_EVERY,
+            self.state.clone(),
+            "search heads not kept; searches read the index meanwhile",
+            |state| async move { articles::keep_heads(&state).await },
+        );
         let connections = self.connections.clone();
         let abuse = self.state.abuse.clone();
         let memory = tokio::spawn(async move {
@@ -335,6 +325,29 @@ fn look(url: &str, listener: Option<crate::db::changes::Listener>) -> Feed {
             Err(e) => Feed::Lost(e),
         },
     }
+}
+/// A background task doing one round of `work` every `period` (a round that overruns delays
+/// the next), warning with `failed` when a round fails: the next round tries again.
+fn in_rounds<F, Fut>(
+    period: Duration,
+    state: AppState,
+    failed: &'static str,
+    work: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: Fn(AppState) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = crate::error::AppResult<usize>> + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = work(state.clone()).await {
+                tracing::warn!(error = %e, "{failed}");
+            }
+        }
+    })
 }
 
 /// Until `stopped`: applies the other nodes' announcements to this node's cache (PostgreSQL),

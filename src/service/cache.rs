@@ -197,31 +197,9 @@ const ENTRY_TTL: Duration = Duration::from_secs(60);
 /// `COUNT_KEPT`.
 const COUNT_TTL: Duration = Duration::from_secs(300);
 const COUNT_KEPT: Duration = Duration::from_secs(3_600);
-/// Totals counted again at once, at most: the others wait their turn on the previous total.
-/// Counted together, the totals of two dozen searches (counted together on their first
-/// reading, so expiring together) held every connection of the pool for a quarter of a
-/// second at each expiry: every reader waited behind them (a search page's p99 253 ms).
-const MAX_RECOUNTS: usize = 1;
 /// How long tag sizes (for the rarity weights of related articles) are reused: they only
 /// weigh candidates, so a minute's drift changes nothing a reader would notice.
 const TAG_SIZES_TTL: Duration = Duration::from_secs(60);
-
-/// Takes a total off the recounting set however its recount ends (a panic included).
-struct Recounted<'a>(
-    &'a std::sync::Mutex<std::collections::HashSet<(u64, String)>>,
-    Option<(u64, String)>,
-);
-
-impl Drop for Recounted<'_> {
-    fn drop(&mut self) {
-        if let Some(key) = self.1.take() {
-            self.0
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&key);
-        }
-    }
-}
 
 pub struct ResponseCache {
     entries: moka::sync::Cache<String, (u64, Arc<CachedBody>)>,
@@ -229,8 +207,12 @@ pub struct ResponseCache {
     /// Keyed by the lists' epoch and the filter: a total counted before an article entered
     /// or left the lists is never reused after.
     counts: moka::sync::Cache<(u64, String), (Instant, Total)>,
-    /// The totals one reader is counting again (see `COUNT_TTL`).
-    recounting: std::sync::Mutex<std::collections::HashSet<(u64, String)>>,
+    /// Set while one reader counts an expired total again (see `COUNT_TTL`): one at a time,
+    /// the others waiting their turn on their previous totals. Counted together, the totals
+    /// of two dozen searches (counted together on their first reading, so expiring together)
+    /// held every connection of the pool for a quarter of a second at each expiry: every
+    /// reader waited behind them (a search page's p99 253 ms).
+    recounting: std::sync::atomic::AtomicBool,
     /// `COUNT_TTL` (shorter in tests).
     count_ttl: Duration,
     tag_sizes: super::memo::Memo<HashMap<i64, i64>>,
@@ -312,7 +294,7 @@ impl ResponseCache {
                 .max_capacity(10_000)
                 .time_to_live(COUNT_KEPT)
                 .build(),
-            recounting: std::sync::Mutex::default(),
+            recounting: std::sync::atomic::AtomicBool::new(false),
             count_ttl: COUNT_TTL,
             tag_sizes: super::memo::Memo::new(TAG_SIZES_TTL),
             generation: AtomicU64::new(0),
@@ -416,8 +398,7 @@ impl ResponseCache {
     /// The total of a list, counted at most once per write (and again after `COUNT_TTL`).
     /// Concurrent callers asking for a total not counted yet wait for one count (moka's
     /// `try_get_with`); once it is older than `COUNT_TTL`, one of them counts again while the
-    /// others take the previous one (a failed recount keeps it too), one list at a time
-    /// (`MAX_RECOUNTS`).
+    /// others take the previous one (a failed recount keeps it too), one list at a time.
     pub fn count<E: Clone + Send + Sync + 'static>(
         &self,
         key: String,
@@ -428,12 +409,10 @@ impl ResponseCache {
             if at.elapsed() < self.count_ttl {
                 return Ok(total);
             }
-            let mut recounting = self.recounting.lock().unwrap_or_else(|p| p.into_inner());
-            if recounting.len() >= MAX_RECOUNTS || !recounting.insert(key.clone()) {
+            if self.recounting.swap(true, Ordering::AcqRel) {
                 return Ok(total);
             }
-            drop(recounting);
-            let _done = Recounted(&self.recounting, Some(key.clone()));
+            let _done = super::memo::Refreshing(&self.recounting);
             return Ok(match compute() {
                 Ok(fresh) => {
                     self.counts.insert(key, (Instant::now(), fresh));
@@ -666,10 +645,7 @@ mod tests {
                 );
             }
         }
-        assert!(
-            c.recounting.lock().unwrap().is_empty(),
-            "the recount is done"
-        );
+        assert!(!c.recounting.load(Ordering::SeqCst), "the recount is done");
         // Another list's expired total, while a recount runs, is not counted beside it.
         let other = c.count("r".into(), || Ok::<_, ()>(Total::counted(5, true)));
         assert_eq!(other.map(|t| t.count), Ok(5));

@@ -17,8 +17,9 @@ pub struct Memo<T> {
     refreshing: AtomicBool,
 }
 
-/// Clears `refreshing` however the recomputation ends (a panic included).
-struct Refreshing<'a>(&'a AtomicBool);
+/// Clears a "recomputing" flag however the recomputation ends (a panic included): the
+/// memo's `refreshing`, the response cache's `recounting`.
+pub(super) struct Refreshing<'a>(pub(super) &'a AtomicBool);
 
 impl Drop for Refreshing<'_> {
     fn drop(&mut self) {

@@ -6,18 +6,14 @@ use crate::helpers::*;
 use newsdesk::config::Settings;
 
 /// The slugs of a related list, which has the shape of every list: `{data, meta}`.
+/// A related list's slugs, its total checked against them.
 fn slugs(list: &Value) -> Vec<String> {
     assert_eq!(
         list["meta"]["total"].as_u64(),
         list["data"].as_array().map(|d| d.len() as u64),
         "{list}"
     );
-    list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["slug"].as_str().unwrap().to_owned())
-        .collect()
+    crate::helpers::slugs(list)
 }
 
 both_backends!(
